@@ -1,0 +1,55 @@
+"""Assembling the FastAPI application around an opened, checked archive."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from archive import __version__
+from archive.api import errors
+from archive.api.deps import ArchiveDep
+from archive.api.routes import admin, auth, documents, dossiers, reference, trail
+from archive.api.schemas import HealthOut
+from archive.services.context import Archive
+from archive.settings import Settings, get_settings
+
+DESCRIPTION = """
+Kho lưu trữ hồ sơ vụ việc cho cơ quan nhà nước — case-dossier archive for Vietnamese
+public agencies.
+
+Sign in with `POST /api/auth/login`, then send `Authorization: Bearer <token>` (or let the
+browser keep the `archive_session` cookie). Every error answers
+`{"error": {"code", "message" (Vietnamese), "message_en", "details"}}`.
+"""
+
+
+def create_app(archive: Archive | None = None, settings: Settings | None = None) -> FastAPI:
+    """Build the app; without an archive given, open (and check) the configured one now,
+    so a missing or unwritable store stops start-up instead of failing later."""
+    opened = archive or Archive.open(settings or get_settings())
+    app = FastAPI(
+        title="Kho lưu trữ hồ sơ · Case-dossier archive",
+        version=__version__,
+        description=DESCRIPTION,
+    )
+    app.state.archive = opened
+    errors.install(app)
+    for module in (auth, dossiers, documents, reference, admin, trail):
+        app.include_router(module.router)
+
+    @app.get(
+        "/api/health",
+        response_model=HealthOut,
+        tags=["Hệ thống · System"],
+        summary="Tình trạng hệ thống · Health",
+    )
+    def health(archive: ArchiveDep) -> HealthOut:
+        archive.check_ready()
+        return HealthOut(
+            status="ok",
+            database=archive.db.display_url,
+            storage=archive.store.description,
+            embedded=archive.settings.embedded,
+            version=__version__,
+        )
+
+    return app

@@ -1,0 +1,53 @@
+"""What every route receives: the opened archive and the signed-in actor."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from archive.domain.errors import Unauthenticated
+from archive.services import accounts
+from archive.services.context import Actor, Archive
+
+SESSION_COOKIE = "archive_session"
+_bearer = HTTPBearer(auto_error=False, description="Token from POST /api/auth/login")
+
+
+def get_archive(request: Request) -> Archive:
+    archive: Archive = request.app.state.archive
+    return archive
+
+
+ArchiveDep = Annotated[Archive, Depends(get_archive)]
+
+
+def presented_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    if credentials is not None and credentials.credentials:
+        return credentials.credentials
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return cookie
+    raise Unauthenticated(
+        "not_signed_in",
+        "Bạn chưa đăng nhập. Hãy đăng nhập để tiếp tục.",
+        "You are not signed in. Sign in to continue.",
+    )
+
+
+TokenDep = Annotated[str, Depends(presented_token)]
+
+
+def current_actor(archive: ArchiveDep, token: TokenDep) -> Actor:
+    return archive.actor(accounts.authenticate(archive, token))
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+def client_of(request: Request) -> str | None:
+    return request.client.host if request.client else None

@@ -1,0 +1,1 @@
+"""HTTP routes, one module per area; each stays thin and calls ``archive.services``."""

@@ -1,0 +1,169 @@
+"""Rows of units, users, auditor grants and login tokens."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+
+from archive.domain.model import AuditorGrant, Unit, User
+from archive.domain.roles import Role
+from archive.metadata.schema import auditor_grants, auth_tokens, units, users
+
+
+def _unit(r: RowMapping) -> Unit:
+    return Unit(id=r["id"], code=r["code"], name=r["name"], parent_id=r["parent_id"])
+
+
+def add_unit(conn: Connection, code: str, name: str, parent_id: int | None) -> Unit:
+    new_id = conn.execute(
+        insert(units)
+        .values(code=code, name=name, parent_id=parent_id, created_at=datetime.now(UTC))
+        .returning(units.c.id)
+    ).scalar_one()
+    return Unit(new_id, code, name, parent_id)
+
+
+def list_units(conn: Connection) -> list[Unit]:
+    return [_unit(r) for r in conn.execute(select(units).order_by(units.c.id)).mappings()]
+
+
+def unit_by_code(conn: Connection, code: str) -> Unit | None:
+    row = conn.execute(select(units).where(units.c.code == code)).mappings().first()
+    return _unit(row) if row else None
+
+
+def unit_by_id(conn: Connection, unit_id: int) -> Unit | None:
+    row = conn.execute(select(units).where(units.c.id == unit_id)).mappings().first()
+    return _unit(row) if row else None
+
+
+def unit_parents(conn: Connection) -> dict[int, int | None]:
+    return {r.id: r.parent_id for r in conn.execute(select(units.c.id, units.c.parent_id))}
+
+
+def _grants(conn: Connection, user_id: int) -> tuple[AuditorGrant, ...]:
+    rows = conn.execute(
+        select(auditor_grants).where(auditor_grants.c.user_id == user_id)
+    ).mappings()
+    return tuple(AuditorGrant(r["unit_id"], r["period_from"], r["period_to"]) for r in rows)
+
+
+def _user(conn: Connection, r: RowMapping) -> User:
+    role = Role(r["role"])
+    return User(
+        id=r["id"],
+        username=r["username"],
+        full_name=r["full_name"],
+        role=role,
+        unit_id=r["unit_id"],
+        active=r["active"],
+        grants=_grants(conn, r["id"]) if role is Role.AUDITOR else (),
+    )
+
+
+def add_user(
+    conn: Connection, username: str, full_name: str, password_hash: str, role: Role, unit_id: int
+) -> User:
+    new_id = conn.execute(
+        insert(users)
+        .values(
+            username=username,
+            full_name=full_name,
+            password_hash=password_hash,
+            role=role.value,
+            unit_id=unit_id,
+            active=True,
+            created_at=datetime.now(UTC),
+        )
+        .returning(users.c.id)
+    ).scalar_one()
+    return User(new_id, username, full_name, role, unit_id)
+
+
+def user_by_id(conn: Connection, user_id: int) -> User | None:
+    row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
+    return _user(conn, row) if row else None
+
+
+def user_with_hash(conn: Connection, username: str) -> tuple[User, str] | None:
+    row = conn.execute(select(users).where(users.c.username == username)).mappings().first()
+    return (_user(conn, row), row["password_hash"]) if row else None
+
+
+def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+
+def set_active(conn: Connection, user_id: int, active: bool) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(active=active))
+
+
+def list_users(conn: Connection) -> list[User]:
+    rows = conn.execute(select(users).order_by(users.c.id)).mappings().all()
+    return [_user(conn, r) for r in rows]
+
+
+def add_grant(conn: Connection, user_id: int, unit_id: int, start: date, end: date) -> None:
+    conn.execute(
+        insert(auditor_grants).values(
+            user_id=user_id, unit_id=unit_id, period_from=start, period_to=end
+        )
+    )
+
+
+def clear_grants(conn: Connection, user_id: int) -> None:
+    conn.execute(delete(auditor_grants).where(auditor_grants.c.user_id == user_id))
+
+
+def add_token(
+    conn: Connection,
+    user_id: int,
+    token_hash: str,
+    kind: str,
+    expires_at: datetime,
+    name: str | None = None,
+) -> int:
+    return int(
+        conn.execute(
+            insert(auth_tokens)
+            .values(
+                user_id=user_id,
+                token_hash=token_hash,
+                kind=kind,
+                name=name,
+                created_at=datetime.now(UTC),
+                expires_at=expires_at,
+            )
+            .returning(auth_tokens.c.id)
+        ).scalar_one()
+    )
+
+
+def user_for_token(conn: Connection, token_hash: str, now: datetime) -> User | None:
+    row = (
+        conn.execute(
+            select(auth_tokens.c.user_id, auth_tokens.c.expires_at, auth_tokens.c.revoked_at).where(
+                auth_tokens.c.token_hash == token_hash
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None or row["revoked_at"] is not None:
+        return None
+    expires = row["expires_at"]
+    if expires.tzinfo is None:  # SQLite returns naive UTC
+        expires = expires.replace(tzinfo=UTC)
+    if expires <= now:
+        return None
+    user = user_by_id(conn, row["user_id"])
+    return user if user and user.active else None
+
+
+def revoke_token(conn: Connection, token_hash: str) -> None:
+    conn.execute(
+        update(auth_tokens)
+        .where(auth_tokens.c.token_hash == token_hash, auth_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )

@@ -1,0 +1,131 @@
+"""Appending to and reading the hash-chained audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, select, update
+
+from archive.domain.audit import AuditEntry, entry_hash
+from archive.metadata.schema import audit_head, audit_log
+
+
+def append(
+    conn: Connection,
+    *,
+    actor_id: int | None,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    unit_id: int | None = None,
+    detail: Mapping[str, object] | None = None,
+) -> AuditEntry:
+    """Add one entry inside the caller's write transaction, so the record and the change
+    it describes commit together or not at all."""
+    head = conn.execute(
+        select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+    ).one()
+    seq = int(head.seq) + 1
+    at = datetime.now(UTC)
+    body = dict(detail or {})
+    digest = entry_hash(
+        seq=seq,
+        at=at,
+        actor_id=actor_id,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        unit_id=unit_id,
+        detail=body,
+        prev_hash=head.hash,
+    )
+    conn.execute(
+        audit_log.insert().values(
+            seq=seq,
+            at=at,
+            actor_id=actor_id,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            unit_id=unit_id,
+            detail=body,
+            prev_hash=head.hash,
+            hash=digest,
+        )
+    )
+    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=digest))
+    return AuditEntry(
+        seq,
+        at,
+        actor_id,
+        actor,
+        action,
+        object_type,
+        str(object_id),
+        unit_id,
+        body,
+        head.hash,
+        digest,
+    )
+
+
+def head(conn: Connection) -> tuple[int, str]:
+    row = conn.execute(select(audit_head.c.seq, audit_head.c.hash)).one()
+    return int(row.seq), str(row.hash)
+
+
+def _entry(row: object) -> AuditEntry:
+    r = row._mapping  # type: ignore[attr-defined]
+    return AuditEntry(
+        seq=int(r["seq"]),
+        at=r["at"],
+        actor_id=r["actor_id"],
+        actor=r["actor"],
+        action=r["action"],
+        object_type=r["object_type"],
+        object_id=r["object_id"],
+        unit_id=r["unit_id"],
+        detail=r["detail"],
+        prev_hash=r["prev_hash"],
+        hash=r["hash"],
+    )
+
+
+def iter_entries(conn: Connection, batch: int = 5000) -> Iterator[AuditEntry]:
+    """All entries in chain order, fetched in batches so a long trail stays light."""
+    last = 0
+    while True:
+        rows = conn.execute(
+            select(audit_log).where(audit_log.c.seq > last).order_by(audit_log.c.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            entry = _entry(row)
+            last = entry.seq
+            yield entry
+
+
+def recent(
+    conn: Connection,
+    *,
+    unit_ids: frozenset[int] | None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    limit: int = 100,
+    before_seq: int | None = None,
+) -> list[AuditEntry]:
+    query = select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit)
+    if unit_ids is not None:
+        query = query.where(audit_log.c.unit_id.in_(unit_ids))
+    if object_type:
+        query = query.where(audit_log.c.object_type == object_type)
+    if object_id:
+        query = query.where(audit_log.c.object_id == object_id)
+    if before_seq:
+        query = query.where(audit_log.c.seq < before_seq)
+    return [_entry(r) for r in conn.execute(query).all()]

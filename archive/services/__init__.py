@@ -1,0 +1,1 @@
+"""The archive's use cases, called by the API, the CLI and the workers alike."""

@@ -1,0 +1,243 @@
+"""Units, user accounts, passwords (argon2), sessions and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, date, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from archive.domain.errors import Conflict, Invalid, NotFound, Unauthenticated
+from archive.domain.model import Unit, User
+from archive.domain.roles import Role
+from archive.metadata import accounts, audit
+from archive.services.context import Archive
+
+_hasher = PasswordHasher()
+# A fixed hash to verify against when the username is unknown, so the answer takes as long
+# as for a real account and does not reveal which usernames exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+MIN_PASSWORD = 8
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _bad_login() -> Unauthenticated:
+    return Unauthenticated(
+        "bad_credentials",
+        "Tên đăng nhập hoặc mật khẩu không đúng.",
+        "Wrong username or password.",
+    )
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(
+            "weak_password",
+            f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.",
+            f"The password needs at least {MIN_PASSWORD} characters.",
+        )
+
+
+def create_unit(
+    archive: Archive, code: str, name: str, parent_code: str | None, *, by: User | None
+) -> Unit:
+    with archive.db.write() as conn:
+        if accounts.unit_by_code(conn, code):
+            raise Conflict(
+                "unit_exists", f"Đã có đơn vị mã '{code}'.", f"Unit '{code}' already exists."
+            )
+        parent_id = None
+        if parent_code:
+            parent = accounts.unit_by_code(conn, parent_code)
+            if parent is None:
+                raise NotFound(
+                    "unit_not_found",
+                    f"Không có đơn vị mã '{parent_code}'.",
+                    f"There is no unit '{parent_code}'.",
+                )
+            parent_id = parent.id
+        unit = accounts.add_unit(conn, code, name, parent_id)
+        audit.append(
+            conn,
+            actor_id=by.id if by else None,
+            actor=by.username if by else "system",
+            action="unit.create",
+            object_type="unit",
+            object_id=unit.id,
+            unit_id=unit.id,
+            detail={"code": code, "name": name, "parent": parent_code},
+        )
+        return unit
+
+
+def create_user(
+    archive: Archive,
+    *,
+    username: str,
+    full_name: str,
+    password: str,
+    role: Role,
+    unit_code: str,
+    by: User | None,
+) -> User:
+    check_password_strength(password)
+    password_hash = _hasher.hash(password)
+    with archive.db.write() as conn:
+        if accounts.user_with_hash(conn, username):
+            raise Conflict(
+                "user_exists",
+                f"Đã có tài khoản '{username}'.",
+                f"The account '{username}' already exists.",
+            )
+        unit = accounts.unit_by_code(conn, unit_code)
+        if unit is None:
+            raise NotFound(
+                "unit_not_found",
+                f"Không có đơn vị mã '{unit_code}'.",
+                f"There is no unit '{unit_code}'.",
+            )
+        user = accounts.add_user(conn, username, full_name, password_hash, role, unit.id)
+        audit.append(
+            conn,
+            actor_id=by.id if by else None,
+            actor=by.username if by else "system",
+            action="user.create",
+            object_type="user",
+            object_id=user.id,
+            unit_id=unit.id,
+            detail={"username": username, "role": role.value},
+        )
+        return user
+
+
+def grant_auditor(
+    archive: Archive, user_id: int, unit_code: str, start: date, end: date, *, by: User | None
+) -> User:
+    if end < start:
+        raise Invalid(
+            "bad_period",
+            "Ngày kết thúc phải sau ngày bắt đầu.",
+            "The end date must not be before the start date.",
+        )
+    with archive.db.write() as conn:
+        user = accounts.user_by_id(conn, user_id)
+        unit = accounts.unit_by_code(conn, unit_code)
+        if user is None or unit is None:
+            raise NotFound(
+                "not_found",
+                "Không tìm thấy tài khoản hoặc đơn vị.",
+                "Account or unit not found.",
+            )
+        if user.role is not Role.AUDITOR:
+            raise Invalid(
+                "not_auditor",
+                "Chỉ cấp phạm vi kiểm tra cho tài khoản thanh tra, kiểm toán.",
+                "Inspection scopes are granted to auditor accounts only.",
+            )
+        accounts.add_grant(conn, user_id, unit.id, start, end)
+        audit.append(
+            conn,
+            actor_id=by.id if by else None,
+            actor=by.username if by else "system",
+            action="auditor.grant",
+            object_type="user",
+            object_id=user_id,
+            unit_id=unit.id,
+            detail={"unit": unit_code, "from": start.isoformat(), "to": end.isoformat()},
+        )
+        found = accounts.user_by_id(conn, user_id)
+        assert found is not None
+        return found
+
+
+def login(
+    archive: Archive, username: str, password: str, *, client: str | None
+) -> tuple[User, str]:
+    """Check the password and open a session; every attempt is in the audit trail."""
+    with archive.db.read() as conn:
+        found = accounts.user_with_hash(conn, username)
+    stored_hash = found[1] if found else _DUMMY_HASH
+    ok: bool
+    try:
+        ok = _hasher.verify(stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if not ok or found is None or not found[0].active:
+        with archive.db.write() as conn:
+            audit.append(
+                conn,
+                actor_id=found[0].id if found else None,
+                actor=username[:64],
+                action="login.failed",
+                object_type="user",
+                object_id=found[0].id if found else "-",
+                detail={"client": client},
+            )
+        raise _bad_login()
+    user = found[0]
+    token = secrets.token_urlsafe(32)
+    expires = datetime.now(UTC) + timedelta(hours=archive.settings.session_hours)
+    with archive.db.write() as conn:
+        if _hasher.check_needs_rehash(stored_hash):
+            accounts.set_password_hash(conn, user.id, _hasher.hash(password))
+        accounts.add_token(conn, user.id, token_digest(token), "session", expires)
+        audit.append(
+            conn,
+            actor_id=user.id,
+            actor=user.username,
+            action="login",
+            object_type="user",
+            object_id=user.id,
+            unit_id=user.unit_id,
+            detail={"client": client},
+        )
+    return user, token
+
+
+def create_api_token(archive: Archive, user: User, name: str) -> tuple[str, datetime]:
+    token = secrets.token_urlsafe(32)
+    expires = datetime.now(UTC) + timedelta(days=archive.settings.api_token_days)
+    with archive.db.write() as conn:
+        accounts.add_token(conn, user.id, token_digest(token), "api", expires, name=name)
+        audit.append(
+            conn,
+            actor_id=user.id,
+            actor=user.username,
+            action="token.create",
+            object_type="user",
+            object_id=user.id,
+            unit_id=user.unit_id,
+            detail={"name": name, "expires": expires.isoformat()},
+        )
+    return token, expires
+
+
+def authenticate(archive: Archive, token: str) -> User:
+    with archive.db.read() as conn:
+        user = accounts.user_for_token(conn, token_digest(token), datetime.now(UTC))
+    if user is None:
+        raise Unauthenticated(
+            "not_signed_in",
+            "Phiên đăng nhập không hợp lệ hoặc đã hết hạn. Hãy đăng nhập lại.",
+            "The session is not valid or has expired. Sign in again.",
+        )
+    return user
+
+
+def logout(archive: Archive, user: User, token: str) -> None:
+    with archive.db.write() as conn:
+        accounts.revoke_token(conn, token_digest(token))
+        audit.append(
+            conn,
+            actor_id=user.id,
+            actor=user.username,
+            action="logout",
+            object_type="user",
+            object_id=user.id,
+            unit_id=user.unit_id,
+        )

@@ -1,0 +1,73 @@
+"""Object storage of document bytes: one small interface, exactly two implementations.
+
+``LocalStore`` (a folder, the embedded default) and ``S3Store`` (S3/MinIO, scaled out).
+Keys are content addresses (``sha256/ab/cd/<hex>``), so a key names its bytes for ever and
+nothing is ever overwritten; the checksum is taken while the upload streams, before the
+bytes reach the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from archive.settings import Settings
+
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    key: str
+    size: int
+    modified: datetime
+
+
+class StoreUnavailable(Exception):
+    """The store is missing, unreachable or not writable; start-up must stop on this."""
+
+
+class ObjectStore(Protocol):
+    """What the archive needs from a place that keeps bytes."""
+
+    description: str
+
+    def check_ready(self) -> None:
+        """Raise ``StoreUnavailable`` with a clear message unless the store can be written."""
+
+    def put_file(self, key: str, path: Path, size: int) -> None:
+        """Store the file at ``path`` under ``key``; storing the same key again is harmless."""
+
+    def protect(self, key: str) -> None:
+        """Make the object immutable (WORM) once a row points at it."""
+
+    def read(self, key: str) -> Iterator[bytes]:
+        """Stream the object's bytes; raises ``FileNotFoundError`` if it is missing."""
+
+    def exists(self, key: str) -> bool: ...
+
+    def iter_objects(self) -> Iterator[ObjectInfo]:
+        """Every stored document object (not temporary uploads)."""
+
+    def delete(self, key: str) -> None:
+        """Remove an object no row points at (orphan sweep only)."""
+
+
+def content_key(sha256: str) -> str:
+    return f"sha256/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def open_store(settings: Settings) -> ObjectStore:
+    """The one way to open the configured store."""
+    if settings.storage == "s3":
+        from archive.storage.s3 import S3Store
+
+        return S3Store.from_settings(settings)
+    from archive.storage.local import LocalStore
+
+    assert settings.storage_dir is not None
+    return LocalStore(settings.storage_dir)

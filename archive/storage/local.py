@@ -1,0 +1,90 @@
+"""Document bytes in a local folder: the embedded default for one office on one machine."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from archive.storage import CHUNK, ObjectInfo, StoreUnavailable
+
+
+class LocalStore:
+    """Objects under ``root/sha256/..``; a finished object is read-only and never replaced."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.description = f"local folder {root}"
+
+    def _path(self, key: str) -> Path:
+        if ".." in key.split("/") or key.startswith("/"):
+            raise ValueError(f"bad object key {key!r}")
+        return self.root / key
+
+    def check_ready(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe = self.root / ".write-probe"
+            probe.write_bytes(b"ok")
+            probe.unlink()
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"Không ghi được vào kho tài liệu {self.root}: {exc.strerror}. "
+                "Hãy tạo thư mục và cấp quyền ghi, hoặc đặt ARCHIVE_STORAGE_DIR. / "
+                f"Cannot write to the document store {self.root}: {exc.strerror}. "
+                "Create the folder and make it writable, or set ARCHIVE_STORAGE_DIR."
+            ) from exc
+
+    def put_file(self, key: str, path: Path, size: int) -> None:
+        target = self._path(key)
+        if target.exists():
+            # Same key means same bytes: keep the stored copy; refresh its age so the
+            # orphan sweep cannot remove it while a new row is about to point at it.
+            os.utime(target)
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+        partial.unlink(missing_ok=True)
+        try:
+            # Same filesystem as the upload spool: a hard link stores 500 MB in no time.
+            os.link(path, partial)
+        except OSError:
+            shutil.copyfile(path, partial)
+        with partial.open("rb") as fh:
+            os.fsync(fh.fileno())
+        partial.chmod(0o444)
+        os.replace(partial, target)  # atomic: readers never see half an object
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def protect(self, key: str) -> None:
+        self._path(key).chmod(0o444)
+
+    def read(self, key: str) -> Iterator[bytes]:
+        with self._path(key).open("rb") as fh:
+            while chunk := fh.read(CHUNK):
+                yield chunk
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def iter_objects(self) -> Iterator[ObjectInfo]:
+        base = self.root / "sha256"
+        if not base.is_dir():
+            return
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                st = path.stat()
+                yield ObjectInfo(
+                    key=path.relative_to(self.root).as_posix(),
+                    size=st.st_size,
+                    modified=datetime.fromtimestamp(st.st_mtime, UTC),
+                )
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
