@@ -1,0 +1,82 @@
+"""Fresh archives on the embedded backend (SQLite + folder) and the scaled one (PG + MinIO)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from archive.metadata import casetypes
+from archive.metadata.migrate import upgrade
+from archive.services.context import Archive
+from archive.settings import Settings
+from support.servers import server_env
+
+
+@dataclass
+class Backend:
+    kind: str
+    settings: Settings
+    archive: Archive
+
+
+def settings_for(kind: str, tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings of a brand-new archive; the scaled one gets its own database and bucket."""
+    base: dict[str, Any] = {"data_dir": tmp_path / "var"}
+    if kind == "scaled":
+        name = f"t_{secrets.token_hex(6)}"
+        admin_url = server_env("ARCHIVE_TEST_POSTGRES_URL")
+        engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        base.update(
+            database_url=make_url(admin_url).set(database=name).render_as_string(
+                hide_password=False
+            ),
+            storage="s3",
+            s3_endpoint=server_env("ARCHIVE_TEST_S3_ENDPOINT"),
+            s3_access_key=server_env("ARCHIVE_TEST_S3_ACCESS_KEY"),
+            s3_secret_key=server_env("ARCHIVE_TEST_S3_SECRET_KEY"),
+            s3_bucket=f"t-{secrets.token_hex(6)}",
+            broker_url=server_env("ARCHIVE_TEST_REDIS_URL"),
+            result_backend=server_env("ARCHIVE_TEST_REDIS_URL"),
+        )
+    base.update(overrides)
+    return Settings(_env_file=None, **base)  # type: ignore[call-arg]
+
+
+def drop_database(settings: Settings) -> None:
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "postgresql":
+        return
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def migrated(settings: Settings) -> Archive:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    archive = Archive.open(settings)
+    with archive.db.write() as conn:
+        casetypes.seed_builtins(conn)
+    return archive
+
+
+@contextmanager
+def open_backend(kind: str, tmp_path: Path, **overrides: Any) -> Iterator[Backend]:
+    settings = settings_for(kind, tmp_path, **overrides)
+    archive = migrated(settings)
+    try:
+        yield Backend(kind, settings, archive)
+    finally:
+        archive.close()
+        drop_database(settings)
