@@ -174,6 +174,13 @@ def referenced_keys(conn: Connection) -> set[str]:
     return set(conn.execute(select(document_versions.c.storage_key).distinct()).scalars())
 
 
+def is_referenced(conn: Connection, key: str) -> bool:
+    found = conn.execute(
+        select(document_versions.c.id).where(document_versions.c.storage_key == key).limit(1)
+    ).first()
+    return found is not None
+
+
 def stored_versions(conn: Connection) -> list[tuple[str, str, int]]:
     """(storage key, sha256, size) of every stored version, once per key."""
     rows = conn.execute(

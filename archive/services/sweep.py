@@ -38,6 +38,10 @@ def run(archive: Archive, *, grace: timedelta | None = None) -> SweepReport:
         if obj.modified > cutoff:
             report.kept_young += 1
             continue
+        with archive.db.read() as conn:
+            # An upload of the same bytes may have committed since the listing.
+            if document_rows.is_referenced(conn, obj.key):
+                continue
         try:
             archive.store.delete(obj.key)
         except Exception as exc:  # WORM-locked orphans cannot go before their date

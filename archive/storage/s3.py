@@ -1,0 +1,358 @@
+"""Document bytes in an S3 bucket (MinIO or any S3 server): the store of a scaled-out install."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import io
+import math
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, NoReturn
+
+import certifi
+import urllib3
+from minio import Minio
+from minio.commonconfig import COMPLIANCE, ENABLED, GOVERNANCE, REPLACE, CopySource
+from minio.error import MinioException, S3Error
+from minio.retention import Retention
+from minio.versioningconfig import VersioningConfig
+
+from archive.storage import CHUNK, ObjectInfo, StoreUnavailable
+
+if TYPE_CHECKING:
+    from archive.settings import Settings
+
+LockSetting = Literal["off", "governance", "compliance"]
+
+MIB = 1024 * 1024
+# minio-py keeps about (upload threads + 2) parts in memory: the part being read, the one it
+# replaces, one per thread. 8 MiB parts and 2 threads measured +32 MiB RSS for a 200 MB file and
+# the same for any size (a 500 MB original is 60 parts); a third thread added memory but no
+# speed on MinIO. S3 allows at most 10 000 parts, so huge files get proportionally larger parts.
+PART_SIZE = 8 * MIB
+PARALLEL_PARTS = 2
+MAX_PARTS = 10_000
+DEFAULT_REFRESH_AFTER = timedelta(hours=12)  # half the default orphan grace of 24 h
+
+PREFIX = "sha256/"
+CONTENT_TYPE = "application/octet-stream"
+# Error codes meaning "no such object"; a delete marker as latest version also answers 404.
+MISSING_CODES = frozenset({"NoSuchKey", "NoSuchVersion", "NoSuchObject"})
+LOCK_HEADER_MODE = "x-amz-object-lock-mode"
+LOCK_HEADER_UNTIL = "x-amz-object-lock-retain-until-date"
+LOCK_HEADER_HOLD = "x-amz-object-lock-legal-hold"
+
+_LOCK_MODES: dict[LockSetting, str | None] = {
+    "off": None,
+    "governance": GOVERNANCE,
+    "compliance": COMPLIANCE,
+}
+
+
+def part_size_for(size: int) -> int:
+    """Smallest whole-MiB part size >= ``PART_SIZE`` that fits ``size`` in ``MAX_PARTS`` parts."""
+    return max(PART_SIZE, math.ceil(size / MAX_PARTS / MIB) * MIB)
+
+
+def _http_client() -> urllib3.PoolManager:
+    # Same pool minio-py builds by default, except the connect timeout: its default of 5 min
+    # (times 6 attempts) would hang start-up for half an hour on an unroutable endpoint.
+    return urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=10, read=300),
+        maxsize=10,
+        cert_reqs="CERT_REQUIRED",
+        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        retries=urllib3.Retry(total=5, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+    )
+
+
+def _missing(exc: S3Error) -> bool:
+    return exc.code in MISSING_CODES
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, S3Error):
+        return f"{exc.code}: {exc.message}"
+    if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
+        return str(exc.reason)
+    return str(exc) or type(exc).__name__
+
+
+class S3Store:
+    """Objects in one versioned bucket under ``sha256/..``; optionally WORM via object lock."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        access_key: str,
+        secret_key: str,
+        bucket: str,
+        *,
+        secure: bool = False,
+        region: str = "",
+        object_lock: LockSetting = "off",
+        retention_days: int = 3650,
+        refresh_after: timedelta = DEFAULT_REFRESH_AFTER,
+    ) -> None:
+        self.endpoint = endpoint
+        self.bucket = bucket
+        self.region = region or None
+        self.lock_mode = _LOCK_MODES[object_lock]
+        self.retention_days = retention_days
+        self.refresh_after = refresh_after
+        self.description = f"S3 bucket {bucket} at {endpoint}"
+        if not endpoint:
+            raise StoreUnavailable(
+                "Chưa đặt địa chỉ máy chủ S3: hãy đặt ARCHIVE_S3_ENDPOINT (dạng host:port). / "
+                "No S3 server address: set ARCHIVE_S3_ENDPOINT (as host:port)."
+            )
+        try:
+            self.client = Minio(
+                endpoint,
+                access_key=access_key or None,
+                secret_key=secret_key or None,
+                secure=secure,
+                region=self.region,
+                http_client=_http_client(),
+            )
+        except ValueError as exc:
+            raise StoreUnavailable(
+                f"Địa chỉ máy chủ S3 không hợp lệ {endpoint!r}: {exc}. Hãy đặt "
+                "ARCHIVE_S3_ENDPOINT dạng host:port, không có http:// hay đường dẫn. / "
+                f"Invalid S3 server address {endpoint!r}: {exc}. Set ARCHIVE_S3_ENDPOINT "
+                "as host:port, without http:// or a path."
+            ) from exc
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> S3Store:
+        return cls(
+            settings.s3_endpoint,
+            settings.s3_access_key,
+            settings.s3_secret_key,
+            settings.s3_bucket,
+            secure=settings.s3_secure,
+            region=settings.s3_region,
+            object_lock=settings.s3_object_lock,
+            retention_days=settings.s3_retention_days,
+            refresh_after=timedelta(hours=settings.orphan_grace_hours / 2),
+        )
+
+    # -- start-up ---------------------------------------------------------------------------
+
+    def check_ready(self) -> None:
+        try:
+            created = self._ensure_bucket()
+            if self.lock_mode is not None and not created:
+                self._require_object_lock()
+            # Versioning is what keeps every stored version even without object lock; only
+            # write the setting when needed, so a key without PutBucketVersioning still starts
+            # against a bucket an administrator prepared.
+            if self.client.get_bucket_versioning(self.bucket).status != ENABLED:
+                self.client.set_bucket_versioning(self.bucket, VersioningConfig(ENABLED))
+            self._write_probe()
+        except StoreUnavailable:
+            raise
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
+            self._unreachable(exc)
+
+    def _ensure_bucket(self) -> bool:
+        """Create the bucket if missing; True when this call created it."""
+        if self.client.bucket_exists(self.bucket):
+            return False
+        try:
+            # Object lock can only be switched on when a bucket is created, never later.
+            self.client.make_bucket(
+                self.bucket, location=self.region, object_lock=self.lock_mode is not None
+            )
+        except S3Error as exc:
+            if exc.code != "BucketAlreadyOwnedByYou":  # another process won the race
+                raise
+            return False
+        return True
+
+    def _require_object_lock(self) -> None:
+        try:
+            self.client.get_object_lock_config(self.bucket)
+        except S3Error as exc:
+            if exc.code != "ObjectLockConfigurationNotFoundError":
+                raise
+            raise StoreUnavailable(
+                f"Bucket {self.bucket} trên {self.endpoint} không bật khóa đối tượng (object "
+                "lock), nên không thể lưu bản gốc ở chế độ WORM; khóa đối tượng chỉ bật được "
+                "khi tạo bucket. Hãy đặt ARCHIVE_S3_BUCKET là một bucket mới (ứng dụng sẽ tự "
+                "tạo có khóa) rồi chuyển dữ liệu sang, hoặc đặt ARCHIVE_S3_OBJECT_LOCK=off. / "
+                f"Bucket {self.bucket} at {self.endpoint} has no object lock, so originals "
+                "cannot be kept WORM; object lock can only be enabled when a bucket is "
+                "created. Set ARCHIVE_S3_BUCKET to a new bucket (the app creates it with "
+                "object lock) and move the data there, or set ARCHIVE_S3_OBJECT_LOCK=off."
+            ) from exc
+
+    def _write_probe(self) -> None:
+        """Prove the key may write objects, not only read bucket settings."""
+        key = "check-ready/write-probe"  # outside sha256/: never listed, never swept
+        result = self.client.put_object(self.bucket, key, io.BytesIO(b"ok"), 2)
+        if result.version_id:
+            # Remove exactly this version so start-ups leave no versions or delete markers
+            # behind. If the bucket has a default retention the probe is locked and cannot go;
+            # it is two bytes, so that must not stop start-up.
+            with contextlib.suppress(S3Error):
+                self.client.remove_object(self.bucket, key, version_id=result.version_id)
+
+    def _unreachable(self, exc: Exception) -> NoReturn:
+        reason = _reason(exc).rstrip(". ")
+        raise StoreUnavailable(
+            f"Không dùng được kho tài liệu S3 (bucket {self.bucket} tại {self.endpoint}): "
+            f"{reason}. Hãy kiểm tra máy chủ đang chạy và ARCHIVE_S3_ENDPOINT, "
+            "ARCHIVE_S3_SECURE (http/https), ARCHIVE_S3_ACCESS_KEY, ARCHIVE_S3_SECRET_KEY và "
+            "quyền của khóa trên bucket. / "
+            f"Cannot use the document store {self.description}: {reason}. Check that the "
+            "server is running, and ARCHIVE_S3_ENDPOINT, ARCHIVE_S3_SECURE (http/https), "
+            "ARCHIVE_S3_ACCESS_KEY, ARCHIVE_S3_SECRET_KEY and the key's rights on the bucket."
+        ) from exc
+
+    # -- objects ----------------------------------------------------------------------------
+
+    def put_file(self, key: str, path: Path, size: int) -> None:
+        if self._keep_existing(key):
+            return
+        with path.open("rb") as fh:
+            # A known length with a fixed part size streams the file part by part; put_object
+            # also fails if the file holds fewer than ``size`` bytes.
+            self.client.put_object(
+                self.bucket,
+                key,
+                fh,
+                size,
+                content_type=CONTENT_TYPE,
+                part_size=part_size_for(size),
+                num_parallel_uploads=PARALLEL_PARTS,
+            )
+
+    def _keep_existing(self, key: str) -> bool:
+        """True if ``key`` is stored already and now young enough to outlive the orphan grace.
+
+        Same key means same bytes, so the upload is skipped; but the orphan sweep judges age by
+        Last-Modified, and could remove an old orphan just before the new row pointing at it is
+        committed. Only a new write changes Last-Modified in S3 (tags do not). A server-side
+        copy onto itself with REPLACE metadata is that write without sending the bytes again;
+        re-putting would move the whole file over the network for the same result. But in a
+        versioned bucket the copy is a full new version (MinIO copies the data too, as AWS
+        does), so it is made only when the object is older than ``refresh_after`` (half the
+        grace): a younger one cannot be swept before the row is committed anyway.
+        """
+        try:
+            stat = self.client.stat_object(self.bucket, key)
+        except S3Error as exc:
+            if _missing(exc):
+                return False
+            raise
+        modified = stat.last_modified
+        if modified is not None and datetime.now(UTC) - modified < self.refresh_after:
+            return True
+        try:
+            self.client.copy_object(
+                self.bucket,
+                key,
+                # Copy the version just seen: if the sweep put a delete marker over it in the
+                # meantime, the copy brings the object back instead of failing.
+                CopySource(self.bucket, key, version_id=stat.version_id),
+                metadata={"Content-Type": CONTENT_TYPE},
+                metadata_directive=REPLACE,
+            )
+        except S3Error as exc:
+            if _missing(exc):  # that version is gone for good: upload the bytes again
+                return False
+            raise
+        return True
+
+    def protect(self, key: str) -> None:
+        if self.lock_mode is None:
+            return  # versioning already keeps every version; nothing more to switch on
+        try:
+            # Pin the version: a concurrent put_file of the same bytes may add a newer one,
+            # which its own protect() will lock.
+            version = self.client.stat_object(self.bucket, key).version_id
+        except S3Error as exc:
+            if _missing(exc):
+                raise FileNotFoundError(errno.ENOENT, "No such object", key) from exc
+            raise
+        mode = self.lock_mode
+        until = datetime.now(UTC) + timedelta(days=self.retention_days)
+        current = self.client.get_object_retention(self.bucket, key, version_id=version)
+        if current is not None:
+            active = current.retain_until_date > datetime.now(UTC)
+            if current.retain_until_date >= until and (
+                current.mode == COMPLIANCE or mode == GOVERNANCE
+            ):
+                return  # already locked at least this long and this strictly
+            # A retention may be extended and governance raised to compliance, but never
+            # shortened or weakened (the server refuses), e.g. after settings were changed.
+            until = max(until, current.retain_until_date)
+            if active and current.mode == COMPLIANCE:
+                mode = COMPLIANCE
+        self.client.set_object_retention(
+            self.bucket, key, Retention(mode, until), version_id=version
+        )
+
+    def read(self, key: str) -> Iterator[bytes]:
+        try:
+            response = self.client.get_object(self.bucket, key)
+        except S3Error as exc:
+            if _missing(exc):
+                raise FileNotFoundError(errno.ENOENT, "No such object", key) from exc
+            raise
+        try:
+            yield from response.stream(CHUNK)
+        finally:
+            # close() drops a half-read body instead of draining it; release_conn() gives the
+            # pool slot back either way.
+            response.close()
+            response.release_conn()
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.stat_object(self.bucket, key)
+        except S3Error as exc:
+            if _missing(exc):
+                return False
+            raise
+        return True
+
+    def iter_objects(self) -> Iterator[ObjectInfo]:
+        for obj in self.client.list_objects(self.bucket, prefix=PREFIX, recursive=True):
+            if obj.is_dir or obj.object_name is None or obj.last_modified is None:
+                continue
+            modified: datetime = obj.last_modified
+            yield ObjectInfo(
+                key=obj.object_name,
+                size=int(obj.size or 0),
+                modified=modified if modified.tzinfo else modified.replace(tzinfo=UTC),
+            )
+
+    def delete(self, key: str) -> None:
+        try:
+            stat = self.client.stat_object(self.bucket, key)
+        except S3Error as exc:
+            if _missing(exc):
+                return  # already gone, like LocalStore's unlink(missing_ok=True)
+            raise
+        # In a versioned bucket a plain DELETE only adds a delete marker, which S3 allows even
+        # over a WORM-locked version: the server would hide a protected original without a
+        # word. Refuse here instead, so the sweep fails loudly.
+        headers = stat.metadata or {}
+        until_text = headers.get(LOCK_HEADER_UNTIL)
+        until = datetime.fromisoformat(until_text.replace("Z", "+00:00")) if until_text else None
+        held = headers.get(LOCK_HEADER_HOLD, "").upper() == "ON"
+        if held or (until is not None and until > datetime.now(UTC)):
+            lock = "legal hold" if held else f"{headers.get(LOCK_HEADER_MODE, '')} {until}"
+            raise PermissionError(
+                errno.EPERM,
+                f"Đối tượng đang được khóa WORM ({lock}), không được xóa. / "
+                f"Object is WORM-protected ({lock}) and must not be deleted.",
+                key,
+            )
+        # Plain DELETE: leaves a delete marker, the bytes stay as a non-current version.
+        self.client.remove_object(self.bucket, key)
