@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from archive import __version__
 from archive.api import errors
@@ -30,7 +34,21 @@ def create_app(archive: Archive | None = None, settings: Settings | None = None)
         title="Kho lưu trữ hồ sơ · Case-dossier archive",
         version=__version__,
         description=DESCRIPTION,
+        docs_url=None,  # served below from packaged assets: agency networks are closed
+        redoc_url=None,
     )
+    app.mount("/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Kho lưu trữ hồ sơ · API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
+
     app.state.archive = opened
     errors.install(app)
     for module in (auth, dossiers, documents, reference, admin, trail):

@@ -9,9 +9,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from archive.demo.dataset import DemoDataset, DemoDossier, DemoUnit, build_dataset
 from archive.demo.pdfs import render_document
-
-from archive.demo.dataset import DemoDataset, DemoDossier, build_dataset
 from archive.domain.model import Party, PartyKind
 from archive.domain.roles import Role
 from archive.metadata import accounts as account_rows
@@ -19,7 +18,6 @@ from archive.services import accounts, documents, dossiers
 from archive.services.context import Actor, Archive
 
 DEMO_ROOT_UNIT = "ubnd"
-AGENCY = "UBND THÀNH PHỐ PHỦ LÝ"
 
 
 def _actor_for(archive: Archive, unit_id: int) -> Actor:
@@ -39,7 +37,7 @@ def _store_pdf(archive: Archive, data: bytes, name: str) -> documents.ReceivedFi
     return documents.ReceivedFile(Path(path), hashlib.sha256(data).hexdigest(), len(data), name)
 
 
-def _load_dossier(archive: Archive, item: DemoDossier, unit_names: dict[str, str]) -> int:
+def _load_dossier(archive: Archive, item: DemoDossier, units: dict[str, DemoUnit]) -> int:
     with archive.db.read() as conn:
         unit = account_rows.unit_by_code(conn, item.unit_code)
     assert unit is not None
@@ -64,7 +62,10 @@ def _load_dossier(archive: Archive, item: DemoDossier, unit_names: dict[str, str
     dossier = dossiers.create(archive, actor, draft)
     pages = 0
     for index, doc in enumerate(item.documents, 1):
-        data = render_document(doc, agency=AGENCY, unit_name=unit_names[item.unit_code])
+        heading = units[item.unit_code]
+        data = render_document(
+            doc, agency=heading.letterhead_agency, unit_name=heading.letterhead_name
+        )
         received = _store_pdf(archive, data, f"{item.code}-{index:07d}.pdf")
         try:
             stored = documents.add(
@@ -114,10 +115,10 @@ def load_demo(
             accounts.grant_auditor(
                 archive, created.id, DEMO_ROOT_UNIT, date(2020, 1, 1), date(2030, 12, 31), by=None
             )
-    unit_names = {u.code: u.name for u in data.units}
+    units = {u.code: u for u in data.units}
     total_pages = 0
     for number, item in enumerate(data.dossiers, 1):
-        total_pages += _load_dossier(archive, item, unit_names)
+        total_pages += _load_dossier(archive, item, units)
         progress(f"  [{number}/{len(data.dossiers)}] {item.code} — {item.title}")
     progress(
         f"Đã nạp dữ liệu mẫu · Demo loaded: {len(data.units)} đơn vị · units, "

@@ -1,0 +1,1 @@
+"""Demo data: a seeded dataset of units, users and dossiers, and its documents as PDFs."""

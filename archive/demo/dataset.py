@@ -1,0 +1,2371 @@
+"""Build the deterministic demo dataset: units, users and dossiers of a city People's Committee.
+
+Everything here is plain data (frozen dataclasses) made from a seed; there is no I/O and no
+import from the rest of the archive, so the loader, the tests and the PDF renderer can all
+rely on the same values. Codes (case types, stages, document kinds, fields of law, custom
+fields, party roles) are the ones in ``archive/casetypes/*.json``.
+
+The people, companies, numbers and addresses are invented. Legal citations are illustrative
+(the decrees exist, article references are given to the best of our knowledge) and must not
+be read as legal advice. Working days here skip weekends only: the demo does not need the
+holiday calendar, which is data the archive keeps elsewhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+__all__ = [
+    "AS_OF",
+    "DEMO_PASSWORD",
+    "DemoDataset",
+    "DemoDocument",
+    "DemoDossier",
+    "DemoParty",
+    "DemoUnit",
+    "DemoUser",
+    "build_dataset",
+    "format_date",
+    "format_money",
+    "money_in_words",
+]
+
+#: Password of every demo account (documented in the demo's README/CLI help).
+DEMO_PASSWORD = "matkhau-demo"  # noqa: S105 — a published demo password, not a secret
+
+#: No date in the dataset is later than this, so the data does not depend on "today".
+AS_OF = date(2026, 10, 31)
+
+_FIRST_OPENED = date(2023, 1, 9)
+_LAST_OPENED = date(2026, 9, 30)
+
+
+# --------------------------------------------------------------------------------------------
+# The data model
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoUnit:
+    """An organisational unit (đơn vị); ``letterhead_*`` is how its documents are headed."""
+
+    code: str
+    name: str
+    parent_code: str | None
+    #: Upper line of the letterhead (cơ quan chủ quản), "" when the unit has none.
+    letterhead_agency: str = ""
+    #: Issuing body as printed in the letterhead, upper case; "\n" marks a forced line break.
+    letterhead_name: str = ""
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A demo account; every one has the password :data:`DEMO_PASSWORD`."""
+
+    username: str
+    full_name: str
+    role: str  # official | leader | clerk | auditor | admin
+    unit_code: str
+    password: str
+    title: str = ""  # job title as printed under a signature
+
+
+@dataclass(frozen=True)
+class DemoParty:
+    """A party of a dossier with a role code of the dossier's case type."""
+
+    role: str
+    kind: str  # individual | organisation
+    name: str
+    id_number: str | None  # 12-digit CCCD for people, 10-digit business code for companies
+    address: str | None
+
+
+@dataclass(frozen=True)
+class DemoDocument:
+    """One document of a dossier; :func:`archive.demo.pdfs.render_document` turns it into a PDF.
+
+    ``pages`` is the exact page count of the rendered PDF. The fields after ``pages`` only
+    steer the rendering.
+    """
+
+    kind: str
+    title: str
+    number: str | None
+    issued_on: date
+    issuer: str  # issuing body or person (cơ quan/người ban hành)
+    paragraphs: tuple[str, ...]
+    pages: int
+    #: None: headed with the dossier unit's letterhead (the caller's ``agency``/``unit_name``);
+    #: (): a private person's document (no letterhead); (agency, name): another body's.
+    letterhead: tuple[str, ...] | None = None
+    place: str = "Phủ Lý"
+    #: (title, name) pairs; one is printed on the right, two side by side (records).
+    signers: tuple[tuple[str, str], ...] = ()
+    recipients: tuple[str, ...] = ()  # "Nơi nhận"
+    #: Index in ``paragraphs`` where filler text goes to reach ``pages``; None = before the last.
+    fill_at: int | None = None
+
+
+@dataclass(frozen=True)
+class DemoDossier:
+    """A case dossier (hồ sơ) with its parties, stage history, custom fields and documents."""
+
+    code: str
+    title: str
+    case_type: str
+    unit_code: str
+    field: str
+    stage: str
+    retention: str  # "vinh_vien" or "70", "50", "30", "20", "10" (years)
+    opened_on: date
+    closed_on: date | None
+    parties: tuple[DemoParty, ...]
+    #: stage code -> date the stage was reached, in the order the stages were reached.
+    key_dates: dict[str, date] = dataclasses.field(hash=False)
+    #: custom field code -> value (money in int đồng, dates as date, choices as codes);
+    #: optional fields without a value are left out.
+    custom: dict[str, object] = dataclasses.field(hash=False)
+    documents: tuple[DemoDocument, ...] = ()
+
+
+@dataclass(frozen=True)
+class DemoDataset:
+    units: tuple[DemoUnit, ...]
+    users: tuple[DemoUser, ...]
+    dossiers: tuple[DemoDossier, ...]
+
+
+# --------------------------------------------------------------------------------------------
+# Formatting helpers (shared with the renderer)
+# --------------------------------------------------------------------------------------------
+
+
+def format_date(d: date) -> str:
+    """dd/mm/yyyy, the only numeric date order used in Vietnamese documents."""
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"
+
+
+def format_money(amount: int) -> str:
+    """7500000 -> "7.500.000" (Vietnamese thousands separator is the dot)."""
+    return f"{amount:,}".replace(",", ".")
+
+
+_DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
+_GROUPS = ("", "nghìn", "triệu", "tỷ")
+
+
+def _three_digits(n: int, inner: bool) -> list[str]:
+    # ``inner``: a group after a larger one reads its zero hundreds ("một triệu không trăm...").
+    hundreds, tens, units = n // 100, n // 10 % 10, n % 10
+    words: list[str] = []
+    if hundreds or inner:
+        words += [_DIGITS[hundreds], "trăm"]
+    if tens == 0:
+        if units:
+            if hundreds or inner:
+                words.append("linh")
+            words.append(_DIGITS[units])
+    elif tens == 1:
+        words.append("mười")
+        if units:
+            words.append("lăm" if units == 5 else _DIGITS[units])
+    else:
+        words += [_DIGITS[tens], "mươi"]
+        if units:
+            words.append({1: "mốt", 4: "tư", 5: "lăm"}.get(units, _DIGITS[units]))
+    return words
+
+
+def money_in_words(amount: int) -> str:
+    """7500000 -> "Bảy triệu năm trăm nghìn đồng" (the "Bằng chữ" line of decisions)."""
+    if amount < 0 or amount >= 10**12:
+        raise ValueError(f"amount out of range: {amount}")
+    if amount == 0:
+        return "Không đồng"
+    groups = []
+    rest = amount
+    while rest:
+        groups.append(rest % 1000)
+        rest //= 1000
+    words: list[str] = []
+    for index in range(len(groups) - 1, -1, -1):
+        if groups[index] == 0:
+            continue
+        words += _three_digits(groups[index], inner=bool(words))
+        if _GROUPS[index]:
+            words.append(_GROUPS[index])
+    text = " ".join([*words, "đồng"])
+    return text[0].upper() + text[1:]
+
+
+def _money(amount: int) -> str:
+    return f"{format_money(amount)} đồng (Bằng chữ: {money_in_words(amount)})"
+
+
+def _add_working_days(start: date, days: int) -> date:
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def _on_weekday(d: date) -> date:
+    # Offices issue papers on working days; a Saturday or Sunday moves to the next Monday.
+    while d.weekday() >= 5:
+        d += timedelta(days=1)
+    return d
+
+
+# --------------------------------------------------------------------------------------------
+# Fixed reference data: units, users, people around the cases
+# --------------------------------------------------------------------------------------------
+
+_UBND = "UBND THÀNH PHỐ PHỦ LÝ"
+
+UNITS: tuple[DemoUnit, ...] = (
+    DemoUnit("ubnd", "UBND thành phố Phủ Lý", None, "", "ỦY BAN NHÂN DÂN\nTHÀNH PHỐ PHỦ LÝ"),
+    DemoUnit("tu_phap", "Phòng Tư pháp", "ubnd", _UBND, "PHÒNG TƯ PHÁP"),
+    DemoUnit("qldt", "Phòng Quản lý đô thị", "ubnd", _UBND, "PHÒNG QUẢN LÝ ĐÔ THỊ"),
+    DemoUnit("y_te", "Phòng Y tế", "ubnd", _UBND, "PHÒNG Y TẾ"),
+    DemoUnit(
+        "tnmt", "Phòng Tài nguyên và Môi trường", "ubnd", _UBND, "PHÒNG TÀI NGUYÊN\nVÀ MÔI TRƯỜNG"
+    ),
+    DemoUnit(
+        "cong_an", "Công an thành phố", "ubnd", "CÔNG AN TỈNH HÀ NAM", "CÔNG AN THÀNH PHỐ PHỦ LÝ"
+    ),
+    DemoUnit(
+        "qltt_1",
+        "Đội Quản lý thị trường số 1",
+        "ubnd",
+        "CỤC QUẢN LÝ THỊ TRƯỜNG TỈNH HÀ NAM",
+        "ĐỘI QUẢN LÝ THỊ TRƯỜNG SỐ 1",
+    ),
+    DemoUnit(
+        "thads",
+        "Chi cục Thi hành án dân sự",
+        "ubnd",
+        "CỤC THI HÀNH ÁN DÂN SỰ TỈNH HÀ NAM",
+        "CHI CỤC THI HÀNH ÁN DÂN SỰ\nTHÀNH PHỐ PHỦ LÝ",
+    ),
+)
+
+
+def _user(username: str, name: str, role: str, unit: str, title: str) -> DemoUser:
+    return DemoUser(username, name, role, unit, DEMO_PASSWORD, title)
+
+
+USERS: tuple[DemoUser, ...] = (
+    _user("quantri", "Phạm Minh Tuấn", "admin", "ubnd", "Quản trị hệ thống"),
+    _user("lanhdao.ubnd", "Trần Quang Huy", "leader", "ubnd", "Phó Chủ tịch UBND thành phố"),
+    _user("vanthu.ubnd", "Đỗ Thị Thu Hà", "clerk", "ubnd", "Văn thư UBND thành phố"),
+    _user("thanhtra", "Vũ Đức Thắng", "auditor", "ubnd", "Thanh tra viên"),
+    _user(
+        "chuyenvien.tuphap",
+        "Lê Thị Minh Phương",
+        "official",
+        "tu_phap",
+        "Chuyên viên Phòng Tư pháp",
+    ),
+    _user("lanhdao.tuphap", "Hoàng Văn Long", "leader", "tu_phap", "Trưởng phòng Tư pháp"),
+    _user(
+        "chuyenvien.qldt", "Lê Quang Đạt", "official", "qldt", "Chuyên viên Phòng Quản lý đô thị"
+    ),
+    _user("lanhdao.qldt", "Bùi Thành Công", "leader", "qldt", "Trưởng phòng Quản lý đô thị"),
+    _user("chuyenvien.yte", "Ngô Thị Lan Anh", "official", "y_te", "Chuyên viên Phòng Y tế"),
+    _user(
+        "chuyenvien.tnmt",
+        "Đặng Hữu Nghĩa",
+        "official",
+        "tnmt",
+        "Chuyên viên Phòng Tài nguyên và Môi trường",
+    ),
+    _user(
+        "chuyenvien.congan",
+        "Trịnh Xuân Bách",
+        "official",
+        "cong_an",
+        "Cán bộ Đội Cảnh sát giao thông - Trật tự",
+    ),
+    _user("chuyenvien.qltt1", "Dương Minh Khoa", "official", "qltt_1", "Kiểm soát viên thị trường"),
+    _user(
+        "lanhdao.qltt1",
+        "Phạm Thị Thanh Hương",
+        "leader",
+        "qltt_1",
+        "Đội trưởng Đội Quản lý thị trường số 1",
+    ),
+    _user("chuyenvien.thads", "Đinh Thị Ngọc Ánh", "official", "thads", "Chấp hành viên"),
+    _user("lanhdao.thads", "Nguyễn Hữu Toàn", "leader", "thads", "Chi cục trưởng"),
+)
+
+_UNIT_BY_CODE = {u.code: u for u in UNITS}
+_OFFICIAL = {u.unit_code: u for u in USERS if u.role == "official"}
+_LEADER = {u.unit_code: u for u in USERS if u.role == "leader"}
+
+# People who sign but have no account in the demo.
+_POLICE_DEPUTY = "Lê Văn Cường"
+_JUDGES = ("Nguyễn Thị Bích Ngọc", "Trần Văn Hải", "Phạm Đức Trung")
+_COURT_CLERKS = ("Vũ Thị Phương Thảo", "Lương Văn Quý")
+_APPEAL_JUDGES = ("Đào Xuân Trường", "Kiều Thị Mai Hoa")
+_LAY_JUDGES = ("Ông Tạ Văn Chiến", "Bà Phan Thị Kim Oanh", "Ông Mai Xuân Hòa")
+
+_COURT_PROVINCE = ("", "TÒA ÁN NHÂN DÂN\nTỈNH HÀ NAM")
+_COURT_CITY = ("TÒA ÁN NHÂN DÂN TỈNH HÀ NAM", "TÒA ÁN NHÂN DÂN\nTHÀNH PHỐ PHỦ LÝ")
+_COURT_HIGH = ("", "TÒA ÁN NHÂN DÂN CẤP CAO\nTẠI HÀ NỘI")
+_PRIVATE: tuple[str, ...] = ()
+
+_SURNAMES = (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Vũ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Ngô",
+    "Dương",
+    "Đinh",
+    "Trịnh",
+    "Lương",
+    "Tạ",
+    "Đào",
+)
+_MALE_MIDDLE = ("Văn", "Quang", "Minh", "Đức", "Hữu", "Thành", "Xuân", "Công", "Ngọc", "Tiến")
+_FEMALE_MIDDLE = ("Thị", "Thị Hồng", "Thị Thu", "Thị Thanh", "Ngọc", "Thị Minh", "Thị Kim")
+_MALE_GIVEN = (
+    "Đức",
+    "Hùng",
+    "Dũng",
+    "Tuấn",
+    "Đạt",
+    "Long",
+    "Khánh",
+    "Thắng",
+    "Cường",
+    "Hiếu",
+    "Phong",
+    "Toàn",
+    "Sơn",
+    "Nam",
+    "Quyết",
+    "Tùng",
+)
+_FEMALE_GIVEN = (
+    "Nhung",
+    "Hương",
+    "Lan",
+    "Hà",
+    "Thảo",
+    "Trang",
+    "Ngân",
+    "Yến",
+    "Huyền",
+    "Loan",
+    "Mai",
+    "Hạnh",
+    "Oanh",
+    "Dung",
+)
+_STREETS = (
+    "Lê Hoàn",
+    "Trần Phú",
+    "Biên Hòa",
+    "Lý Thường Kiệt",
+    "Trường Chinh",
+    "Quy Lưu",
+    "Lê Công Thanh",
+    "Đinh Tiên Hoàng",
+    "Nguyễn Văn Trỗi",
+    "Lê Chân",
+    "Đinh Công Tráng",
+)
+_WARDS = (
+    "Quang Trung",
+    "Lương Khánh Thiện",
+    "Minh Khai",
+    "Hai Bà Trưng",
+    "Trần Hưng Đạo",
+    "Lê Hồng Phong",
+    "Thanh Châu",
+    "Châu Sơn",
+    "Liêm Chính",
+    "Thanh Tuyền",
+    "Lam Hạ",
+)
+_COMMUNES = (
+    "Phù Vân",
+    "Kim Bình",
+    "Liêm Tuyền",
+    "Liêm Tiết",
+    "Tiên Tân",
+    "Tiên Hải",
+    "Đinh Xá",
+    "Trịnh Xá",
+)
+_VILLAGES = ("thôn Mễ Thượng", "thôn Đồng Ao", "thôn Kênh Cầu", "xóm 3", "xóm 5", "thôn Thượng")
+_OUTSIDE = (
+    "huyện Kim Bảng, tỉnh Hà Nam",
+    "huyện Thanh Liêm, tỉnh Hà Nam",
+    "thị xã Duy Tiên, tỉnh Hà Nam",
+    "huyện Ý Yên, tỉnh Nam Định",
+)
+_JOBS = (
+    "kinh doanh tự do",
+    "lao động tự do",
+    "công nhân",
+    "nông nghiệp",
+    "lái xe",
+    "buôn bán",
+    "nhân viên văn phòng",
+    "thợ xây",
+)
+_COMPANY_TYPES = ("Công ty TNHH", "Công ty Cổ phần", "Công ty TNHH MTV")
+_COMPANY_TRADES = {
+    "xay_dung": ("Xây dựng", "Đầu tư và Xây dựng", "Xây lắp"),
+    "moi_truong": ("Dệt may", "Chế biến thực phẩm", "Sản xuất bao bì", "Vật liệu xây dựng"),
+    "y_te": ("Dược phẩm", "Thiết bị y tế", "Dịch vụ ăn uống"),
+    "thuong_mai": ("Thương mại", "Thương mại và Dịch vụ", "Xuất nhập khẩu"),
+    "dat_dai": ("Đầu tư Bất động sản", "Phát triển nhà"),
+}
+_COMPANY_NAMES = (
+    "Thành Đạt",
+    "Minh Phát",
+    "Hà Nam Xanh",
+    "Phúc Hưng",
+    "An Khang",
+    "Hoàng Long",
+    "Tiến Thành",
+    "Việt Hà",
+    "Đại Phong",
+    "Sông Châu",
+    "Kim Ngân",
+    "Bình Minh",
+)
+_SHOP_NAMES = ("Minh Anh", "Hồng Nhung", "Phương Linh", "Gia Bảo", "Thu Trang", "Hải Yến")
+_BANKS = (
+    "Ngân hàng TMCP Công Thương Việt Nam - Chi nhánh Hà Nam",
+    "Ngân hàng TMCP Đầu tư và Phát triển Việt Nam - Chi nhánh Hà Nam",
+    "Ngân hàng Nông nghiệp và Phát triển Nông thôn Việt Nam - Chi nhánh tỉnh Hà Nam",
+)
+_PROJECTS = (
+    "Khu đô thị Bắc Thanh Châu",
+    "đường vành đai Phủ Lý - Kim Bảng",
+    "mở rộng đường Lê Công Thanh giai đoạn 3",
+    "Khu nhà ở xã hội Lam Hạ",
+    "Khu tái định cư phường Châu Sơn",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Violations by field (XLVPHC): text, legal basis by date, fine for a person, remedy
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Decree:
+    number: str
+    signed: str  # "ngày 30 tháng 12 năm 2019"
+    subject: str
+
+    def cite(self) -> str:
+        return f"Nghị định số {self.number} {self.signed} của Chính phủ {self.subject}"
+
+
+_D100 = _Decree(
+    "100/2019/NĐ-CP",
+    "ngày 30 tháng 12 năm 2019",
+    "quy định xử phạt vi phạm hành chính trong lĩnh vực giao thông đường bộ và đường sắt (được sửa "
+    "đổi, bổ sung bởi Nghị định số 123/2021/NĐ-CP)",
+)
+_D168 = _Decree(
+    "168/2024/NĐ-CP",
+    "ngày 26 tháng 12 năm 2024",
+    "quy định xử phạt vi phạm hành chính về trật tự, an toàn giao thông trong lĩnh vực giao thông "
+    "đường bộ; trừ điểm, phục hồi điểm giấy phép lái xe",
+)
+_D16 = _Decree(
+    "16/2022/NĐ-CP", "ngày 28 tháng 01 năm 2022", "quy định xử phạt vi phạm hành chính về xây dựng"
+)
+_D45 = _Decree(
+    "45/2022/NĐ-CP",
+    "ngày 07 tháng 7 năm 2022",
+    "về xử phạt vi phạm hành chính trong lĩnh vực bảo vệ môi trường",
+)
+_D91 = _Decree(
+    "91/2019/NĐ-CP",
+    "ngày 19 tháng 11 năm 2019",
+    "về xử phạt vi phạm hành chính trong lĩnh vực đất đai",
+)
+_D117 = _Decree(
+    "117/2020/NĐ-CP",
+    "ngày 28 tháng 9 năm 2020",
+    "quy định xử phạt vi phạm hành chính trong lĩnh vực y tế",
+)
+_D115 = _Decree(
+    "115/2018/NĐ-CP",
+    "ngày 04 tháng 9 năm 2018",
+    "quy định xử phạt vi phạm hành chính về an toàn thực phẩm (được sửa đổi, bổ sung bởi Nghị định "
+    "số 124/2021/NĐ-CP)",
+)
+_D98 = _Decree(
+    "98/2020/NĐ-CP",
+    "ngày 26 tháng 8 năm 2020",
+    "quy định xử phạt vi phạm hành chính trong hoạt động thương mại, sản xuất, buôn bán hàng giả, "
+    "hàng cấm và bảo vệ quyền lợi người tiêu dùng (được sửa đổi, bổ sung bởi Nghị định số "
+    "17/2022/NĐ-CP)",
+)
+_D144 = _Decree(
+    "144/2021/NĐ-CP",
+    "ngày 31 tháng 12 năm 2021",
+    "quy định xử phạt vi phạm hành chính trong lĩnh vực an ninh, trật tự, an toàn xã hội; phòng, "
+    "chống tệ nạn xã hội; phòng cháy, chữa cháy; cứu nạn, cứu hộ; phòng, chống bạo lực gia đình",
+)
+_D118 = _Decree(
+    "118/2021/NĐ-CP",
+    "ngày 23 tháng 12 năm 2021",
+    "quy định chi tiết một số điều và biện pháp thi hành Luật Xử lý vi phạm hành chính",
+)
+
+_D123 = _Decree(
+    "123/2024/NĐ-CP",
+    "ngày 04 tháng 10 năm 2024",
+    "quy định về xử phạt vi phạm hành chính trong lĩnh vực đất đai",
+)
+
+_TRAFFIC_2025 = date(2025, 1, 1)
+_LAND_2024 = date(2024, 10, 4)
+
+
+@dataclass(frozen=True)
+class _Violation:
+    text: str
+    #: (in force from, decree, article or "", fine for a person in đồng), oldest first
+    decrees: tuple[tuple[date, _Decree, str, int], ...]
+    remedy: str | None
+    place: str  # "road" | "site" | "shop" | "plant" | "public"
+    organisations: bool  # may the violator be an organisation
+
+
+def _v(
+    text: str,
+    decrees: tuple[tuple[date, _Decree, str, int], ...],
+    remedy: str | None,
+    place: str,
+    organisations: bool,
+) -> _Violation:
+    return _Violation(text, decrees, remedy, place, organisations)
+
+
+_ALWAYS = date(2000, 1, 1)
+
+_VIOLATIONS: dict[str, tuple[_Violation, ...]] = {
+    "giao_thong": (
+        _v(
+            "Điều khiển xe mô tô không chấp hành hiệu lệnh của đèn tín hiệu giao thông",
+            ((_ALWAYS, _D100, "Điều 6", 1_000_000), (_TRAFFIC_2025, _D168, "Điều 7", 5_000_000)),
+            None,
+            "road",
+            False,
+        ),
+        _v(
+            "Điều khiển xe ô tô chạy quá tốc độ quy định từ 10 km/h đến 20 km/h",
+            ((_ALWAYS, _D100, "Điều 5", 5_000_000), (_TRAFFIC_2025, _D168, "Điều 6", 5_000_000)),
+            None,
+            "road",
+            False,
+        ),
+        _v(
+            "Điều khiển xe mô tô trên đường mà trong hơi thở có nồng độ cồn nhưng chưa vượt quá "
+            "0,25 miligam/1 lít khí thở",
+            ((_ALWAYS, _D100, "Điều 6", 2_500_000), (_TRAFFIC_2025, _D168, "Điều 7", 2_500_000)),
+            None,
+            "road",
+            False,
+        ),
+    ),
+    "an_ninh_trat_tu": (
+        _v(
+            "Có cử chỉ, lời nói thô bạo, khiêu khích, xúc phạm danh dự, nhân phẩm của người khác "
+            "tại nơi công cộng",
+            ((_ALWAYS, _D144, "Điều 7", 750_000),),
+            None,
+            "public",
+            False,
+        ),
+        _v(
+            "Đánh nhau gây mất trật tự công cộng",
+            ((_ALWAYS, _D144, "Điều 7", 2_500_000),),
+            None,
+            "public",
+            False,
+        ),
+        _v(
+            "Sử dụng loa công suất lớn gây tiếng ồn trong khoảng thời gian từ 22 giờ ngày hôm "
+            "trước đến 06 giờ ngày hôm sau",
+            ((_ALWAYS, _D144, "Điều 8", 750_000),),
+            None,
+            "public",
+            False,
+        ),
+    ),
+    "xay_dung": (
+        _v(
+            "Tổ chức thi công xây dựng công trình nhà ở riêng lẻ tại đô thị không có giấy phép xây "
+            "dựng mà theo quy định phải có giấy phép xây dựng",
+            ((_ALWAYS, _D16, "Điều 16", 70_000_000),),
+            "Buộc phá dỡ công trình, phần công trình xây dựng vi phạm",
+            "site",
+            True,
+        ),
+        _v(
+            "Tổ chức thi công xây dựng công trình nhà ở riêng lẻ sai nội dung giấy phép xây dựng "
+            "được cấp",
+            ((_ALWAYS, _D16, "Điều 16", 30_000_000),),
+            "Buộc phá dỡ phần công trình xây dựng sai nội dung giấy phép",
+            "site",
+            True,
+        ),
+        _v(
+            "Thi công xây dựng công trình không che chắn, để rơi vãi vật liệu xây dựng xuống khu "
+            "vực xung quanh",
+            ((_ALWAYS, _D16, "Điều 15", 3_000_000),),
+            "Buộc thực hiện biện pháp che chắn theo quy định và khắc phục tình trạng rơi vãi",
+            "site",
+            True,
+        ),
+    ),
+    "moi_truong": (
+        _v(
+            "Vứt, thải bỏ chất thải rắn sinh hoạt không đúng nơi quy định tại nơi công cộng",
+            ((_ALWAYS, _D45, "Điều 26", 800_000),),
+            None,
+            "public",
+            False,
+        ),
+        _v(
+            "Xả nước thải có thông số môi trường vượt quy chuẩn kỹ thuật về chất thải dưới 1,1 lần "
+            "ra môi trường",
+            ((_ALWAYS, _D45, "Điều 18", 7_500_000),),
+            "Buộc thực hiện biện pháp khắc phục tình trạng ô nhiễm môi trường",
+            "plant",
+            True,
+        ),
+        _v(
+            "Gây tiếng ồn vượt quy chuẩn kỹ thuật môi trường về tiếng ồn từ 02 dBA đến dưới 05 dBA",
+            ((_ALWAYS, _D45, "Điều 22", 2_000_000),),
+            "Buộc thực hiện biện pháp giảm thiểu tiếng ồn đạt quy chuẩn kỹ thuật",
+            "plant",
+            True,
+        ),
+    ),
+    "dat_dai": (
+        _v(
+            "Tự ý chuyển mục đích sử dụng đất trồng lúa sang đất phi nông nghiệp khi chưa được cơ "
+            "quan nhà nước có thẩm quyền cho phép",
+            ((_ALWAYS, _D91, "Điều 9", 6_000_000), (_LAND_2024, _D123, "", 6_000_000)),
+            "Buộc khôi phục lại tình trạng ban đầu của đất trước khi vi phạm",
+            "site",
+            False,
+        ),
+        _v(
+            "Lấn, chiếm đất chưa sử dụng tại khu vực đô thị",
+            ((_ALWAYS, _D91, "Điều 14", 7_000_000), (_LAND_2024, _D123, "", 7_000_000)),
+            "Buộc khôi phục lại tình trạng ban đầu của đất trước khi vi phạm và trả lại đất đã "
+            "lấn, chiếm",
+            "site",
+            False,
+        ),
+    ),
+    "y_te": (
+        _v(
+            "Kinh doanh dịch vụ ăn uống không có Giấy chứng nhận cơ sở đủ điều kiện an toàn thực "
+            "phẩm theo quy định",
+            ((_ALWAYS, _D115, "Điều 15", 15_000_000),),
+            "Buộc tạm dừng hoạt động cho đến khi được cấp Giấy chứng nhận",
+            "shop",
+            True,
+        ),
+        _v(
+            "Kinh doanh mỹ phẩm không có hồ sơ chứng minh nguồn gốc, xuất xứ",
+            ((_ALWAYS, _D117, "Điều 69", 10_000_000),),
+            "Buộc tiêu hủy mỹ phẩm vi phạm",
+            "shop",
+            True,
+        ),
+        _v(
+            "Hành nghề khám bệnh, chữa bệnh khi chưa được cấp chứng chỉ hành nghề",
+            ((_ALWAYS, _D117, "Điều 39", 25_000_000),),
+            None,
+            "shop",
+            False,
+        ),
+    ),
+    "thuong_mai": (
+        _v(
+            "Kinh doanh hàng hóa không rõ nguồn gốc, xuất xứ (giày dép các loại) có trị giá từ "
+            "10.000.000 đồng đến dưới 20.000.000 đồng",
+            ((_ALWAYS, _D98, "Điều 17", 8_000_000),),
+            "Buộc tiêu hủy hoặc tịch thu hàng hóa không rõ nguồn gốc, xuất xứ",
+            "shop",
+            True,
+        ),
+    ),
+}
+
+_FIELD_PHRASE = {
+    "giao_thong": "về trật tự, an toàn giao thông đường bộ",
+    "an_ninh_trat_tu": "về an ninh, trật tự, an toàn xã hội",
+    "xay_dung": "về trật tự xây dựng",
+    "moi_truong": "trong lĩnh vực bảo vệ môi trường",
+    "dat_dai": "trong lĩnh vực đất đai",
+    "y_te": "trong lĩnh vực y tế",
+    "thuong_mai": "trong hoạt động thương mại",
+}
+
+# (case type, field, unit): one slot per dossier of a 36-dossier dataset.
+_SLOTS: tuple[tuple[str, str, str], ...] = (
+    *(("xlvphc", "giao_thong", "cong_an"),) * 4,
+    *(("xlvphc", "an_ninh_trat_tu", "cong_an"),) * 2,
+    *(("xlvphc", "xay_dung", "qldt"),) * 4,
+    *(("xlvphc", "moi_truong", "tnmt"),) * 3,
+    ("xlvphc", "dat_dai", "tnmt"),
+    *(("xlvphc", "y_te", "y_te"),) * 3,
+    ("xlvphc", "thuong_mai", "qltt_1"),
+    *(("an_hanh_chinh", "dat_dai", "tu_phap"),) * 2,
+    ("an_hanh_chinh", "dat_dai", "tnmt"),
+    ("an_hanh_chinh", "xay_dung", "tu_phap"),
+    ("an_hanh_chinh", "xu_phat_vphc", "tu_phap"),
+    ("an_hanh_chinh", "khac", "tu_phap"),
+    *(("thads", "dan_su", "thads"),) * 2,
+    ("thads", "kinh_doanh_thuong_mai", "thads"),
+    *(("thads", "hon_nhan_gia_dinh", "thads"),) * 2,
+    ("thads", "hinh_su_phan_dan_su", "thads"),
+    *(("qltt", "hang_gia", "qltt_1"),) * 2,
+    ("qltt", "hang_lau", "qltt_1"),
+    ("qltt", "ve_sinh_an_toan_thuc_pham", "qltt_1"),
+    ("qltt", "gia_ca", "qltt_1"),
+    ("qltt", "thuong_mai_dien_tu", "qltt_1"),
+)
+
+_JUDGMENT_KIND = {
+    "DS-ST": "dân sự",
+    "KDTM-ST": "kinh doanh, thương mại",
+    "HNGĐ-ST": "hôn nhân và gia đình",
+    "HS-ST": "hình sự",
+}
+
+_CODE_PREFIX = {"xlvphc": "XLVPHC", "an_hanh_chinh": "AHC", "thads": "THADS", "qltt": "QLTT"}
+
+_LAW_XLVPHC = (
+    "Căn cứ Luật Xử lý vi phạm hành chính ngày 20 tháng 6 năm 2012; Luật sửa đổi, bổ sung một số "
+    "điều của Luật Xử lý vi phạm hành chính ngày 13 tháng 11 năm 2020;"
+)
+_LAW_LOCAL_GOV = (
+    "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015; Luật sửa đổi, bổ sung "
+    "một số điều của Luật Tổ chức Chính phủ và Luật Tổ chức chính quyền địa phương ngày 22 tháng "
+    "11 năm 2019;"
+)
+_LAW_THADS = (
+    "Căn cứ Luật Thi hành án dân sự ngày 14 tháng 11 năm 2008; Luật sửa đổi, bổ sung một số điều "
+    "của Luật Thi hành án dân sự ngày 25 tháng 11 năm 2014;"
+)
+_LAW_TTHC = "Căn cứ Luật Tố tụng hành chính ngày 25 tháng 11 năm 2015;"
+
+
+# --------------------------------------------------------------------------------------------
+# The generator
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Person:
+    name: str
+    male: bool
+    born: date
+    id_number: str
+    address: str
+    job: str
+
+    @property
+    def hon(self) -> str:
+        return "ông" if self.male else "bà"
+
+    @property
+    def called(self) -> str:  # "ông Nguyễn Văn Đức"
+        return f"{self.hon} {self.name}"
+
+    def party(self, role: str) -> DemoParty:
+        return DemoParty(role, "individual", self.name, self.id_number, self.address)
+
+    def identity(self) -> str:
+        return (
+            f"{self.hon.capitalize()} {self.name}; giới tính: {'nam' if self.male else 'nữ'}; ngày "
+            f"sinh: {format_date(self.born)}; quốc tịch: Việt Nam; nghề nghiệp: {self.job}; nơi ở "
+            f"hiện tại: {self.address}; số định danh cá nhân: {self.id_number}"
+        )
+
+
+@dataclass(frozen=True)
+class _Company:
+    name: str
+    code: str
+    address: str
+    representative: _Person
+
+    def party(self, role: str) -> DemoParty:
+        return DemoParty(role, "organisation", self.name, self.code, self.address)
+
+    def identity(self) -> str:
+        rep = self.representative
+        return (
+            f"{self.name}; địa chỉ trụ sở chính: {self.address}; mã số doanh nghiệp: {self.code}; "
+            f"người đại diện theo pháp luật: {rep.called}, chức danh: Giám đốc"
+        )
+
+
+_Subject = _Person | _Company
+
+
+def _called(subject: _Subject) -> str:
+    return subject.called if isinstance(subject, _Person) else subject.name
+
+
+class _Generator:
+    """Holds the random source and the running document numbers of one dataset build."""
+
+    def __init__(self, seed: int) -> None:
+        # Seeded, reproducible demo data: not a security use of randomness.
+        self.rng = random.Random(seed)  # noqa: S311
+        self._numbers: dict[tuple[str, int], int] = {}
+        self._used_names: set[str] = {u.full_name for u in USERS}
+
+    # -- small random helpers ------------------------------------------------------------
+
+    def pick(self, options: tuple[str, ...]) -> str:
+        return self.rng.choice(options)
+
+    def between(self, low: int, high: int) -> int:
+        return self.rng.randint(low, high)
+
+    def chance(self, p: float) -> bool:
+        return self.rng.random() < p
+
+    def number(self, series: str, on: date, suffix: str) -> str:
+        """Next number of a register kept per series and year, e.g. "125/QĐ-XPHC"."""
+        key = (series, on.year)
+        # Registers start the year at a plausible count, then grow with every document.
+        current = self._numbers.get(key, self.between(8, 40) + on.timetuple().tm_yday // 3)
+        current += self.between(1, 9)
+        self._numbers[key] = current
+        return f"{current}/{suffix}"
+
+    def person(self, *, male: bool | None = None, local: bool = True) -> _Person:
+        if male is None:
+            male = self.chance(0.6)
+        while True:
+            middle = self.pick(_MALE_MIDDLE if male else _FEMALE_MIDDLE)
+            given = self.pick(_MALE_GIVEN if male else _FEMALE_GIVEN)
+            name = f"{self.pick(_SURNAMES)} {middle} {given}"
+            if name not in self._used_names:
+                break
+        self._used_names.add(name)
+        born = date(self.between(1958, 2004), self.between(1, 12), self.between(1, 28))
+        # CCCD: province (035 = Hà Nam), sex and century digit, year of birth, 6 serial digits.
+        century = (0 if born.year < 2000 else 2) + (0 if male else 1)
+        province = "035" if local else self.pick(("035", "036", "001", "034"))
+        id_number = f"{province}{century}{born.year % 100:02d}{self.between(0, 999_999):06d}"
+        return _Person(name, male, born, id_number, self.address(local), self.pick(_JOBS))
+
+    def address(self, local: bool = True) -> str:
+        if not local:
+            return (
+                f"{self.pick(_VILLAGES).capitalize()}, xã {self.pick(_COMMUNES)}, "
+                f"{self.pick(_OUTSIDE)}"
+            )
+        if self.chance(0.75):
+            return (
+                f"Số {self.between(2, 240)}, đường {self.pick(_STREETS)}, phường "
+                f"{self.pick(_WARDS)}, thành phố Phủ Lý, tỉnh Hà Nam"
+            )
+        return (
+            f"{self.pick(_VILLAGES).capitalize()}, xã {self.pick(_COMMUNES)}, thành phố Phủ Lý, "
+            "tỉnh Hà Nam"
+        )
+
+    def business_code(self) -> str:
+        return f"0700{self.between(0, 999_999):06d}"  # Hà Nam tax codes start with 0700
+
+    def company(self, trade_field: str) -> _Company:
+        trade = self.pick(_COMPANY_TRADES.get(trade_field, ("Thương mại",)))
+        name = f"{self.pick(_COMPANY_TYPES)} {trade} {self.pick(_COMPANY_NAMES)}"
+        address = (
+            f"Lô {self.pick(('A', 'B', 'C', 'D'))}{self.between(1, 20)}, Khu công nghiệp "
+            f"{self.pick(('Châu Sơn', 'Hòa Mạc', 'Đồng Văn II'))}, tỉnh Hà Nam"
+            if trade_field == "moi_truong"
+            else self.address()
+        )
+        return _Company(name, self.business_code(), address, self.person())
+
+    def place(self, kind: str) -> str:
+        ward = self.pick(_WARDS)
+        if kind == "road":
+            a, b = self.rng.sample(_STREETS, 2)
+            return f"nút giao đường {a} - đường {b}, phường {ward}, thành phố Phủ Lý"
+        if kind == "site":
+            return (
+                f"thửa đất số {self.between(12, 480)}, tờ bản đồ số {self.between(3, 42)}, phường "
+                f"{ward}, thành phố Phủ Lý"
+            )
+        if kind == "plant":
+            return f"Khu công nghiệp {self.pick(('Châu Sơn', 'Hòa Mạc'))}, thành phố Phủ Lý"
+        if kind == "shop":
+            return (
+                f"số {self.between(2, 240)}, đường {self.pick(_STREETS)}, phường {ward}, thành phố "
+                "Phủ Lý"
+            )
+        return (
+            f"{self.pick(('khu vực chợ Bầu', 'công viên Nam Cao', 'quảng trường Trung tâm'))}, "
+            f"phường {ward}, thành phố Phủ Lý"
+        )
+
+    def pages(self, low: int, high: int) -> int:
+        return self.between(low, high)
+
+    # -- dossier builders ----------------------------------------------------------------
+
+    def xlvphc(self, field_code: str, unit_code: str, opened: date) -> _Draft:
+        unit = _UNIT_BY_CODE[unit_code]
+        official = _OFFICIAL[unit_code]
+        violation = self.rng.choice(_VIOLATIONS[field_code])
+        as_org = violation.organisations and self.chance(0.35)
+        subject: _Subject = (
+            self.company(field_code)
+            if as_org
+            else self.person(local=field_code != "giao_thong" or self.chance(0.6))
+        )
+        _since, decree, article, fine = next(
+            entry for entry in reversed(violation.decrees) if entry[0] <= opened
+        )
+        if as_org:
+            fine *= 2  # organisations pay twice a person's fine (Law on XLVPHC, Art. 23)
+        place = self.place(violation.place)
+        witness = self.person() if self.chance(0.4) else None
+        complex_case = self.chance(0.15)
+        explains = self.chance(0.25)
+
+        # Stage dates, following the case type's transitions.
+        detected = opened
+        record = (
+            detected
+            if self.chance(0.6)
+            else _add_working_days(detected, self.between(1, 5 if complex_case else 2))
+        )
+        path: list[tuple[str, date]] = [("phat_hien", detected), ("lap_bien_ban", record)]
+        explained: date | None = None
+        if explains:
+            explained = _add_working_days(record, self.between(2, 5))
+            path.append(("giai_trinh", explained))
+            decided = explained + timedelta(days=self.between(5, 20))
+        else:
+            late = self.chance(0.1)
+            decided = _add_working_days(record, self.between(9, 12) if late else self.between(2, 7))
+        decided = _on_weekday(decided)
+        path.append(("ra_quyet_dinh", decided))
+        delivered = _add_working_days(decided, self.between(0, 2))
+        path.append(("thi_hanh", delivered))
+        outcome = self.rng.choices(("paid", "enforced", "pending"), (0.7, 0.15, 0.15))[0]
+        enforced: date | None = None
+        if outcome == "paid":
+            path.append(("ket_thuc", delivered + timedelta(days=self.between(1, 10))))
+        elif outcome == "enforced":
+            enforced = _on_weekday(decided + timedelta(days=self.between(20, 45)))
+            path.append(("cuong_che", enforced))
+            path.append(("ket_thuc", enforced + timedelta(days=self.between(10, 30))))
+        path = self._truncate(path, opened)
+        reached = dict(path)
+
+        authority_is_chair = unit_code in ("qldt", "tnmt", "y_te")
+        authority = {
+            "cong_an": "Trưởng Công an thành phố Phủ Lý",
+            "qltt_1": "Đội trưởng Đội Quản lý thị trường số 1",
+        }.get(unit_code, "Chủ tịch Ủy ban nhân dân thành phố Phủ Lý")
+        name = _called(subject)
+        docs: list[DemoDocument] = []
+        record_no = self.number(f"bb-{unit_code}", record, "BB-VPHC")
+        basis = f"{article} {decree.cite()}".strip()
+
+        # Biên bản vi phạm hành chính (the record of the violation)
+        hh, mm = self.between(7, 16), self.pick(("00", "15", "30", "45"))
+        record_paras = (
+            f"Hôm nay, hồi {hh} giờ {mm} phút, ngày {format_date(record)}, tại {place}.",
+            _LAW_XLVPHC,
+            f"Căn cứ {decree.cite()};",
+            "Căn cứ Nghị định số 118/2021/NĐ-CP ngày 23 tháng 12 năm 2021 của Chính phủ "
+            f"{_D118.subject};",
+            f"Chúng tôi gồm: {official.full_name}, chức vụ: {official.title}, {unit.name} thành "
+            f"phố Phủ Lý; {self.person().called.capitalize()}, chức vụ: cán bộ {unit.name}.",
+            (
+                f"Với sự chứng kiến của: {witness.called}, nơi ở hiện tại: {witness.address}, số "
+                f"định danh cá nhân: {witness.id_number}."
+                if witness
+                else "Với sự chứng kiến của: đại diện chính quyền địa phương nơi xảy ra vi phạm."
+            ),
+            f"Tiến hành lập biên bản vi phạm hành chính đối với: {subject.identity()}.",
+            f"Đã có hành vi vi phạm hành chính: {violation.text}.",
+            f"Quy định tại: {basis}.",
+            "Cá nhân, tổ chức bị thiệt hại (nếu có): không.",
+            f"Ý kiến trình bày của {'người đại diện của tổ chức' if as_org else 'người'} vi phạm: "
+            f"{'Thừa nhận hành vi vi phạm như nội dung biên bản.' if not explains else 'Không đồng ý với một phần nội dung biên bản, đề nghị được giải trình bằng văn bản.'}",  # noqa: E501
+            f"Chúng tôi đã yêu cầu {name} chấm dứt ngay hành vi vi phạm.",
+            f"Trong thời hạn 02 ngày làm việc, kể từ ngày lập biên bản này, {name} có quyền gửi "
+            f"văn bản yêu cầu được giải trình trực tiếp đến {authority} để thực hiện quyền giải "
+            "trình.",
+            f"Biên bản lập xong hồi {hh + 1} giờ {mm} phút cùng ngày, gồm 02 tờ, được lập thành 02 "
+            "bản có nội dung và giá trị như nhau; đã đọc lại cho những người có tên nêu trên cùng "
+            f"nghe, công nhận là đúng và cùng ký tên dưới đây; giao cho {name} 01 bản.",
+        )
+        signer_violator = (
+            subject.representative.name if isinstance(subject, _Company) else subject.name
+        )
+        docs.append(
+            DemoDocument(
+                "bien_ban_vi_pham",
+                f"Biên bản vi phạm hành chính {_FIELD_PHRASE[field_code]}",
+                record_no,
+                record,
+                unit.name,
+                record_paras,
+                self.pages(2, 3),
+                signers=(
+                    ("NGƯỜI VI PHẠM", signer_violator),
+                    ("NGƯỜI LẬP BIÊN BẢN", official.full_name),
+                ),
+                fill_at=9,
+            )
+        )
+        if self.chance(0.3 if field_code == "giao_thong" else 0.6):
+            docs.append(self._photos(detected, place, unit.name, official.full_name, violation))
+
+        if "giai_trinh" in reached and explained:
+            docs.append(
+                self._explanation(subject, explained, record_no, record, authority, violation.text)
+            )
+            if complex_case:
+                checked = _add_working_days(explained, self.between(2, 4))
+                docs.append(
+                    DemoDocument(
+                        "bien_ban_xac_minh",
+                        "Biên bản xác minh tình tiết của vụ việc vi phạm hành chính",
+                        self.number(f"xm-{unit_code}", checked, "BB-XMTT"),
+                        checked,
+                        unit.name,
+                        (
+                            f"Hôm nay, ngày {format_date(checked)}, tại {place}, chúng tôi tiến "
+                            "hành xác minh tình tiết của vụ việc vi phạm hành chính theo Biên bản "
+                            f"vi phạm hành chính số {record_no} lập ngày {format_date(record)}.",
+                            f"Thành phần: {official.full_name}, {official.title}; đại diện Ủy ban "
+                            f"nhân dân phường sở tại; {name}.",
+                            "Kết quả xác minh: các tình tiết nêu trong biên bản vi phạm hành chính "
+                            "là đúng thực tế; không có tình tiết giảm nhẹ.",
+                            "Biên bản kết thúc cùng ngày, đã đọc lại cho những người tham gia cùng "
+                            "nghe và ký tên.",
+                        ),
+                        self.pages(1, 2),
+                        signers=(
+                            ("ĐẠI DIỆN BÊN ĐƯỢC XÁC MINH", signer_violator),
+                            ("NGƯỜI XÁC MINH", official.full_name),
+                        ),
+                    )
+                )
+
+        fine_text = _money(fine)
+        if "ra_quyet_dinh" in reached:
+            decision_no = self.number(
+                f"qd-{'ubnd' if authority_is_chair else unit_code}", decided, "QĐ-XPHC"
+            )
+            if authority_is_chair:
+                signer = ("KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH", _LEADER["ubnd"].full_name)
+                letterhead: tuple[str, ...] | None = (
+                    _UNIT_BY_CODE["ubnd"].letterhead_agency,
+                    _UNIT_BY_CODE["ubnd"].letterhead_name,
+                )
+                issuer = "Chủ tịch UBND thành phố Phủ Lý"
+                proposer = (
+                    f"Xét đề nghị của Trưởng {unit.name[0].lower()}{unit.name[1:]} thành phố."
+                )
+            elif unit_code == "cong_an":
+                signer = ("KT. TRƯỞNG CÔNG AN\nPHÓ TRƯỞNG CÔNG AN", _POLICE_DEPUTY)
+                letterhead, issuer = None, unit.name + " thành phố Phủ Lý"
+                proposer = "Xét đề nghị của Đội trưởng Đội Cảnh sát giao thông - Trật tự."
+            else:
+                signer = ("ĐỘI TRƯỞNG", _LEADER[unit_code].full_name)
+                letterhead, issuer = None, unit.name
+                proposer = "Xét đề nghị của Kiểm soát viên thị trường thụ lý vụ việc."
+            paras = [
+                authority.upper(),
+                *((_LAW_LOCAL_GOV,) if authority_is_chair else ()),
+                "Căn cứ Điều 57, Điều 68, Điều 70, Điều 73 và Điều 78 Luật Xử lý vi phạm hành "
+                "chính ngày 20 tháng 6 năm 2012; Luật sửa đổi, bổ sung một số điều của Luật Xử lý "
+                "vi phạm hành chính ngày 13 tháng 11 năm 2020;",
+                f"Căn cứ {_D118.cite()};",
+                f"Căn cứ {decree.cite()};",
+                f"Căn cứ Biên bản vi phạm hành chính số {record_no} lập ngày "
+                f"{format_date(record)};",
+                *(
+                    (f"Căn cứ văn bản giải trình của {name} ngày {format_date(explained)};",)
+                    if explained and "giai_trinh" in reached
+                    else ()
+                ),
+                proposer,
+                "QUYẾT ĐỊNH:",
+                f"Điều 1. Xử phạt vi phạm hành chính đối với: {subject.identity()}.",
+                f"1. Đã thực hiện hành vi vi phạm hành chính: {violation.text}.",
+                f"2. Quy định tại: {basis}.",
+                "3. Các tình tiết tăng nặng: không. Các tình tiết giảm nhẹ: không.",
+                f"4. Bị áp dụng hình thức xử phạt: Phạt tiền, mức phạt: {fine_text}.",
+                f"5. Biện pháp khắc phục hậu quả: {violation.remedy or 'không'}.",
+                "Điều 2. Quyết định này có hiệu lực thi hành kể từ ngày ký.",
+                f"Điều 3. Quyết định này được giao cho {name} để chấp hành. {name[0].upper()}"
+                f"{name[1:]} phải nghiêm chỉnh chấp hành quyết định xử phạt này; nộp tiền phạt "
+                f"tại Kho bạc Nhà nước hoặc vào tài khoản của Kho bạc Nhà nước trong thời hạn 10 "
+                f"ngày, kể từ ngày nhận được Quyết định xử phạt. Quá thời hạn trên mà không tự "
+                f"nguyện chấp hành thì bị cưỡng chế thi hành theo quy định của pháp luật. {name[0].upper()}"  # noqa: E501
+                f"{name[1:]} có quyền khiếu nại hoặc khởi kiện hành chính đối với Quyết định này "
+                "theo quy định của pháp luật.",
+            ]
+            docs.append(
+                DemoDocument(
+                    "quyet_dinh_xu_phat",
+                    f"Quyết định xử phạt vi phạm hành chính đối với {name}",
+                    decision_no,
+                    decided,
+                    issuer,
+                    tuple(paras),
+                    self.pages(2, 3),
+                    letterhead=letterhead,
+                    signers=(signer,),
+                    recipients=(
+                        "Như Điều 3;",
+                        "Kho bạc Nhà nước tỉnh Hà Nam;",
+                        f"{unit.name};",
+                        "Lưu: VT, hồ sơ.",
+                    ),
+                    fill_at=paras.index("QUYẾT ĐỊNH:"),
+                )
+            )
+            if "cuong_che" in reached and enforced:
+                docs.append(
+                    DemoDocument(
+                        "quyet_dinh_cuong_che",
+                        "Quyết định cưỡng chế thi hành quyết định xử phạt vi phạm hành chính đối "
+                        f"với {name}",
+                        self.number(f"cc-{unit_code}", enforced, "QĐ-CCXP"),
+                        enforced,
+                        issuer,
+                        (
+                            authority.upper(),
+                            _LAW_XLVPHC,
+                            f"Căn cứ {_D118.cite()};",
+                            f"Căn cứ Quyết định xử phạt vi phạm hành chính số {decision_no} ngày "
+                            f"{format_date(decided)};",
+                            f"Xét thấy {name} không tự nguyện chấp hành quyết định xử phạt trong "
+                            "thời hạn quy định.",
+                            "QUYẾT ĐỊNH:",
+                            "Điều 1. Cưỡng chế thi hành Quyết định xử phạt vi phạm hành chính số "
+                            f"{decision_no} đối với {subject.identity()}.",
+                            "Biện pháp cưỡng chế: khấu trừ một phần lương hoặc một phần thu nhập; "
+                            f"khấu trừ tiền từ tài khoản. Số tiền bị cưỡng chế: {fine_text}.",
+                            "Điều 2. Quyết định này có hiệu lực kể từ ngày ký. Thời hạn thi hành "
+                            "là 30 ngày.",
+                            f"Điều 3. {name[0].upper()}{name[1:]} và các cơ quan, đơn vị có liên "
+                            "quan chịu trách nhiệm thi hành Quyết định này.",
+                        ),
+                        self.pages(2, 2),
+                        letterhead=letterhead,
+                        signers=(signer,),
+                        recipients=("Như Điều 3;", "Lưu: VT, hồ sơ."),
+                    )
+                )
+
+        paid = "ket_thuc" in reached
+        if paid:
+            closed = reached["ket_thuc"]
+            docs.append(
+                DemoDocument(
+                    "bien_lai_nop_phat",
+                    "Biên lai thu tiền phạt vi phạm hành chính",
+                    f"{self.between(1000, 99999):07d}",
+                    closed,
+                    "Kho bạc Nhà nước tỉnh Hà Nam",
+                    (
+                        f"Họ và tên người nộp tiền: {name}.",
+                        f"Địa chỉ: {subject.address}.",
+                        "Nộp tiền phạt theo Quyết định xử phạt vi phạm hành chính số "
+                        f"{_docs_number(docs, 'quyet_dinh_xu_phat')} ngày {format_date(decided)}.",
+                        f"Số tiền: {fine_text}.",
+                        "Hình thức nộp: chuyển khoản qua Cổng Dịch vụ công quốc gia.",
+                    ),
+                    1,
+                    letterhead=("KHO BẠC NHÀ NƯỚC", "KHO BẠC NHÀ NƯỚC TỈNH HÀ NAM"),
+                    signers=(
+                        ("NGƯỜI NỘP TIỀN", signer_violator),
+                        ("NGƯỜI THU TIỀN", "Lại Thị Thu Hằng"),
+                    ),
+                )
+            )
+
+        docs = self._cap(docs, ("anh_hien_truong", "bien_ban_xac_minh"), unit_code)
+        custom: dict[str, object] = {
+            "violation": violation.text,
+            "violation_place": place[0].upper() + place[1:],
+            "complex_case": complex_case,
+        }
+        if "ra_quyet_dinh" in reached:
+            custom["fine_amount"] = fine
+            custom["fine_paid"] = fine if paid else 0
+        if violation.remedy:
+            custom["remedial_measures"] = violation.remedy
+        role = "violator"
+        parties = [subject.party(role)]
+        if witness:
+            parties.append(witness.party("witness"))
+        retention = "20" if (complex_case or (violation.remedy and as_org)) else "10"
+        return _Draft(
+            f"Xử lý vi phạm hành chính {_FIELD_PHRASE[field_code]} đối với {name}",
+            path,
+            tuple(parties),
+            custom,
+            docs,
+            retention,
+        )
+
+    def _photos(
+        self, on: date, place: str, unit_name: str, official: str, violation: _Violation
+    ) -> DemoDocument:
+        count = self.between(2, 4)
+        captions = tuple(
+            f"Ảnh số {i}: {what} tại {place}, chụp lúc {self.between(7, 17)} giờ "
+            f"{self.between(10, 59)} phút ngày {format_date(on)}."
+            for i, what in enumerate(
+                (
+                    "Toàn cảnh hiện trường",
+                    "Hiện trạng vi phạm",
+                    "Phương tiện, tang vật liên quan",
+                    "Vị trí đo đạc, đối chiếu",
+                )[:count],
+                start=1,
+            )
+        )
+        return DemoDocument(
+            "anh_hien_truong",
+            "Bản ảnh hiện trường vụ việc vi phạm hành chính",
+            None,
+            on,
+            unit_name,
+            (f"Bản ảnh ghi nhận hành vi: {violation.text}.", *captions),
+            3 if count == 4 else 2,  # two framed photos and captions fill a page
+            signers=(("NGƯỜI CHỤP ẢNH", official),),
+        )
+
+    def _explanation(
+        self,
+        subject: _Subject,
+        on: date,
+        record_no: str,
+        record: date,
+        authority: str,
+        violation: str,
+    ) -> DemoDocument:
+        writer = subject.representative if isinstance(subject, _Company) else subject
+        return DemoDocument(
+            "van_ban_giai_trinh",
+            "Văn bản giải trình",
+            None,
+            on,
+            _called(subject),
+            (
+                f"Kính gửi: {authority}.",
+                f"Tôi là {subject.identity() if isinstance(subject, _Person) else writer.name + ', người đại diện theo pháp luật của ' + subject.identity()}.",  # noqa: E501
+                f"Ngày {format_date(record)}, {'tôi' if isinstance(subject, _Person) else 'đơn vị chúng tôi'} "  # noqa: E501
+                f"bị lập Biên bản vi phạm hành chính số {record_no} về hành vi: {violation}.",
+                "Tôi xin giải trình như sau: thời điểm bị kiểm tra, việc vi phạm xảy ra do chưa "
+                "nắm rõ quy định; sau khi được giải thích, tôi đã chấm dứt hành vi vi phạm và khắc "
+                "phục một phần hậu quả.",
+                "Kính đề nghị cơ quan có thẩm quyền xem xét các tình tiết nêu trên khi ra quyết "
+                "định xử phạt.",
+                "Tôi xin cam đoan những nội dung trình bày trên là đúng sự thật.",
+            ),
+            self.pages(1, 2),
+            letterhead=_PRIVATE,
+            signers=(("NGƯỜI GIẢI TRÌNH", writer.name),),
+            fill_at=4,
+        )
+
+    def an_hanh_chinh(self, field_code: str, unit_code: str, opened: date) -> _Draft:
+        plaintiff = self.person()
+        contested_on = opened - timedelta(days=self.between(60, 300))
+        project = self.pick(_PROJECTS)
+        contested_no, about = {
+            "dat_dai": (
+                self.number("ubnd-qd", contested_on, "QĐ-UBND"),
+                self.pick(
+                    (
+                        f"thu hồi đất để thực hiện dự án {project}",
+                        f"phê duyệt phương án bồi thường, hỗ trợ, tái định cư dự án {project}",
+                    )
+                ),
+            ),
+            "xay_dung": (
+                self.number("ubnd-cc", contested_on, "QĐ-CCXP"),
+                "cưỡng chế buộc phá dỡ công trình xây dựng vi phạm",
+            ),
+            "xu_phat_vphc": (
+                self.number("ubnd-xp", contested_on, "QĐ-XPHC"),
+                "xử phạt vi phạm hành chính trong lĩnh vực đất đai",
+            ),
+        }.get(
+            field_code,
+            (self.number("ubnd-kn", contested_on, "QĐ-UBND"), "giải quyết khiếu nại lần đầu"),
+        )
+        contested = (
+            f"Quyết định số {contested_no} ngày {format_date(contested_on)} của Chủ tịch UBND "
+            f"thành phố Phủ Lý về việc {about}"
+        )
+        claim = f"Hủy {contested}" + (
+            "; buộc bồi thường, hỗ trợ theo quy định của pháp luật"
+            if field_code == "dat_dai"
+            else ""
+        )
+        court = "Tòa án nhân dân tỉnh Hà Nam"
+
+        filed = _on_weekday(opened)
+        accepted = _add_working_days(filed, self.between(6, 14))
+        path: list[tuple[str, date]] = [("khoi_kien", filed), ("thu_ly", accepted)]
+        hearing_planned = _on_weekday(accepted + timedelta(days=self.between(80, 115)))
+        dialogue: date | None = None
+        if self.chance(0.8):
+            dialogue = _on_weekday(accepted + timedelta(days=self.between(30, 60)))
+            path.append(("doi_thoai", dialogue))
+        path.append(("so_tham", hearing_planned))
+        appealed = self.chance(0.4)
+        appeal_on: date | None = None
+        if appealed:
+            appeal_on = _on_weekday(hearing_planned + timedelta(days=self.between(100, 160)))
+            path.append(("phuc_tham", appeal_on))
+            path.append(("ban_an_hieu_luc", appeal_on))
+        else:
+            path.append(("ban_an_hieu_luc", hearing_planned + timedelta(days=31)))
+        upheld = self.chance(0.4)
+        effective = path[-1][1]
+        if upheld:
+            execution = _on_weekday(effective + timedelta(days=self.between(30, 60)))
+            path.append(("thi_hanh_an", execution))
+            path.append(("hoan_thanh", execution + timedelta(days=self.between(60, 150))))
+        else:
+            path.append(("hoan_thanh", effective + timedelta(days=self.between(10, 40))))
+        path = self._truncate(path, opened)
+        reached = dict(path)
+
+        judge = self.pick(_JUDGES)
+        clerk = self.pick(_COURT_CLERKS)
+        year = accepted.year
+        acceptance_no = f"{self.between(10, 90)}/{year}/TLST-HC"
+        subject_phrase = {
+            "dat_dai": "quản lý đất đai",
+            "xay_dung": "quản lý trật tự xây dựng",
+            "xu_phat_vphc": "xử phạt vi phạm hành chính",
+        }.get(field_code, "giải quyết khiếu nại")
+        case_about = f"khiếu kiện quyết định hành chính trong lĩnh vực {subject_phrase}"
+        ubnd = _UNIT_BY_CODE["ubnd"]
+        chair = _LEADER["ubnd"].full_name
+        docs: list[DemoDocument] = [
+            DemoDocument(
+                "don_khoi_kien",
+                "Đơn khởi kiện",
+                None,
+                filed,
+                plaintiff.name,
+                (
+                    f"Kính gửi: {court}.",
+                    f"Người khởi kiện: {plaintiff.identity()}.",
+                    "Người bị kiện: Chủ tịch Ủy ban nhân dân thành phố Phủ Lý; địa chỉ: thành phố "
+                    "Phủ Lý, tỉnh Hà Nam.",
+                    f"Quyết định hành chính bị kiện: {contested}.",
+                    f"Tóm tắt nội dung khiếu kiện: {contested} ảnh hưởng trực tiếp đến quyền và "
+                    "lợi ích hợp pháp của tôi; việc ban hành quyết định không đúng trình tự, thủ "
+                    "tục và không phù hợp với thực tế sử dụng đất của gia đình tôi.",
+                    f"Yêu cầu Tòa án giải quyết: {claim}.",
+                    "Tài liệu kèm theo đơn khởi kiện gồm: bản sao quyết định bị kiện; bản sao giấy "
+                    "tờ tùy thân; các tài liệu, chứng cứ liên quan.",
+                ),
+                self.pages(1, 3),
+                letterhead=_PRIVATE,
+                signers=(("NGƯỜI KHỞI KIỆN", plaintiff.name),),
+                fill_at=5,
+            )
+        ]
+        if "thu_ly" in reached:
+            docs.append(
+                DemoDocument(
+                    "thong_bao_thu_ly",
+                    "Thông báo về việc thụ lý vụ án hành chính",
+                    f"{self.between(10, 90)}/{year}/TB-TLVA",
+                    accepted,
+                    court,
+                    (
+                        f"Ngày {format_date(accepted)}, {court} đã thụ lý vụ án hành chính số "
+                        f"{acceptance_no} về việc {case_about}.",
+                        f"Người khởi kiện: {plaintiff.called.capitalize()}; địa chỉ: "
+                        f"{plaintiff.address}.",
+                        "Người bị kiện: Chủ tịch Ủy ban nhân dân thành phố Phủ Lý.",
+                        f"Yêu cầu của người khởi kiện: {claim}.",
+                        "Trong thời hạn 15 ngày kể từ ngày nhận được thông báo này, người bị kiện "
+                        "phải nộp cho Tòa án văn bản ghi ý kiến của mình đối với yêu cầu của người "
+                        "khởi kiện và tài liệu, chứng cứ kèm theo (nếu có).",
+                    ),
+                    1,
+                    letterhead=_COURT_PROVINCE,
+                    signers=(("THẨM PHÁN", judge),),
+                    recipients=(
+                        "Người khởi kiện;",
+                        "Người bị kiện;",
+                        "VKSND tỉnh Hà Nam;",
+                        "Lưu: hồ sơ vụ án.",
+                    ),
+                )
+            )
+            answered = _add_working_days(accepted, self.between(8, 11))
+            if answered <= AS_OF:
+                docs.append(
+                    DemoDocument(
+                        "van_ban_y_kien",
+                        "Văn bản trình bày ý kiến đối với yêu cầu khởi kiện của "
+                        f"{plaintiff.called}",
+                        self.number("ubnd-cv", answered, "UBND-TP"),
+                        answered,
+                        "UBND thành phố Phủ Lý",
+                        (
+                            f"Kính gửi: {court}.",
+                            "Ủy ban nhân dân thành phố Phủ Lý nhận được Thông báo thụ lý vụ án "
+                            f"hành chính số {acceptance_no} của {court}.",
+                            "Về yêu cầu của người khởi kiện, Chủ tịch UBND thành phố có ý kiến "
+                            f"như sau: {contested} được ban hành đúng thẩm quyền, trình tự, thủ "
+                            "tục theo quy định của pháp luật.",
+                            "Đề nghị Tòa án xem xét, bác yêu cầu khởi kiện của người khởi kiện.",
+                            "Chủ tịch UBND thành phố đề nghị Tòa án giải quyết vắng mặt và ủy "
+                            "quyền cho Trưởng phòng Tư pháp tham gia tố tụng.",
+                        ),
+                        self.pages(1, 2),
+                        letterhead=(ubnd.letterhead_agency, ubnd.letterhead_name),
+                        signers=(("KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH", chair),),
+                        recipients=("Như trên;", "Phòng Tư pháp;", "Lưu: VT."),
+                    )
+                )
+        if "doi_thoai" in reached and dialogue:
+            docs.append(
+                DemoDocument(
+                    "bien_ban_doi_thoai",
+                    "Biên bản đối thoại",
+                    None,
+                    dialogue,
+                    court,
+                    (
+                        f"Vào hồi 08 giờ 30 phút ngày {format_date(dialogue)}, tại trụ sở {court}, "
+                        f"tiến hành phiên đối thoại vụ án hành chính thụ lý số {acceptance_no}.",
+                        f"Thẩm phán chủ trì phiên đối thoại: {judge}. Thư ký ghi biên bản: "
+                        f"{clerk}.",
+                        f"Người khởi kiện: {plaintiff.called.capitalize()} có mặt.",
+                        "Người bị kiện: Chủ tịch UBND thành phố Phủ Lý vắng mặt, có người đại diện "
+                        "theo ủy quyền tham gia.",
+                        "Kết quả đối thoại: các đương sự không thống nhất được với nhau về việc "
+                        "giải quyết vụ án.",
+                        "Phiên đối thoại kết thúc vào hồi 10 giờ 15 phút cùng ngày.",
+                    ),
+                    self.pages(1, 3),
+                    letterhead=_COURT_PROVINCE,
+                    signers=(("THƯ KÝ", clerk), ("THẨM PHÁN", judge)),
+                    fill_at=5,
+                )
+            )
+        if "so_tham" in reached:
+            docs.append(
+                self._judgment(
+                    f"{self.between(5, 40)}/{hearing_planned.year}/HC-ST",
+                    hearing_planned,
+                    court,
+                    _COURT_PROVINCE,
+                    "sơ thẩm",
+                    judge,
+                    clerk,
+                    plaintiff,
+                    contested,
+                    claim,
+                    acceptance_no,
+                    case_about,
+                    upheld and not appealed,
+                )
+            )
+        if "phuc_tham" in reached and appeal_on:
+            docs.append(
+                self._judgment(
+                    f"{self.between(100, 600)}/{appeal_on.year}/HC-PT",
+                    appeal_on,
+                    "Tòa án nhân dân cấp cao tại Hà Nội",
+                    _COURT_HIGH,
+                    "phúc thẩm",
+                    self.pick(_APPEAL_JUDGES),
+                    clerk,
+                    plaintiff,
+                    contested,
+                    claim,
+                    acceptance_no,
+                    case_about,
+                    upheld,
+                    place="Hà Nội",
+                )
+            )
+        if "thi_hanh_an" in reached:
+            execution = reached["thi_hanh_an"]
+            docs.append(
+                DemoDocument(
+                    "quyet_dinh_thi_hanh_an",
+                    "Quyết định buộc thi hành án hành chính",
+                    f"{self.between(1, 30)}/{execution.year}/QĐ-BTHA",
+                    execution,
+                    court,
+                    (
+                        "TÒA ÁN NHÂN DÂN TỈNH HÀ NAM",
+                        _LAW_TTHC,
+                        "Căn cứ bản án hành chính đã có hiệu lực pháp luật trong vụ án thụ lý số "
+                        f"{acceptance_no};",
+                        "Xét đơn yêu cầu của người được thi hành án.",
+                        "QUYẾT ĐỊNH:",
+                        "1. Buộc Chủ tịch Ủy ban nhân dân thành phố Phủ Lý thi hành bản án hành "
+                        "chính đã có hiệu lực pháp luật.",
+                        "2. Người phải thi hành án có trách nhiệm thông báo kết quả thi hành án "
+                        "bằng văn bản cho Tòa án và cơ quan thi hành án.",
+                    ),
+                    1,
+                    letterhead=_COURT_PROVINCE,
+                    signers=(("CHÁNH ÁN", self.pick(_JUDGES)),),
+                    recipients=("Các đương sự;", "VKSND tỉnh Hà Nam;", "Lưu: hồ sơ."),
+                )
+            )
+        if "hoan_thanh" in reached and "thi_hanh_an" in reached:
+            done = reached["hoan_thanh"]
+            docs.append(
+                DemoDocument(
+                    "khac",
+                    "Báo cáo kết quả thi hành án hành chính",
+                    self.number("ubnd-bc", done, "BC-UBND"),
+                    done,
+                    "UBND thành phố Phủ Lý",
+                    (
+                        f"Kính gửi: {court}.",
+                        f"Thực hiện bản án hành chính trong vụ án thụ lý số {acceptance_no}, Chủ "
+                        "tịch "
+                        f"UBND thành phố Phủ Lý đã ban hành quyết định hủy bỏ {contested.split(' của ')[0]} "  # noqa: E501
+                        f"và giao các phòng chuyên môn giải quyết lại theo quy định.",
+                        "Đến nay, bản án đã được thi hành xong.",
+                    ),
+                    1,
+                    letterhead=(ubnd.letterhead_agency, ubnd.letterhead_name),
+                    signers=(("KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH", chair),),
+                    recipients=("Như trên;", "Lưu: VT."),
+                )
+            )
+        docs = self._cap(docs, ("khac", "van_ban_y_kien", "thong_bao_thu_ly"), unit_code)
+
+        custom: dict[str, object] = {
+            "contested_decision": contested,
+            "court": court,
+            "claim": claim,
+        }
+        if "thu_ly" in reached:
+            custom["hearing_date"] = hearing_planned
+        parties = [
+            plaintiff.party("plaintiff"),
+            DemoParty(
+                "defendant",
+                "organisation",
+                "Chủ tịch UBND thành phố Phủ Lý",
+                None,
+                "Thành phố Phủ Lý, tỉnh Hà Nam",
+            ),
+        ]
+        if self.chance(0.4):
+            parties.append(
+                DemoParty(
+                    "related",
+                    "organisation",
+                    "Phòng Tài nguyên và Môi trường thành phố Phủ Lý",
+                    None,
+                    "Thành phố Phủ Lý, tỉnh Hà Nam",
+                )
+            )
+        title = (
+            f"Vụ án hành chính: {plaintiff.called} khởi kiện Quyết định số {contested_no} về việc "
+            f"{about}"
+        )
+        return _Draft(
+            title,
+            path,
+            tuple(parties),
+            custom,
+            docs,
+            "vinh_vien" if field_code == "dat_dai" else "20",
+        )
+
+    def _judgment(
+        self,
+        number: str,
+        on: date,
+        court: str,
+        letterhead: tuple[str, ...],
+        instance: str,
+        judge: str,
+        clerk: str,
+        plaintiff: _Person,
+        contested: str,
+        claim: str,
+        acceptance_no: str,
+        case_about: str,
+        upheld: bool,
+        place: str = "Phủ Lý",
+    ) -> DemoDocument:
+        lay = self.rng.sample(_LAY_JUDGES, 2)
+        verdict = (
+            f"Chấp nhận yêu cầu khởi kiện của {plaintiff.called}. {claim}."
+            if upheld
+            else f"Bác yêu cầu khởi kiện của {plaintiff.called} về việc "
+            f"{claim[0].lower()}{claim[1:]}."
+        )
+        appeal = (
+            "Đương sự có mặt có quyền kháng cáo bản án trong thời hạn 15 ngày kể từ ngày tuyên án."
+            if instance == "sơ thẩm"
+            else "Bản án phúc thẩm có hiệu lực pháp luật kể từ ngày tuyên án."
+        )
+        paras = (
+            "NHÂN DANH NƯỚC CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            court.upper(),
+            f"Thành phần Hội đồng xét xử {instance} gồm có: Thẩm phán - Chủ tọa phiên tòa: "
+            f"{judge}; các Hội thẩm nhân dân: {lay[0]}, {lay[1]}. Thư ký phiên tòa: {clerk}.",
+            f"Ngày {format_date(on)}, tại trụ sở {court} xét xử {instance} công khai vụ án hành "
+            f"chính thụ lý số {acceptance_no} về việc {case_about}.",
+            f"Người khởi kiện: {plaintiff.identity()}.",
+            "Người bị kiện: Chủ tịch Ủy ban nhân dân thành phố Phủ Lý; người đại diện theo ủy "
+            "quyền: Trưởng phòng Tư pháp thành phố Phủ Lý.",
+            "NỘI DUNG VỤ ÁN:",
+            f"Người khởi kiện yêu cầu: {claim}.",
+            "NHẬN ĐỊNH CỦA TÒA ÁN:",
+            f"Xét {contested}, Hội đồng xét xử nhận định: "
+            + (
+                "quyết định chưa bảo đảm đúng trình tự, thủ tục theo quy định của pháp luật."
+                if upheld
+                else "quyết định được ban hành đúng thẩm quyền, trình tự, thủ tục."
+            ),
+            "QUYẾT ĐỊNH:",
+            "Căn cứ Điều 30, Điều 32, Điều 193 và Điều 194 Luật Tố tụng hành chính năm 2015.",
+            verdict,
+            "Về án phí: người khởi kiện không phải chịu án phí hành chính."
+            if upheld
+            else "Về án phí: người khởi kiện phải chịu 300.000 đồng án phí hành chính.",
+            appeal,
+        )
+        return DemoDocument(
+            "ban_an",
+            f"Bản án hành chính {instance} về việc {case_about}",
+            number,
+            on,
+            court,
+            paras,
+            self.pages(5, 10) if instance == "sơ thẩm" else self.pages(8, 20),
+            letterhead=letterhead,
+            place=place,
+            signers=(
+                (f"TM. HỘI ĐỒNG XÉT XỬ {instance.upper()}\nTHẨM PHÁN - CHỦ TỌA PHIÊN TÒA", judge),
+            ),
+            recipients=(
+                "Các đương sự;",
+                "Viện kiểm sát nhân dân cùng cấp;",
+                "Cơ quan thi hành án;",
+                "Lưu: hồ sơ vụ án.",
+            ),
+            fill_at=8,
+        )
+
+    def thads(self, field_code: str, unit_code: str, opened: date) -> _Draft:
+        unit = _UNIT_BY_CODE[unit_code]
+        officer = _OFFICIAL[unit_code].full_name
+        chief = _LEADER[unit_code].full_name
+        creditor: _Subject
+        if field_code == "kinh_doanh_thuong_mai":
+            bank = self.pick(_BANKS)
+            creditor = _Company(
+                bank, self.business_code(), "Thành phố Phủ Lý, tỉnh Hà Nam", self.person()
+            )
+            debtor: _Subject = self.company("thuong_mai") if self.chance(0.5) else self.person()
+            amount = self.between(30, 200) * 10_000_000
+            obligation = "trả nợ gốc và lãi theo hợp đồng tín dụng"
+            suffix = "KDTM-ST"
+        elif field_code == "hon_nhan_gia_dinh":
+            creditor, debtor = self.person(male=False), self.person(male=True)
+            if self.chance(0.5):
+                amount = self.between(2, 4) * 1_000_000 * 12
+                obligation = "cấp dưỡng nuôi con chung"
+            else:
+                amount = self.between(15, 60) * 10_000_000
+                obligation = "thanh toán giá trị chênh lệch tài sản chung"
+            suffix = "HNGĐ-ST"
+        elif field_code == "hinh_su_phan_dan_su":
+            creditor, debtor = self.person(), self.person(male=True)
+            amount = self.between(20, 90) * 1_000_000
+            obligation = "bồi thường thiệt hại cho người bị hại"
+            suffix = "HS-ST"
+        else:
+            creditor, debtor = self.person(), self.person()
+            amount = self.between(5, 50) * 10_000_000 + self.between(0, 9) * 1_000_000
+            obligation = "trả nợ tiền vay"
+            suffix = "DS-ST"
+        judged_on = _on_weekday(opened - timedelta(days=self.between(45, 120)))
+        judgment_no = f"{self.between(5, 140)}/{judged_on.year}/{suffix}"
+        judgment = (
+            f"Bản án số {judgment_no} ngày {format_date(judged_on)} của Tòa án nhân dân thành phố "
+            "Phủ Lý"
+        )
+        received = _on_weekday(opened)
+        decided = _add_working_days(received, self.between(1, 5))
+        path: list[tuple[str, date]] = [("nhan_don", received), ("quyet_dinh_thi_hanh", decided)]
+        verified = decided + timedelta(days=self.between(7, 25))
+        path.append(("xac_minh", verified))
+        outcome = self.rng.choices(("done", "unable", "stopped"), (0.65, 0.25, 0.1))[0]
+        if outcome == "unable":
+            path.append(("chua_co_dieu_kien", verified + timedelta(days=self.between(3, 10))))
+        else:
+            executing = verified + timedelta(days=self.between(10, 40))
+            path.append(("to_chuc_thi_hanh", executing))
+            path.append(
+                (
+                    "hoan_thanh" if outcome == "done" else "dinh_chi",
+                    executing + timedelta(days=self.between(20, 120)),
+                )
+            )
+        path = self._truncate(path, opened)
+        reached = dict(path)
+        d_name, c_name = _called(debtor), _called(creditor)
+        active = field_code == "hinh_su_phan_dan_su"  # enforced ex officio, no request needed
+
+        docs: list[DemoDocument] = []
+        if not active:
+            writer = creditor.representative if isinstance(creditor, _Company) else creditor
+            docs.append(
+                DemoDocument(
+                    "don_yeu_cau",
+                    "Đơn yêu cầu thi hành án dân sự",
+                    None,
+                    received,
+                    _called(creditor),
+                    (
+                        f"Kính gửi: {unit.name} thành phố Phủ Lý.",
+                        f"Người yêu cầu thi hành án: {creditor.identity()}.",
+                        f"Người phải thi hành án: {debtor.identity()}.",
+                        f"Căn cứ {judgment}, đề nghị Chi cục Thi hành án dân sự thành phố Phủ Lý "
+                        f"tổ chức thi hành khoản: buộc {d_name} {obligation} cho {c_name} số tiền "
+                        f"{_money(amount)}.",
+                        "Thông tin về tài sản, điều kiện thi hành án của người phải thi hành án: "
+                        "người phải thi hành án có nhà, đất tại địa chỉ nêu trên và có thu nhập "
+                        "thường xuyên.",
+                        "Tài liệu kèm theo: bản án; giấy tờ tùy thân của người yêu cầu.",
+                    ),
+                    self.pages(1, 2),
+                    letterhead=_PRIVATE,
+                    signers=(("NGƯỜI YÊU CẦU", writer.name),),
+                )
+            )
+        docs.append(
+            DemoDocument(
+                "ban_an",
+                f"Bản án {_JUDGMENT_KIND[suffix]} sơ thẩm",
+                judgment_no,
+                judged_on,
+                "Tòa án nhân dân thành phố Phủ Lý",
+                (
+                    "NHÂN DANH NƯỚC CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                    "TÒA ÁN NHÂN DÂN THÀNH PHỐ PHỦ LÝ",
+                    f"Ngày {format_date(judged_on)}, tại trụ sở Tòa án nhân dân thành phố Phủ Lý "
+                    f"xét xử sơ thẩm công khai vụ án giữa: {creditor.identity()} và "
+                    f"{debtor.identity()}.",
+                    "NỘI DUNG VỤ ÁN:",
+                    "NHẬN ĐỊNH CỦA TÒA ÁN:",
+                    "QUYẾT ĐỊNH:",
+                    f"Buộc {d_name} {obligation} cho {c_name} số tiền {_money(amount)}.",
+                    "Kể từ ngày bản án có hiệu lực pháp luật và người được thi hành án có đơn yêu "
+                    "cầu thi hành án, nếu người phải thi hành án chưa thi hành thì hằng tháng còn "
+                    "phải chịu khoản tiền lãi của số tiền còn phải thi hành án theo quy định.",
+                    "Các đương sự có quyền kháng cáo trong thời hạn 15 ngày kể từ ngày tuyên án.",
+                ),
+                self.pages(3, 8),
+                letterhead=_COURT_CITY,
+                signers=(
+                    (
+                        "TM. HỘI ĐỒNG XÉT XỬ SƠ THẨM\nTHẨM PHÁN - CHỦ TỌA PHIÊN TÒA",
+                        self.pick(_JUDGES),
+                    ),
+                ),
+                fill_at=4,
+            )
+        )
+        decision_no = self.number("thads-qd", decided, "QĐ-CCTHADS")
+        if "quyet_dinh_thi_hanh" in reached:
+            docs.append(
+                DemoDocument(
+                    "quyet_dinh_thi_hanh_an",
+                    "Quyết định thi hành án " + ("chủ động" if active else "theo yêu cầu"),
+                    decision_no,
+                    decided,
+                    unit.name,
+                    (
+                        "CHI CỤC TRƯỞNG CHI CỤC THI HÀNH ÁN DÂN SỰ THÀNH PHỐ PHỦ LÝ",
+                        _LAW_THADS,
+                        f"Căn cứ {judgment};",
+                        *(
+                            ()
+                            if active
+                            else (
+                                f"Căn cứ đơn yêu cầu thi hành án của {c_name} ngày "
+                                f"{format_date(received)};",
+                            )
+                        ),
+                        "QUYẾT ĐỊNH:",
+                        f"Điều 1. Cho thi hành án đối với: {debtor.identity()}.",
+                        f"Các khoản phải thi hành: {obligation} cho {c_name} số tiền "
+                        f"{_money(amount)}.",
+                        "Điều 2. Người phải thi hành án có trách nhiệm tự nguyện thi hành án trong "
+                        "thời hạn 10 ngày kể từ ngày nhận được hoặc được thông báo hợp lệ quyết "
+                        "định này.",
+                        f"Điều 3. Chấp hành viên {officer} và các đương sự có trách nhiệm thi hành "
+                        "Quyết định này.",
+                    ),
+                    self.pages(1, 2),
+                    signers=(("CHI CỤC TRƯỞNG", chief),),
+                    recipients=(
+                        "Như Điều 3;",
+                        "Viện kiểm sát nhân dân thành phố Phủ Lý;",
+                        "Lưu: VT, hồ sơ thi hành án.",
+                    ),
+                )
+            )
+            notified = _add_working_days(decided, self.between(1, 3))
+            if notified <= AS_OF:
+                docs.append(
+                    DemoDocument(
+                        "thong_bao",
+                        "Thông báo về việc thi hành án",
+                        self.number("thads-tb", notified, "TB-CCTHADS"),
+                        notified,
+                        unit.name,
+                        (
+                            f"Kính gửi: {d_name[0].upper()}{d_name[1:]}.",
+                            f"Thực hiện Quyết định thi hành án số {decision_no} ngày "
+                            f"{format_date(decided)}, Chi cục Thi hành án dân sự thành phố Phủ Lý "
+                            f"thông báo: {d_name} có nghĩa vụ {obligation} số tiền "
+                            f"{_money(amount)}.",
+                            "Đề nghị người phải thi hành án tự nguyện thi hành trong thời hạn 10 "
+                            "ngày kể từ ngày nhận được thông báo này; hết thời hạn trên mà không "
+                            "tự nguyện thi hành sẽ bị cưỡng chế theo quy định của pháp luật.",
+                        ),
+                        1,
+                        signers=(("CHẤP HÀNH VIÊN", officer),),
+                        recipients=("Như trên;", "Lưu: hồ sơ thi hành án."),
+                    )
+                )
+        able = "chua_co_dieu_kien" not in reached
+        if "xac_minh" in reached:
+            docs.append(
+                DemoDocument(
+                    "bien_ban_xac_minh",
+                    "Biên bản xác minh điều kiện thi hành án",
+                    None,
+                    verified,
+                    unit.name,
+                    (
+                        f"Hồi 09 giờ 00 phút ngày {format_date(verified)}, tại {debtor.address}, "
+                        f"Chấp hành viên {officer} tiến hành xác minh điều kiện thi hành án của "
+                        f"{d_name}.",
+                        "Thành phần: đại diện Ủy ban nhân dân phường sở tại; tổ trưởng tổ dân phố.",
+                        (
+                            "Kết quả xác minh: người phải thi hành án có tài sản là quyền sử dụng "
+                            "đất và có thu nhập ổn định, có điều kiện thi hành án."
+                            if able
+                            else "Kết quả xác minh: người phải thi hành án không có tài sản, "
+                            "không có thu nhập hoặc thu nhập chỉ đảm bảo cuộc sống tối thiểu."
+                        ),
+                        "Biên bản được lập xong hồi 10 giờ 30 phút cùng ngày, đã đọc lại cho mọi "
+                        "người cùng nghe và ký tên.",
+                    ),
+                    self.pages(1, 2),
+                    signers=(
+                        ("ĐẠI DIỆN CHÍNH QUYỀN", self.person().name),
+                        ("CHẤP HÀNH VIÊN", officer),
+                    ),
+                )
+            )
+        enforced_amount = 0
+        for stage, title, body in (
+            (
+                "to_chuc_thi_hanh",
+                "Biên bản giải quyết việc thi hành án",
+                f"{d_name[0].upper()}{d_name[1:]} tự nguyện nộp một phần tiền thi hành án và cam "
+                "kết nộp phần còn lại theo thỏa thuận.",
+            ),
+            (
+                "hoan_thanh",
+                "Giấy xác nhận kết quả thi hành án",
+                f"Xác nhận {d_name} đã thi hành xong nghĩa vụ {obligation} với số tiền "
+                f"{_money(amount)}.",
+            ),
+            (
+                "chua_co_dieu_kien",
+                "Quyết định về việc chưa có điều kiện thi hành án",
+                f"Xác định {d_name} chưa có điều kiện thi hành án; định kỳ xác minh lại điều kiện "
+                "thi hành án theo quy định.",
+            ),
+            (
+                "dinh_chi",
+                "Quyết định đình chỉ thi hành án",
+                f"Đình chỉ thi hành án do {c_name} có văn bản không yêu cầu thi hành tiếp phần "
+                "nghĩa vụ còn lại.",
+            ),
+        ):
+            if stage in reached:
+                on = _on_weekday(reached[stage])
+                is_decision = title.startswith("Quyết định")
+                docs.append(
+                    DemoDocument(
+                        "khac",
+                        title,
+                        self.number(
+                            f"thads-{stage}", on, "QĐ-CCTHADS" if is_decision else "GXN-CCTHADS"
+                        ),
+                        on,
+                        unit.name,
+                        (
+                            *(
+                                (
+                                    "CHI CỤC TRƯỞNG CHI CỤC THI HÀNH ÁN DÂN SỰ THÀNH PHỐ PHỦ LÝ",
+                                    _LAW_THADS,
+                                    f"Căn cứ Quyết định thi hành án số {decision_no};",
+                                    "QUYẾT ĐỊNH:",
+                                )
+                                if is_decision
+                                else ()
+                            ),
+                            body,
+                        ),
+                        1,
+                        signers=(
+                            (
+                                "CHI CỤC TRƯỞNG" if is_decision else "CHẤP HÀNH VIÊN",
+                                chief if is_decision else officer,
+                            ),
+                        ),
+                    )
+                )
+        if "hoan_thanh" in reached:
+            enforced_amount = amount
+        elif "to_chuc_thi_hanh" in reached:
+            enforced_amount = amount * self.between(2, 6) // 10 // 1000 * 1000
+        docs = self._cap(docs, ("thong_bao", "don_yeu_cau"), unit_code)
+
+        custom: dict[str, object] = {
+            "judgment": judgment,
+            "amount_due": amount,
+            "amount_enforced": enforced_amount,
+        }
+        if "to_chuc_thi_hanh" in reached:
+            custom["enforceable"] = "co_dieu_kien"
+        elif not able:
+            custom["enforceable"] = "chua_co_dieu_kien"
+        title = f"Thi hành {judgment.split(' của ')[0]}: {d_name} {obligation} cho {c_name}"
+        return _Draft(
+            title, path, (creditor.party("creditor"), debtor.party("debtor")), custom, docs, "20"
+        )
+
+    def qltt(self, field_code: str, unit_code: str, opened: date) -> _Draft:
+        unit = _UNIT_BY_CODE[unit_code]
+        official = _OFFICIAL[unit_code].full_name
+        chief = _LEADER[unit_code].full_name
+        source = self.rng.choices(
+            ("ke_hoach", "to_giac", "khieu_nai", "phat_hien"), (0.4, 0.3, 0.15, 0.15)
+        )[0]
+        shop_owner = self.person()
+        inspected: _Subject = self.company("thuong_mai") if self.chance(0.5) else shop_owner
+        shop = (
+            f"cửa hàng {self.pick(('tạp hóa', 'mỹ phẩm', 'thời trang', 'thực phẩm'))} "
+            f"{self.pick(_SHOP_NAMES)}"
+        )
+        where = self.place("shop")
+        about, goods, basis = {
+            "hang_gia": (
+                "kinh doanh hàng giả mạo nhãn hàng hóa",
+                "túi xách, quần áo thể thao giả mạo nhãn hiệu",
+                f"Điều 11 {_D98.cite()}",
+            ),
+            "hang_lau": (
+                "kinh doanh hàng hóa nhập lậu",
+                "mỹ phẩm, thực phẩm chức năng nhập lậu",
+                f"Điều 15 {_D98.cite()}",
+            ),
+            "ve_sinh_an_toan_thuc_pham": (
+                "kinh doanh thực phẩm không bảo đảm an toàn",
+                "thực phẩm đông lạnh không rõ nguồn gốc, xuất xứ",
+                _D115.cite(),
+            ),
+            "gia_ca": (
+                "không niêm yết giá hàng hóa, dịch vụ",
+                "hàng hóa không niêm yết giá",
+                "quy định của pháp luật về giá",
+            ),
+        }.get(
+            field_code,
+            (
+                "kinh doanh qua thương mại điện tử không cung cấp đầy đủ thông tin",
+                "hàng hóa chào bán trên mạng xã hội",
+                f"{_D98.cite()}",
+            ),
+        )
+        plan_no = self.number("qltt-kh", opened, "KH-ĐQLTT1")
+        start_stage = "ke_hoach" if source == "ke_hoach" else "tiep_nhan"
+        started = _on_weekday(opened)
+        path: list[tuple[str, date]] = [(start_stage, started)]
+        inspected_on = (
+            _on_weekday(started + timedelta(days=self.between(20, 60)))
+            if start_stage == "ke_hoach"
+            else _add_working_days(started, self.between(2, 9))
+        )
+        path.append(("kiem_tra", inspected_on))
+        violated = self.chance(0.5 if field_code == "gia_ca" else 0.8)
+        seized = violated and field_code in ("hang_gia", "hang_lau", "ve_sinh_an_toan_thuc_pham")
+        sanctioned_on: date | None = None
+        if violated:
+            sanctioned_on = _add_working_days(inspected_on, self.between(3, 10))
+            path.append(("xu_ly_vi_pham", sanctioned_on))
+            path.append(("ket_thuc", sanctioned_on + timedelta(days=self.between(10, 25))))
+        else:
+            path.append(("ket_thuc", _add_working_days(inspected_on, self.between(1, 5))))
+        path = self._truncate(path, opened)
+        reached = dict(path)
+        name = _called(inspected)
+        subject_line = f"{name} ({shop}), địa chỉ kinh doanh: {where}"
+
+        docs: list[DemoDocument] = []
+        if start_stage == "ke_hoach":
+            docs.append(
+                DemoDocument(
+                    "ke_hoach_kiem_tra",
+                    f"Kế hoạch kiểm tra chuyên đề về {about} năm {opened.year}",
+                    plan_no,
+                    started,
+                    unit.name,
+                    (
+                        "I. MỤC ĐÍCH, YÊU CẦU",
+                        f"Phát hiện, ngăn chặn và xử lý kịp thời các hành vi {about} trên địa bàn "
+                        "thành phố Phủ Lý; góp phần bình ổn thị trường, bảo vệ quyền lợi người "
+                        "tiêu dùng.",
+                        "II. NỘI DUNG, PHẠM VI, THỜI GIAN KIỂM TRA",
+                        "Đối tượng kiểm tra: các tổ chức, cá nhân kinh doanh trên địa bàn các "
+                        f"phường {', '.join(self.rng.sample(_WARDS, 3))}.",
+                        f"Thời gian thực hiện: từ ngày {format_date(started)} đến ngày "
+                        f"{format_date(started + timedelta(days=90))}.",
+                        "III. TỔ CHỨC THỰC HIỆN",
+                        "Các Kiểm soát viên thị trường thuộc Đội chủ động xây dựng phương án, báo "
+                        "cáo kết quả thực hiện về Đội trưởng trước ngày 25 hằng tháng.",
+                    ),
+                    self.pages(2, 4),
+                    signers=(("ĐỘI TRƯỞNG", chief),),
+                    recipients=("Cục Quản lý thị trường tỉnh Hà Nam (để b/c);", "Lưu: VT."),
+                    fill_at=6,
+                )
+            )
+        elif source in ("to_giac", "khieu_nai"):
+            informant = self.person()
+            docs.append(
+                DemoDocument(
+                    "don_to_giac",
+                    "Đơn phản ánh về hành vi vi phạm trong hoạt động kinh doanh",
+                    None,
+                    started,
+                    informant.name,
+                    (
+                        f"Kính gửi: {unit.name} - Cục Quản lý thị trường tỉnh Hà Nam.",
+                        f"Tôi là {informant.identity()}.",
+                        f"Tôi xin phản ánh: {shop} tại {where} có dấu hiệu {about}.",
+                        "Đề nghị Đội Quản lý thị trường kiểm tra, xử lý theo quy định. Tôi đề nghị "
+                        "được giữ bí mật thông tin cá nhân.",
+                    ),
+                    1,
+                    letterhead=_PRIVATE,
+                    signers=(("NGƯỜI PHẢN ÁNH", informant.name),),
+                )
+            )
+        if "kiem_tra" in reached:
+            check_no = self.number("qltt-qd", inspected_on, "QĐ-KT")
+            docs.append(
+                DemoDocument(
+                    "quyet_dinh_kiem_tra",
+                    "Quyết định kiểm tra việc chấp hành pháp luật trong hoạt động kinh doanh đối "
+                    f"với {name}",
+                    check_no,
+                    inspected_on,
+                    unit.name,
+                    (
+                        "ĐỘI TRƯỞNG ĐỘI QUẢN LÝ THỊ TRƯỜNG SỐ 1",
+                        "Căn cứ Pháp lệnh Quản lý thị trường ngày 08 tháng 3 năm 2016;",
+                        (
+                            f"Căn cứ Kế hoạch kiểm tra số {plan_no} ngày {format_date(started)};"
+                            if start_stage == "ke_hoach"
+                            else f"Căn cứ thông tin tiếp nhận ngày {format_date(started)};"
+                        ),
+                        "QUYẾT ĐỊNH:",
+                        "Điều 1. Kiểm tra việc chấp hành pháp luật trong hoạt động kinh doanh đối "
+                        f"với {subject_line}.",
+                        f"Điều 2. Thành lập Tổ kiểm tra gồm: {official}, Kiểm soát viên thị trường "
+                        f"- Tổ trưởng; {self.person().name}, Kiểm soát viên thị trường - Tổ viên.",
+                        "Điều 3. Thời hạn kiểm tra: 01 ngày làm việc kể từ ngày bắt đầu kiểm tra.",
+                    ),
+                    1,
+                    signers=(("ĐỘI TRƯỞNG", chief),),
+                    recipients=("Như Điều 1, Điều 2;", "Lưu: VT, hồ sơ."),
+                )
+            )
+            found = (
+                f"Tại thời điểm kiểm tra, cơ sở đang bày bán {goods}; chủ cơ sở không xuất trình "
+                "được hóa đơn, chứng từ chứng minh nguồn gốc hợp pháp."
+                if violated
+                else "Tại thời điểm kiểm tra, chưa phát hiện vi phạm."
+            )
+            docs.append(
+                DemoDocument(
+                    "bien_ban_kiem_tra",
+                    "Biên bản kiểm tra việc chấp hành pháp luật trong hoạt động kinh doanh",
+                    self.number("qltt-bb", inspected_on, "BB-KT"),
+                    inspected_on,
+                    unit.name,
+                    (
+                        f"Hồi 09 giờ 30 phút ngày {format_date(inspected_on)}, tại {where}, thực "
+                        f"hiện Quyết định kiểm tra số {check_no}, Tổ kiểm tra tiến hành kiểm tra "
+                        f"đối với {subject_line}.",
+                        found,
+                        "Biên bản kết thúc hồi 11 giờ 00 phút cùng ngày, được lập thành 02 bản, đã "
+                        "đọc lại cho những người có tên trên cùng nghe và ký tên.",
+                    ),
+                    self.pages(1, 2),
+                    signers=(
+                        ("ĐẠI DIỆN CƠ SỞ", shop_owner.name),
+                        ("TỔ TRƯỞNG TỔ KIỂM TRA", official),
+                    ),
+                    fill_at=2,
+                )
+            )
+        seized_value = self.between(8, 90) * 1_000_000 if seized else 0
+        if seized and "kiem_tra" in reached:
+            docs.append(
+                DemoDocument(
+                    "bien_ban_tam_giu",
+                    "Biên bản tạm giữ tang vật, phương tiện vi phạm hành chính",
+                    self.number("qltt-tg", inspected_on, "BB-TG"),
+                    inspected_on,
+                    unit.name,
+                    (
+                        f"Tạm giữ tang vật vi phạm hành chính của {name}: {goods}.",
+                        f"Tổng trị giá hàng hóa tạm giữ (tạm tính): {_money(seized_value)}.",
+                        "Tang vật được niêm phong và bảo quản tại kho của Đội Quản lý thị trường "
+                        "số 1.",
+                    ),
+                    1,
+                    signers=(
+                        ("NGƯỜI BỊ TẠM GIỮ", shop_owner.name),
+                        ("NGƯỜI RA QUYẾT ĐỊNH TẠM GIỮ", official),
+                    ),
+                )
+            )
+        if "xu_ly_vi_pham" in reached and sanctioned_on:
+            fine = self.between(4, 30) * 1_000_000 * (2 if isinstance(inspected, _Company) else 1)
+            docs.append(
+                DemoDocument(
+                    "quyet_dinh_xu_phat",
+                    f"Quyết định xử phạt vi phạm hành chính đối với {name}",
+                    self.number("qltt-xp", sanctioned_on, "QĐ-XPHC"),
+                    sanctioned_on,
+                    unit.name,
+                    (
+                        "ĐỘI TRƯỞNG ĐỘI QUẢN LÝ THỊ TRƯỜNG SỐ 1",
+                        _LAW_XLVPHC,
+                        f"Căn cứ {_D118.cite()};",
+                        "QUYẾT ĐỊNH:",
+                        f"Điều 1. Xử phạt vi phạm hành chính đối với: {inspected.identity()}.",
+                        f"Hành vi vi phạm: {about}; quy định tại {basis}.",
+                        f"Hình thức xử phạt: phạt tiền {_money(fine)}."
+                        + (
+                            " Hình thức xử phạt bổ sung: tịch thu tang vật vi phạm."
+                            if seized
+                            else ""
+                        ),
+                        "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.",
+                    ),
+                    self.pages(2, 3),
+                    signers=(("ĐỘI TRƯỞNG", chief),),
+                    recipients=("Như Điều 1;", "Kho bạc Nhà nước tỉnh Hà Nam;", "Lưu: VT, hồ sơ."),
+                )
+            )
+        if "ket_thuc" in reached and len(docs) < 2:
+            closed = reached["ket_thuc"]
+            docs.append(
+                DemoDocument(
+                    "khac",
+                    "Báo cáo kết thúc vụ việc kiểm tra",
+                    None,
+                    _on_weekday(closed),
+                    unit.name,
+                    (f"Kết thúc kiểm tra đối với {name}; lưu hồ sơ theo quy định.",),
+                    1,
+                    signers=(("TỔ TRƯỞNG TỔ KIỂM TRA", official),),
+                )
+            )
+        docs = self._cap(docs, ("bien_ban_tam_giu", "quyet_dinh_kiem_tra"), unit_code)
+
+        custom: dict[str, object] = {"information_source": source}
+        if start_stage == "ke_hoach":
+            custom["inspection_plan"] = (
+                f"Kế hoạch số {plan_no} ngày {format_date(started)} về kiểm tra chuyên đề {about}"
+            )
+        if isinstance(inspected, _Company):
+            custom["business_code"] = inspected.code
+        if seized and "kiem_tra" in reached:
+            custom["goods_seized_value"] = seized_value
+        parties = [inspected.party("inspected")]
+        if source in ("to_giac", "khieu_nai") and docs and docs[0].kind == "don_to_giac":
+            informant_name = docs[0].issuer
+            parties.append(DemoParty("informant", "individual", informant_name, None, None))
+        return _Draft(f"Kiểm tra {name} về {about}", path, tuple(parties), custom, docs, "10")
+
+    # -- shared steps ----------------------------------------------------------------------
+
+    def _truncate(self, path: list[tuple[str, date]], opened: date) -> list[tuple[str, date]]:
+        """Keep the stages reached by AS_OF; stop some recent cases early (still in progress)."""
+        kept = [(stage, d) for stage, d in path if d <= AS_OF]
+        if (AS_OF - opened).days < 240 and len(kept) > 2 and self.chance(0.6):
+            kept = kept[: self.between(2, len(kept) - 1)]
+        return kept
+
+    def _cap(
+        self, docs: list[DemoDocument], droppable: tuple[str, ...], unit_code: str
+    ) -> list[DemoDocument]:
+        """Keep 2–6 documents, dropping the least important kinds first."""
+        for kind in droppable:
+            if len(docs) <= 6:
+                break
+            docs = [d for d in docs if d.kind != kind]
+        if len(docs) < 2:
+            # A case just opened: the official's proposal to open it is its second paper.
+            unit = _UNIT_BY_CODE[unit_code]
+            official = _OFFICIAL[unit_code]
+            first = min(d.issued_on for d in docs) if docs else AS_OF
+            docs.append(
+                DemoDocument(
+                    "khac",
+                    "Phiếu đề xuất mở hồ sơ vụ việc",
+                    None,
+                    first,
+                    unit.name,
+                    (
+                        f"Kính gửi: Lãnh đạo {unit.name}.",
+                        f"Căn cứ chức năng, nhiệm vụ được giao, {official.title.lower()} đề xuất "
+                        "mở hồ sơ vụ việc, theo dõi và giải quyết theo quy định của pháp luật.",
+                        "Kính trình Lãnh đạo xem xét, cho ý kiến chỉ đạo.",
+                    ),
+                    1,
+                    signers=(("NGƯỜI ĐỀ XUẤT", official.full_name),),
+                )
+            )
+        return sorted(docs[:6], key=lambda d: d.issued_on)
+
+
+def _docs_number(docs: list[DemoDocument], kind: str) -> str:
+    return next((d.number for d in docs if d.kind == kind and d.number), "")
+
+
+@dataclass
+class _Draft:
+    title: str
+    path: list[tuple[str, date]]
+    parties: tuple[DemoParty, ...]
+    custom: dict[str, object]
+    documents: list[DemoDocument]
+    retention: str
+
+
+_FINAL_STAGES = {"ket_thuc", "hoan_thanh", "dinh_chi"}
+
+
+def build_dataset(seed: int = 2026, dossiers: int = 36) -> DemoDataset:
+    """The demo dataset; the same seed and size always give an equal dataset."""
+    if dossiers < 0:
+        raise ValueError("dossiers must be >= 0")
+    gen = _Generator(seed)
+    slots = list(_SLOTS)
+    gen.rng.shuffle(slots)
+    span = (_LAST_OPENED - _FIRST_OPENED).days
+    planned = sorted(
+        (
+            # A power below 1 skews towards recent dates: a live archive holds more open cases
+            # lately.
+            (
+                _FIRST_OPENED + timedelta(days=int(span * gen.rng.random() ** 0.85)),
+                slots[i % len(slots)],
+            )
+            for i in range(dossiers)
+        ),
+        key=lambda item: item[0],
+    )
+    builders = {
+        "xlvphc": gen.xlvphc,
+        "an_hanh_chinh": gen.an_hanh_chinh,
+        "thads": gen.thads,
+        "qltt": gen.qltt,
+    }
+    sequence: dict[tuple[str, int], int] = {}
+    built: list[DemoDossier] = []
+    for opened, (case_type, field_code, unit_code) in planned:
+        draft = builders[case_type](field_code, unit_code, opened)
+        first_stage_date = draft.path[0][1]
+        key = (case_type, first_stage_date.year)
+        sequence[key] = sequence.get(key, 0) + 1
+        code = f"{_CODE_PREFIX[case_type]}-{first_stage_date.year}-{sequence[key]:04d}"
+        stage, last = draft.path[-1]
+        built.append(
+            DemoDossier(
+                code=code,
+                title=draft.title,
+                case_type=case_type,
+                unit_code=unit_code,
+                field=field_code,
+                stage=stage,
+                retention=draft.retention,
+                opened_on=first_stage_date,
+                closed_on=last if stage in _FINAL_STAGES else None,
+                parties=draft.parties,
+                key_dates=dict(draft.path),
+                custom=draft.custom,
+                documents=tuple(draft.documents),
+            )
+        )
+    return DemoDataset(UNITS, USERS, tuple(built))
