@@ -160,7 +160,6 @@ def test_app_environment_selects_the_scaled_backends() -> None:
         assert env["ARCHIVE_S3_OBJECT_LOCK"] == "governance"
         assert env["ARCHIVE_BROKER_URL"] == "redis://redis:6379/0"
         assert env["ARCHIVE_RESULT_BACKEND"] == "redis://redis:6379/1"
-        assert env["ARCHIVE_ELASTICSEARCH_URL"] == "http://elasticsearch:9200"
         assert env["ARCHIVE_DATA_DIR"] == "/var/lib/archive"
         for secret in ("ARCHIVE_S3_ACCESS_KEY", "ARCHIVE_S3_SECRET_KEY"):
             assert ":?" in env[secret], f"{name}: {secret} must be required from the environment"
