@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from archive.domain.errors import ArchiveError
+from archive.domain.errors import ArchiveError, NotFound
 from archive.domain.roles import Role
 from archive.metadata import accounts as account_rows
 from archive.metadata import casetypes
@@ -175,14 +175,23 @@ def user_create(
     archive = _open()
     with archive.db.read() as conn:
         unit_exists = account_rows.unit_by_code(conn, unit) is not None
+    secret = (
+        password
+        or os.environ.get("ARCHIVE_NEW_PASSWORD")
+        or typer.prompt("Mật khẩu · Password", hide_input=True, confirmation_prompt=True)
+    )
     try:
+        # Check everything that can be refused before creating the unit, so a refusal
+        # leaves nothing behind.
+        accounts.check_password_strength(secret)
+        if not unit_exists and not unit_name:
+            raise NotFound(
+                "unit_not_found",
+                f"Không có đơn vị mã '{unit}'; thêm --unit-name để tạo đơn vị này.",
+                f"There is no unit '{unit}'; add --unit-name to create it.",
+            )
         if not unit_exists and unit_name:
             accounts.create_unit(archive, unit, unit_name, None, by=None)
-        secret = (
-            password
-            or os.environ.get("ARCHIVE_NEW_PASSWORD")
-            or typer.prompt("Mật khẩu · Password", hide_input=True, confirmation_prompt=True)
-        )
         user = accounts.create_user(
             archive,
             username=username,

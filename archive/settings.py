@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     result_backend: str = Field(
         default="", description="Celery result store; empty means SQLite in data_dir."
     )
+    task_visibility_timeout: int = Field(
+        default=3600,
+        ge=1,
+        description="Seconds after which Redis gives an unfinished job of a dead worker to "
+        "another worker; longer than the longest task.",
+    )
     max_upload_bytes: int = Field(
         default=GIB, ge=1, description="Largest accepted upload, in bytes (default 1 GiB)."
     )

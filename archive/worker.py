@@ -8,17 +8,33 @@ dropping it. Later stages (indexing, OCR, statistics) register their tasks on th
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_ready
 
+from archive.queue import TRANSPORT, requeue_interrupted
 from archive.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 
 def make_celery(settings: Settings) -> Celery:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = Celery("archive", broker=settings.broker_url, backend=settings.result_backend)
+    if is_embedded_queue(settings.broker_url):
+        app.conf.broker_transport = TRANSPORT
+    else:
+        app.conf.broker_transport_options = {
+            # Redis hands the unacknowledged job of a dead worker to another one after this
+            # long; it must exceed the longest task, or a long fixity run would start twice.
+            "visibility_timeout": settings.task_visibility_timeout,
+            # Look for such jobs every few seconds, not kombu's default of ~100 s.
+            "unacked_restore_interval": max(1, min(10, settings.task_visibility_timeout // 5)),
+            "unacked_restore_throttle": 1,
+        }
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
@@ -43,7 +59,20 @@ def make_celery(settings: Settings) -> Celery:
     return app
 
 
+def is_embedded_queue(broker_url: str) -> bool:
+    return broker_url.startswith("sqla+sqlite")
+
+
 celery_app = make_celery(get_settings())
+
+
+@worker_ready.connect
+def _requeue_interrupted(**_: Any) -> None:
+    settings = get_settings()
+    if is_embedded_queue(settings.broker_url):
+        restored = requeue_interrupted(settings.broker_url)
+        if restored:
+            log.warning("requeued %d job(s) interrupted by a worker that died", restored)
 
 
 def task_options() -> dict[str, Any]:

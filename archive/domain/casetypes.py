@@ -8,13 +8,14 @@ new law (e.g. the 2025 civil enforcement law) changes them for cases from that d
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from archive.domain.errors import Invalid
-from archive.domain.model import Party, PartyKind
+from archive.domain.model import Party, PartyKind, Retention
 
 FIELD_TYPES = frozenset({"text", "money", "date", "boolean", "choice", "number"})
 LIMIT_UNITS = frozenset({"days", "working_days", "months", "years"})
@@ -173,6 +174,8 @@ def _clean_value(spec: CustomField, value: object) -> object:
     if spec.type == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise bad()
+        if not math.isfinite(value):
+            raise bad()
         return value
     if spec.type == "boolean":
         if not isinstance(value, bool):
@@ -262,6 +265,20 @@ def parse_case_type(raw: Mapping[str, Any]) -> CaseType:
     problems += [
         f"limit stage {t.code}" for t in limits if {t.from_stage, t.to_stage} - stage_codes
     ]
+    problems += [
+        f"limit period {t.code}"
+        for t in limits
+        if t.effective_until is not None and t.effective_until < t.effective_from
+    ]
+    problems += [
+        f"choice field {f.code} without choices"
+        for f in fields
+        if f.type == "choice" and not f.choices
+    ]
+    if len(stage_codes) != len(stages):
+        problems.append("duplicate stage codes")
+    if case_type.default_retention not in {r.value for r in Retention}:
+        problems.append(f"default retention {case_type.default_retention}")
     if not stages or problems:
         raise Invalid(
             "bad_case_type",

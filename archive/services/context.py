@@ -36,8 +36,12 @@ class Archive:
 
     @classmethod
     def open(cls, settings: Settings, *, check: bool = True) -> Archive:
-        db = Database(settings.database_url)
-        archive = cls(settings=settings, db=db, store=open_store(settings))
+        try:
+            db = Database(settings.database_url)
+            store = open_store(settings)
+        except (StoreNotReady, StoreUnavailable) as exc:
+            raise NotReady(str(exc)) from exc
+        archive = cls(settings=settings, db=db, store=store)
         if check:
             archive.check_ready()
         return archive

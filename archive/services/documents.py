@@ -9,6 +9,7 @@ sweep removes after a grace period; a row never points at a missing object.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -289,12 +290,26 @@ def open_content(
                 },
             )
 
+    chunks = archive.store.read(chosen.storage_key)
     try:
-        chunks = archive.store.read(chosen.storage_key)
+        # Stores stream lazily: pull the first chunk now so a missing object is known
+        # before an answer starts, not half-way through it.
+        first = next(chunks, b"")
     except FileNotFoundError:
         report("missing", 0)
-        raise
-    return document, chosen, verified(chunks, chosen.sha256, chosen.size, report)
+        raise IntegrityFailure(
+            "object_missing",
+            "Không tìm thấy nội dung tài liệu trong kho lưu trữ dù hồ sơ vẫn ghi nhận: tài liệu "
+            "có thể đã bị xóa trái phép. Hãy báo ngay cho quản trị viên.",
+            "The document's bytes are missing from the store although its record remains: "
+            "they may have been removed without authority. Tell the administrator at once.",
+            storage_key=chosen.storage_key,
+        ) from None
+    return (
+        document,
+        chosen,
+        verified(itertools.chain([first], chunks), chosen.sha256, chosen.size, report),
+    )
 
 
 def change(archive: Archive, actor: Actor, document_id: int, draft: dict[str, object]) -> Document:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,9 @@ import pypdfium2.raw as pdfium_c
 from archive.domain.errors import Invalid
 
 _TAIL = 2048  # %%EOF must sit near the end; writers add a newline or a few bytes after it
+# PDFium is not thread-safe, even across different documents: two uploads checked at once
+# in the server's thread pool corrupted its memory (bench/upload_rate.py, 4 clients).
+_PDFIUM = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,11 @@ def inspect_pdf(path: Path) -> PdfFacts:
             "The PDF is truncated (its end is missing), perhaps from an interrupted copy "
             "or upload. Get the original file and upload it again.",
         )
+    with _PDFIUM:
+        return _inspect_locked(path)
+
+
+def _inspect_locked(path: Path) -> PdfFacts:
     try:
         pdf = pdfium.PdfDocument(os.fspath(path))
     except pdfium.PdfiumError as exc:
@@ -75,10 +84,10 @@ def inspect_pdf(path: Path) -> PdfFacts:
                 "The PDF has no pages.",
             )
         for index in range(pages):
-            # Loading each page proves the page tree is whole without rendering anything.
-            page = pdf[index]
-            width, height = page.get_size()
-            page.close()
+            # Each page must be reachable in the page tree with a size. Loading the pages
+            # themselves would make PDFium keep their images in memory: +500 MB for a
+            # 500 MB scan, where the upload itself streams in a few megabytes.
+            width, height = pdf.get_page_size(index)
             if width <= 0 or height <= 0:
                 raise _unreadable(f"page {index + 1} has no size")
         version = pdf.get_version() or 0

@@ -1,0 +1,266 @@
+"""Fixity: re-hashing every stored object finds altered and missing bytes, and the verified
+download refuses to hand out altered bytes silently. Tampering is done behind the archive's
+back, on the real folder or the real MinIO bucket."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+from datetime import date
+
+import pytest
+from minio import Minio
+from sqlalchemy import select
+from support.archives import Backend
+from support.pdfs import make_pdf
+
+from archive.domain.errors import IntegrityFailure
+from archive.domain.model import User
+from archive.domain.roles import Role
+from archive.metadata import accounts as account_rows
+from archive.metadata import audit as audit_rows
+from archive.metadata.schema import audit_log, fixity_checks
+from archive.services import accounts, dossiers, fixity, trail
+from archive.services import documents as document_service
+from archive.services.context import Archive
+
+
+def official(archive: Archive) -> User:
+    unit = accounts.create_unit(archive, "tu_phap", "Phòng Tư pháp", None, by=None)
+    with archive.db.write() as conn:  # no password hashing: only the actor is needed
+        return account_rows.add_user(
+            conn, "chuyen_vien", "Nguyễn Văn Đức", "x", Role.OFFICIAL, unit.id
+        )
+
+
+def new_dossier(archive: Archive, user: User, title: str = "Vi phạm xây dựng") -> int:
+    draft = dossiers.DossierDraft(
+        case_type="xlvphc",
+        title=title,
+        field="xay_dung",
+        opened_on=date(2024, 5, 26),
+        custom={"violation": "Xây dựng không phép"},
+    )
+    return dossiers.create(archive, archive.actor(user), draft).id
+
+
+def received(archive: Archive, data: bytes) -> document_service.ReceivedFile:
+    archive.incoming_dir.mkdir(parents=True, exist_ok=True)
+    path = archive.incoming_dir / f"test-{secrets.token_hex(6)}.pdf"
+    path.write_bytes(data)
+    return document_service.ReceivedFile(
+        path, hashlib.sha256(data).hexdigest(), len(data), "tai-lieu.pdf"
+    )
+
+
+def add(archive: Archive, user: User, dossier_id: int, data: bytes) -> tuple[int, str]:
+    doc = document_service.add(
+        archive,
+        archive.actor(user),
+        dossier_id,
+        document_service.DocumentDraft(kind="bien_ban_vi_pham", title="Biên bản vi phạm"),
+        received(archive, data),
+    )
+    return doc.id, doc.current.storage_key
+
+
+def s3_client(backend: Backend) -> Minio:
+    s = backend.settings
+    return Minio(s.s3_endpoint, s.s3_access_key, s.s3_secret_key, secure=s.s3_secure)
+
+
+def tamper(backend: Backend, key: str, data: bytes) -> None:
+    """Overwrite a stored object's bytes as an intruder (or a failing disk) would."""
+    if backend.kind == "embedded":
+        assert backend.settings.storage_dir is not None
+        path = backend.settings.storage_dir / key
+        path.chmod(0o644)
+        path.write_bytes(data)
+    else:
+        # Versioning keeps the old version, but reads return this new one.
+        s3_client(backend).put_object(backend.settings.s3_bucket, key, io.BytesIO(data), len(data))
+
+
+def destroy(backend: Backend, key: str) -> None:
+    if backend.kind == "embedded":
+        assert backend.settings.storage_dir is not None
+        (backend.settings.storage_dir / key).unlink()
+    else:
+        s3_client(backend).remove_object(backend.settings.s3_bucket, key)
+
+
+def flipped(data: bytes) -> bytes:
+    """The same length with one byte changed in the middle: only the hash can tell."""
+    middle = len(data) // 2
+    return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
+
+
+def checks_of(archive: Archive, run_id: str) -> dict[str, tuple[str, str | None, str]]:
+    with archive.db.read() as conn:
+        rows = conn.execute(
+            select(
+                fixity_checks.c.storage_key,
+                fixity_checks.c.status,
+                fixity_checks.c.actual_sha256,
+                fixity_checks.c.expected_sha256,
+            ).where(fixity_checks.c.run_id == run_id)
+        ).all()
+    return {r.storage_key: (r.status, r.actual_sha256, r.expected_sha256) for r in rows}
+
+
+def fixity_entries(archive: Archive) -> list[audit_rows.AuditEntry]:
+    with archive.db.read() as conn:
+        return [e for e in audit_rows.iter_entries(conn) if e.action == "fixity.run"]
+
+
+def test_fixity_finds_altered_and_missing_objects(backend: Backend) -> None:
+    archive = backend.archive
+    user = official(archive)
+    dossier_id = new_dossier(archive, user)
+    datas = [make_pdf(1), make_pdf(2), make_pdf(3)]
+    keys = [add(archive, user, dossier_id, data)[1] for data in datas]
+
+    first = fixity.run(archive)
+    assert first.intact
+    assert (first.checked, first.ok) == (3, 3)
+    assert first.mismatched == [] and first.missing == []
+    assert first.bytes_read == sum(len(d) for d in datas)
+    assert {k: v[0] for k, v in checks_of(archive, first.run_id).items()} == dict.fromkeys(
+        keys, "ok"
+    )
+
+    altered = flipped(datas[0])
+    tamper(backend, keys[0], altered)
+    destroy(backend, keys[1])
+
+    second = fixity.run(archive)
+    assert not second.intact
+    assert second.run_id != first.run_id
+    assert second.checked == 3
+    assert second.ok == 1
+    assert second.mismatched == [keys[0]]
+    assert second.missing == [keys[1]]
+    checks = checks_of(archive, second.run_id)
+    assert checks[keys[0]] == (
+        "mismatch",
+        hashlib.sha256(altered).hexdigest(),
+        hashlib.sha256(datas[0]).hexdigest(),
+    )
+    assert checks[keys[1]][:2] == ("missing", None)
+    assert checks[keys[2]][0] == "ok"
+    # the first run's log is kept as it was
+    assert {v[0] for v in checks_of(archive, first.run_id).values()} == {"ok"}
+
+    runs = fixity_entries(archive)
+    assert len(runs) == 2  # one audit entry per run, not per object
+    assert runs[0].object_id == first.run_id and runs[1].object_id == second.run_id
+    assert runs[1].detail["mismatched"] == [keys[0]]
+    assert runs[1].detail["missing"] == [keys[1]]
+    assert (runs[1].detail["checked"], runs[1].detail["ok"]) == (3, 1)
+    assert trail.verify(archive).intact
+
+
+def test_fixity_of_an_empty_archive(backend: Backend) -> None:
+    report = fixity.run(backend.archive)
+    assert report.intact and report.checked == 0
+    assert len(fixity_entries(backend.archive)) == 1
+
+
+def test_same_bytes_in_two_dossiers_are_stored_and_checked_once(backend: Backend) -> None:
+    archive = backend.archive
+    user = official(archive)
+    data = make_pdf(2)
+    _, key_a = add(archive, user, new_dossier(archive, user, "Hồ sơ A"), data)
+    _, key_b = add(archive, user, new_dossier(archive, user, "Hồ sơ B"), data)
+    assert key_a == key_b
+    assert [o.key for o in archive.store.iter_objects()] == [key_a]
+    report = fixity.run(archive)
+    assert (report.checked, report.ok) == (1, 1)
+
+
+def test_verified_download_returns_the_stored_bytes(backend: Backend) -> None:
+    archive = backend.archive
+    user = official(archive)
+    data = make_pdf(2)
+    document_id, key = add(archive, user, new_dossier(archive, user), data)
+    _, version, chunks = document_service.open_content(archive, archive.actor(user), document_id)
+    assert b"".join(chunks) == data
+    assert version.storage_key == key and version.sha256 == hashlib.sha256(data).hexdigest()
+    with archive.db.read() as conn:
+        last = conn.execute(
+            select(audit_log.c.action, audit_log.c.detail).order_by(audit_log.c.seq.desc())
+        ).first()
+    assert last is not None and last.action == "document.download"
+    assert last.detail["sha256"] == version.sha256
+
+
+def test_verified_download_of_altered_bytes_fails_and_is_recorded(backend: Backend) -> None:
+    archive = backend.archive
+    user = official(archive)
+    data = make_pdf(2)
+    document_id, key = add(archive, user, new_dossier(archive, user), data)
+    altered = flipped(data)
+    tamper(backend, key, altered)
+
+    _, _, chunks = document_service.open_content(archive, archive.actor(user), document_id)
+    with pytest.raises(IntegrityFailure) as caught:
+        b"".join(chunks)
+    err = caught.value
+    assert err.code == "checksum_mismatch"
+    assert err.details["expected"] == hashlib.sha256(data).hexdigest()
+    assert err.details["actual"] == hashlib.sha256(altered).hexdigest()
+    assert err.vi != err.en
+
+    with archive.db.read() as conn:
+        failures = [e for e in audit_rows.iter_entries(conn) if e.action == "integrity.failure"]
+    assert len(failures) == 1
+    assert failures[0].object_id == str(document_id)
+    assert failures[0].detail["storage_key"] == key
+    assert failures[0].detail["actual"] == hashlib.sha256(altered).hexdigest()
+    assert failures[0].actor == "chuyen_vien"
+    assert trail.verify(archive).intact
+
+
+def test_verified_download_of_a_truncated_object_fails(backend: Backend) -> None:
+    archive = backend.archive
+    user = official(archive)
+    data = make_pdf(2)
+    document_id, key = add(archive, user, new_dossier(archive, user), data)
+    tamper(backend, key, data[: len(data) // 2])
+    _, _, chunks = document_service.open_content(archive, archive.actor(user), document_id)
+    with pytest.raises(IntegrityFailure):
+        for _ in chunks:
+            pass
+
+
+def test_download_of_a_missing_object_is_recorded_as_integrity_failure(
+    backend: Backend,
+) -> None:
+    archive = backend.archive
+    user = official(archive)
+    document_id, key = add(archive, user, new_dossier(archive, user), make_pdf(1))
+    destroy(backend, key)
+    with pytest.raises((FileNotFoundError, IntegrityFailure)):
+        _, _, chunks = document_service.open_content(archive, archive.actor(user), document_id)
+        b"".join(chunks)
+    with archive.db.read() as conn:
+        failures = [e for e in audit_rows.iter_entries(conn) if e.action == "integrity.failure"]
+    assert len(failures) == 1
+    assert failures[0].detail["storage_key"] == key
+
+
+def test_older_version_stays_downloadable_byte_for_byte(backend: Backend) -> None:
+    archive = backend.archive
+    user = official(archive)
+    first, second = make_pdf(1), make_pdf(2)
+    document_id, first_key = add(archive, user, new_dossier(archive, user), first)
+    actor = archive.actor(user)
+    updated = document_service.add_version(archive, actor, document_id, received(archive, second))
+    assert updated.current.version == 2 and updated.page_count == 2
+    _, v1, chunks = document_service.open_content(archive, actor, document_id, version=1)
+    assert v1.storage_key == first_key and b"".join(chunks) == first
+    _, v2, chunks = document_service.open_content(archive, actor, document_id)
+    assert v2.version == 2 and b"".join(chunks) == second
+    report = fixity.run(archive)
+    assert (report.checked, report.ok) == (2, 2)

@@ -1,0 +1,231 @@
+"""Write order and crash safety: bytes first, rows second; the sweep cleans what a crash left."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from support.archives import Backend
+from support.pdfs import make_pdf
+
+from archive.domain.model import User
+from archive.domain.roles import Role
+from archive.metadata import accounts as account_rows
+from archive.metadata import audit as audit_rows
+from archive.metadata import documents as document_rows
+from archive.metadata.schema import audit_log, document_versions, documents
+from archive.services import accounts, dossiers, fixity, sweep, trail
+from archive.services import documents as document_service
+from archive.services.context import Archive
+from archive.storage import content_key
+
+
+class SimulatedCrash(RuntimeError):
+    pass
+
+
+def official(archive: Archive) -> User:
+    unit = accounts.create_unit(archive, "tu_phap", "Phòng Tư pháp", None, by=None)
+    with archive.db.write() as conn:  # no password hashing: only the actor is needed
+        return account_rows.add_user(
+            conn, "chuyen_vien", "Nguyễn Văn Đức", "x", Role.OFFICIAL, unit.id
+        )
+
+
+def new_dossier(archive: Archive, user: User) -> int:
+    draft = dossiers.DossierDraft(
+        case_type="xlvphc",
+        title="Vi phạm trật tự xây dựng",
+        field="xay_dung",
+        opened_on=date(2024, 5, 26),
+        custom={"violation": "Xây dựng không phép"},
+    )
+    return dossiers.create(archive, archive.actor(user), draft).id
+
+
+def received(archive: Archive, data: bytes) -> document_service.ReceivedFile:
+    archive.incoming_dir.mkdir(parents=True, exist_ok=True)
+    path = archive.incoming_dir / f"test-{secrets.token_hex(6)}.pdf"
+    path.write_bytes(data)
+    return document_service.ReceivedFile(
+        path, hashlib.sha256(data).hexdigest(), len(data), "bien-ban.pdf"
+    )
+
+
+def add(archive: Archive, user: User, dossier_id: int, data: bytes) -> int:
+    return document_service.add(
+        archive,
+        archive.actor(user),
+        dossier_id,
+        document_service.DocumentDraft(kind="bien_ban_vi_pham", title="Biên bản vi phạm"),
+        received(archive, data),
+    ).id
+
+
+def row_counts(archive: Archive) -> tuple[int, int]:
+    with archive.db.read() as conn:
+        return (
+            conn.execute(select(func.count()).select_from(documents)).scalar_one(),
+            conn.execute(select(func.count()).select_from(document_versions)).scalar_one(),
+        )
+
+
+def actions(archive: Archive) -> list[str]:
+    with archive.db.read() as conn:
+        return list(conn.execute(select(audit_log.c.action).order_by(audit_log.c.seq)).scalars())
+
+
+def test_crash_before_the_row_leaves_only_an_orphan_the_sweep_removes(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = backend.archive
+    user = official(archive)
+    dossier_id = new_dossier(archive, user)
+    data = make_pdf(2)
+    key = content_key(hashlib.sha256(data).hexdigest())
+
+    def crash(*args: object, **kwargs: object) -> int:
+        raise SimulatedCrash("power cut between storing the bytes and committing the row")
+
+    monkeypatch.setattr(document_rows, "add", crash)
+    with pytest.raises(SimulatedCrash):
+        add(archive, user, dossier_id, data)
+    monkeypatch.undo()
+
+    assert row_counts(archive) == (0, 0)
+    assert "document.add" not in actions(archive)
+    assert archive.store.exists(key)  # the bytes were stored first ...
+    with archive.db.read() as conn:
+        assert key not in document_rows.referenced_keys(conn)  # ... and nothing points at them
+
+    young = sweep.run(archive, grace=timedelta(hours=1))
+    assert young.removed == []
+    assert young.kept_young == 1
+    assert archive.store.exists(key)
+
+    old = sweep.run(archive, grace=timedelta(0))
+    assert old.removed == [key]
+    assert old.refused == []
+    assert not archive.store.exists(key)
+    assert [o.key for o in archive.store.iter_objects()] == []
+    with archive.db.read() as conn:
+        [entry] = audit_rows.recent(conn, unit_ids=None, object_type="storage", limit=5)
+    assert entry.action == "storage.sweep"
+    assert entry.detail["removed"] == [key]
+    assert trail.verify(archive).intact
+
+
+def test_failed_audit_append_takes_the_document_row_with_it(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = backend.archive
+    user = official(archive)
+    dossier_id = new_dossier(archive, user)
+    entries_before = len(actions(archive))
+    real_append = audit_rows.append
+
+    def failing_append(conn: object, **kwargs: object) -> object:
+        if kwargs.get("action") == "document.add":
+            raise SimulatedCrash("audit store failed")
+        return real_append(conn, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(audit_rows, "append", failing_append)
+    with pytest.raises(SimulatedCrash):
+        add(archive, user, dossier_id, make_pdf(1))
+    monkeypatch.undo()
+
+    # The row and the audit entry commit together or not at all.
+    assert row_counts(archive) == (0, 0)
+    assert len(actions(archive)) == entries_before
+    assert trail.verify(archive).intact
+
+
+def test_retry_after_a_crash_stores_the_document(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = backend.archive
+    user = official(archive)
+    dossier_id = new_dossier(archive, user)
+    data = make_pdf(3)
+    key = content_key(hashlib.sha256(data).hexdigest())
+
+    def crash(*args: object, **kwargs: object) -> int:
+        raise SimulatedCrash("crash")
+
+    monkeypatch.setattr(document_rows, "add", crash)
+    with pytest.raises(SimulatedCrash):
+        add(archive, user, dossier_id, data)
+    monkeypatch.undo()
+
+    document_id = add(archive, user, dossier_id, data)
+    assert row_counts(archive) == (1, 1)
+    assert sweep.run(archive, grace=timedelta(0)).removed == []
+    assert archive.store.exists(key)
+    _, _, chunks = document_service.open_content(archive, archive.actor(user), document_id)
+    assert b"".join(chunks) == data
+    assert fixity.run(archive).intact
+
+
+def test_sweep_never_removes_a_referenced_object(backend: Backend) -> None:
+    archive = backend.archive
+    user = official(archive)
+    dossier_id = new_dossier(archive, user)
+    kept = make_pdf(1)
+    add(archive, user, dossier_id, kept)
+    kept_key = content_key(hashlib.sha256(kept).hexdigest())
+    orphan = make_pdf(1)
+    orphan_key = content_key(hashlib.sha256(orphan).hexdigest())
+    orphan_path = archive.incoming_dir / "orphan.pdf"
+    orphan_path.write_bytes(orphan)
+    archive.store.put_file(orphan_key, orphan_path, len(orphan))
+
+    report = sweep.run(archive, grace=timedelta(0))
+
+    assert report.removed == [orphan_key]
+    assert archive.store.exists(kept_key)
+    assert not archive.store.exists(orphan_key)
+    assert b"".join(archive.store.read(kept_key)) == kept
+    again = sweep.run(archive, grace=timedelta(0))
+    assert again.removed == [] and again.kept_young == 0
+
+
+def test_sweep_of_a_clean_store_writes_no_audit_entry(backend: Backend) -> None:
+    archive = backend.archive
+    before = actions(archive)
+    report = sweep.run(archive, grace=timedelta(0))
+    assert (report.removed, report.kept_young, report.stale_uploads) == ([], 0, 0)
+    assert actions(archive) == before
+
+
+def _age(path: Path, seconds: float) -> None:
+    stamp = time.time() - seconds
+    os.utime(path, (stamp, stamp))
+
+
+def test_stale_spool_files_older_than_the_grace_are_removed(backend: Backend) -> None:
+    archive = backend.archive
+    incoming = archive.incoming_dir
+    incoming.mkdir(parents=True, exist_ok=True)
+    stale = incoming / "upload-abandoned.part"
+    fresh = incoming / "upload-in-flight.part"
+    other = incoming / "notes-old.txt"
+    for path in (stale, fresh, other):
+        path.write_bytes(b"%PDF-1.7 half an upload")
+    _age(stale, 2 * 3600)
+    _age(other, 2 * 3600)
+    _age(fresh, 60)
+
+    report = sweep.run(archive, grace=timedelta(hours=1))
+
+    assert report.stale_uploads == 1
+    assert not stale.exists()
+    assert fresh.exists()  # still being received
+    assert other.exists()  # not an upload spool file
+    assert actions(archive)[-1] == "storage.sweep"
+    assert sweep.run(archive, grace=timedelta(hours=1)).stale_uploads == 0
