@@ -15,9 +15,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from support.archives import Backend, open_backend  # noqa: E402
-from support.live import Api, LiveServer  # noqa: E402
-from support.people import seed_people  # noqa: E402
+from support.archives import Backend, open_backend
+from support.live import Api, LiveServer
+from support.people import seed_people
 
 BACKENDS = ["embedded", "scaled"]
 
@@ -30,9 +30,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Api]:
+def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """A running API over a fresh archive with the test units and people, per module."""
     with open_backend(request.param, tmp_path_factory.mktemp("live")) as opened:
         people = seed_people(opened.archive)

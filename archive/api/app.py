@@ -62,10 +62,11 @@ def create_app(archive: Archive | None = None, settings: Settings | None = None)
     )
     def health(archive: ArchiveDep) -> HealthOut:
         archive.check_ready()
+        # Anyone may ask, so the answer names kinds, never hosts, users or buckets.
         return HealthOut(
             status="ok",
-            database=archive.db.display_url,
-            storage=archive.store.description,
+            database=archive.db.engine.dialect.name,
+            storage=archive.settings.storage,
             embedded=archive.settings.embedded,
             version=__version__,
         )

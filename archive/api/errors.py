@@ -59,6 +59,18 @@ def install(app: FastAPI) -> None:
             problems=problems,
         )
 
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return error_json(
+            500,
+            "internal_error",
+            "Hệ thống gặp lỗi ngoài dự kiến; thao tác chưa được thực hiện. Hãy thử lại sau, "
+            "nếu vẫn lỗi hãy báo quản trị viên kèm thời điểm xảy ra.",
+            "The system met an unexpected error; nothing was done. Try again later, and if it "
+            "persists tell the administrator when it happened.",
+        )
+
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
         vi, en = _HTTP_MESSAGES.get(

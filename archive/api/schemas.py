@@ -82,7 +82,7 @@ class UserOut(BaseModel):
 class UserCreate(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9._-]+$")
     full_name: str = Field(min_length=1, max_length=255)
-    password: str = Field(min_length=8, max_length=1024)
+    password: str = Field(max_length=1024, description="At least 8 characters.")
     role: Literal["official", "leader", "clerk", "auditor", "admin"]
     unit_code: str
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from archive.domain.errors import Invalid
 from archive.domain.model import Party, PartyKind, Retention
+from archive.domain.text import clean_optional, clean_text
 
 FIELD_TYPES = frozenset({"text", "money", "date", "boolean", "choice", "number"})
 LIMIT_UNITS = frozenset({"days", "working_days", "months", "years"})
@@ -196,7 +197,7 @@ def _clean_value(spec: CustomField, value: object) -> object:
         return value
     if not isinstance(value, str):
         raise bad()
-    return value.strip()
+    return clean_text(value, field=spec.code, multiline=True)
 
 
 def _label(raw: Mapping[str, Any]) -> Label:
@@ -296,12 +297,24 @@ def parse_parties(raw: object) -> tuple[Party, ...]:
         if not isinstance(item, Mapping):
             continue
         parties.append(
-            Party(
-                role=str(item["role"]),
-                kind=PartyKind(str(item.get("kind", PartyKind.INDIVIDUAL))),
-                name=str(item["name"]),
-                id_number=item.get("id_number"),
-                address=item.get("address"),
+            clean_party(
+                Party(
+                    role=str(item["role"]),
+                    kind=PartyKind(str(item.get("kind", PartyKind.INDIVIDUAL))),
+                    name=str(item["name"]),
+                    id_number=item.get("id_number"),
+                    address=item.get("address"),
+                )
             )
         )
     return tuple(parties)
+
+
+def clean_party(party: Party) -> Party:
+    return Party(
+        role=party.role,
+        kind=party.kind,
+        name=clean_text(party.name, field="parties.name"),
+        id_number=clean_optional(party.id_number, field="parties.id_number"),
+        address=clean_optional(party.address, field="parties.address"),
+    )

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
 from archive.domain.model import AuditorGrant, Unit, User
 from archive.domain.roles import Role
-from archive.metadata.schema import auditor_grants, auth_tokens, units, users
+from archive.metadata.schema import auditor_grants, auth_tokens, storable_id, units, users
 
 
 def _unit(r: RowMapping) -> Unit:
@@ -82,6 +82,8 @@ def add_user(
 
 
 def user_by_id(conn: Connection, user_id: int) -> User | None:
+    if not storable_id(user_id):
+        return None
     row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
     return _user(conn, row) if row else None
 

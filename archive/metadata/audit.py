@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, String, and_, cast, or_, select, update
 
+from archive.domain.access import Scope
 from archive.domain.audit import AuditEntry, entry_hash
-from archive.metadata.schema import audit_head, audit_log
+from archive.metadata.dossiers import visible
+from archive.metadata.schema import audit_head, audit_log, documents, dossiers
 
 
 def append(
@@ -113,15 +115,31 @@ def iter_entries(conn: Connection, batch: int = 5000) -> Iterator[AuditEntry]:
 def recent(
     conn: Connection,
     *,
-    unit_ids: frozenset[int] | None,
+    scope: Scope,
     object_type: str | None = None,
     object_id: str | None = None,
     limit: int = 100,
     before_seq: int | None = None,
 ) -> list[AuditEntry]:
     query = select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit)
-    if unit_ids is not None:
-        query = query.where(audit_log.c.unit_id.in_(unit_ids))
+    if not scope.everything:
+        # Only the trail of dossiers (and their documents) the reader may open: an entry
+        # must not reveal a dossier the reader would get 404 for.
+        readable = select(cast(dossiers.c.id, String)).where(visible(scope))
+        readable_docs = (
+            select(cast(documents.c.id, String))
+            .join(dossiers, documents.c.dossier_id == dossiers.c.id)
+            .where(visible(scope))
+        )
+        query = query.where(
+            or_(
+                and_(audit_log.c.object_type == "dossier", audit_log.c.object_id.in_(readable)),
+                and_(
+                    audit_log.c.object_type == "document",
+                    audit_log.c.object_id.in_(readable_docs),
+                ),
+            )
+        )
     if object_type:
         query = query.where(audit_log.c.object_type == object_type)
     if object_id:

@@ -16,6 +16,10 @@ class StoreNotReady(Exception):
     """The metadata store cannot be used; the message says what to do."""
 
 
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_engine(url: str) -> Engine:
     path = make_url(url).database
     if path and path != ":memory:":
@@ -39,6 +43,8 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; survives process crashes
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
+        # SQLite's own lower() folds ASCII only: "Đô thị" would never match "đô thị".
+        dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Connection, RowMapping, func, insert, select, update
 
 from archive.domain.model import Document, DocumentVersion
-from archive.metadata.schema import document_versions, documents
+from archive.metadata.schema import document_versions, documents, storable_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +154,8 @@ def of_dossier(conn: Connection, dossier_id: int) -> list[Document]:
 
 
 def get(conn: Connection, document_id: int) -> Document | None:
+    if not storable_id(document_id):
+        return None
     rows = conn.execute(select(documents).where(documents.c.id == document_id)).mappings().all()
     found = _assemble(conn, list(rows))
     return found[0] if found else None

@@ -26,7 +26,7 @@ from archive.domain.access import Scope
 from archive.domain.casetypes import parse_parties
 from archive.domain.model import Dossier, Party, Retention
 from archive.domain.roles import Role
-from archive.metadata.schema import dossier_shares, dossiers
+from archive.metadata.schema import dossier_shares, dossiers, storable_id
 
 
 def visible(scope: Scope) -> ColumnElement[bool]:
@@ -144,14 +144,17 @@ def code_taken(conn: Connection, code: str) -> bool:
 
 
 def next_sequence(conn: Connection, prefix: str) -> int:
-    """How many dossiers already carry codes starting with ``prefix`` (for suggested codes)."""
-    count = conn.execute(
-        select(func.count()).select_from(dossiers).where(dossiers.c.code.like(f"{prefix}%"))
-    ).scalar_one()
-    return int(count) + 1
+    """One more than the highest number used after ``prefix`` (codes typed by hand count)."""
+    codes = conn.execute(
+        select(dossiers.c.code).where(dossiers.c.code.startswith(prefix, autoescape=True))
+    ).scalars()
+    numbers = [int(c[len(prefix) :]) for c in codes if c[len(prefix) :].isdigit()]
+    return max(numbers, default=0) + 1
 
 
 def get(conn: Connection, dossier_id: int, scope: Scope | None) -> Dossier | None:
+    if not storable_id(dossier_id):
+        return None
     query = select(dossiers).where(dossiers.c.id == dossier_id)
     if scope is not None:
         query = query.where(visible(scope))
@@ -177,6 +180,8 @@ def search(
 ) -> tuple[list[Dossier], int]:
     conditions: list[ColumnElement[bool]] = [visible(scope)]
     if flt.unit_id is not None:
+        if not storable_id(flt.unit_id):
+            return [], 0
         conditions.append(dossiers.c.unit_id == flt.unit_id)
     if flt.case_type:
         conditions.append(dossiers.c.case_type == flt.case_type)
@@ -189,9 +194,12 @@ def search(
     if flt.opened_to:
         conditions.append(dossiers.c.opened_on <= flt.opened_to)
     if flt.text:
-        like = f"%{flt.text.lower()}%"
+        words = flt.text.lower()
         conditions.append(
-            or_(func.lower(dossiers.c.code).like(like), func.lower(dossiers.c.title).like(like))
+            or_(
+                func.lower(dossiers.c.code).contains(words, autoescape=True),
+                func.lower(dossiers.c.title).contains(words, autoescape=True),
+            )
         )
     where = and_(*conditions)
     total = conn.execute(select(func.count()).select_from(dossiers).where(where)).scalar_one()

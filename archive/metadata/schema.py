@@ -41,6 +41,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Row ids are 32-bit integers on PostgreSQL; a larger number names no row on any backend.
+MAX_ROW_ID = 2**31 - 1
+
+
+def storable_id(value: int) -> bool:
+    return 0 < value <= MAX_ROW_ID
+
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",

@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from archive.domain.errors import Conflict, Invalid, NotFound, Unauthenticated
 from archive.domain.model import Unit, User
 from archive.domain.roles import Role
+from archive.domain.text import clean_text
 from archive.metadata import accounts, audit
 from archive.services.context import Archive
 
@@ -61,7 +62,7 @@ def create_unit(
                     f"There is no unit '{parent_code}'.",
                 )
             parent_id = parent.id
-        unit = accounts.add_unit(conn, code, name, parent_id)
+        unit = accounts.add_unit(conn, code, clean_text(name, field="name"), parent_id)
         audit.append(
             conn,
             actor_id=by.id if by else None,
@@ -101,7 +102,9 @@ def create_user(
                 f"Không có đơn vị mã '{unit_code}'.",
                 f"There is no unit '{unit_code}'.",
             )
-        user = accounts.add_user(conn, username, full_name, password_hash, role, unit.id)
+        user = accounts.add_user(
+            conn, username, clean_text(full_name, field="full_name"), password_hash, role, unit.id
+        )
         audit.append(
             conn,
             actor_id=by.id if by else None,

@@ -17,10 +17,17 @@ from datetime import date
 from pathlib import Path
 
 from archive.domain.access import require
-from archive.domain.errors import Conflict, Forbidden, IntegrityFailure, document_not_found
+from archive.domain.errors import (
+    Conflict,
+    Forbidden,
+    IntegrityFailure,
+    Invalid,
+    document_not_found,
+)
 from archive.domain.folios import FolioLocation, check_reorder, locate_folio
 from archive.domain.model import Document, DocumentVersion, Dossier
 from archive.domain.roles import Action
+from archive.domain.text import clean_optional, clean_text
 from archive.metadata import audit, outbox
 from archive.metadata import documents as document_rows
 from archive.metadata import dossiers as dossier_rows
@@ -69,13 +76,29 @@ def check_new_document(
     """Everything that can be refused before a single byte is received."""
     dossier = _writable_dossier(archive, actor, dossier_id)
     archive.case_type(dossier.case_type).check_document_kind(draft.kind)
-    if not draft.title.strip():
+    if not clean_text(draft.title, field="title"):
         raise Conflict(
             "missing_title",
             "Tài liệu cần có tiêu đề (trích yếu).",
             "A document needs a title.",
         )
     return dossier
+
+
+def _clean_draft(draft: DocumentDraft) -> DocumentDraft:
+    return DocumentDraft(
+        kind=draft.kind,
+        title=clean_text(draft.title, field="title"),
+        number=clean_optional(draft.number, field="number"),
+        issued_on=draft.issued_on,
+        issuer=clean_optional(draft.issuer, field="issuer"),
+    )
+
+
+def check_new_version(archive: Archive, actor: Actor, document_id: int) -> None:
+    """Refuse a new version before receiving it, as for a new document."""
+    current = fetch(archive, actor, document_id, record=False)
+    _writable_dossier(archive, actor, current.dossier_id)
 
 
 def _duplicate(existing: list[Document], sha256: str) -> Document | None:
@@ -86,6 +109,7 @@ def add(
     archive: Archive, actor: Actor, dossier_id: int, draft: DocumentDraft, received: ReceivedFile
 ) -> Document:
     dossier = check_new_document(archive, actor, dossier_id, draft)
+    draft = _clean_draft(draft)
     facts = inspect_pdf(received.path)
     with archive.db.read() as conn:
         twin = _duplicate(document_rows.of_dossier(conn, dossier_id), received.sha256)
@@ -103,7 +127,7 @@ def add(
             conn,
             dossier_id=dossier_id,
             kind=draft.kind,
-            title=draft.title.strip(),
+            title=draft.title,
             number=draft.number,
             issued_on=draft.issued_on,
             issuer=draft.issuer,
@@ -320,6 +344,17 @@ def change(archive: Archive, actor: Actor, document_id: int, draft: dict[str, ob
         archive.case_type(dossier.case_type).check_document_kind(str(draft["kind"]))
     allowed = {"kind", "title", "number", "issued_on", "issuer"}
     values = {k: v for k, v in draft.items() if k in allowed}
+    for key in ("kind", "title"):
+        if key in values and not values[key]:
+            raise Invalid(
+                "missing_value",
+                f"Trường '{key}' không được để trống.",
+                f"The field '{key}' cannot be emptied.",
+                field=key,
+            )
+    for key in ("title", "number", "issuer"):
+        if isinstance(values.get(key), str):
+            values[key] = clean_optional(str(values[key]), field=key)
     with archive.db.write() as conn:
         document_rows.change(conn, document_id, values)
         audit.append(

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
 from archive.domain.access import require
-from archive.domain.casetypes import parse_parties
+from archive.domain.casetypes import clean_party, parse_parties
 from archive.domain.errors import Conflict, Forbidden, Invalid, NotFound, dossier_not_found
 from archive.domain.folios import TocEntry, table_of_contents
 from archive.domain.model import Dossier, Party, Retention
 from archive.domain.roles import Action
+from archive.domain.text import clean_text
 from archive.metadata import accounts, audit, outbox
 from archive.metadata import documents as document_rows
 from archive.metadata import dossiers as dossier_rows
@@ -64,12 +65,14 @@ def create(archive: Archive, actor: Actor, draft: DossierDraft) -> Dossier:
     case_type.check_field_of_law(draft.field)
     stage = draft.stage or case_type.first_stage
     case_type.check_stage(stage)
-    case_type.check_parties(draft.parties)
+    parties = tuple(clean_party(p) for p in draft.parties)
+    case_type.check_parties(parties)
+    title = clean_text(draft.title, field="title")
     key_dates = dict(draft.key_dates or {})
     case_type.check_key_dates(key_dates)
     custom = case_type.clean_custom(draft.custom or {})
     retention = _retention(draft.retention or case_type.default_retention)
-    if not draft.title.strip():
+    if not title:
         raise Invalid("missing_title", "Hồ sơ cần có tiêu đề.", "A dossier needs a title.")
     if draft.closed_on and draft.closed_on < draft.opened_on:
         raise Invalid(
@@ -95,7 +98,11 @@ def create(archive: Archive, actor: Actor, draft: DossierDraft) -> Dossier:
                 "Bạn chỉ được mở hồ sơ cho đơn vị của mình.",
                 "You may open dossiers for your own unit only.",
             )
-        code = draft.code or _suggest_code(conn, draft.case_type, draft.opened_on)
+        code = (
+            clean_text(draft.code, field="code")
+            if draft.code
+            else _suggest_code(conn, draft.case_type, draft.opened_on)
+        )
         if dossier_rows.code_taken(conn, code):
             raise Conflict(
                 "dossier_code_taken",
@@ -107,7 +114,7 @@ def create(archive: Archive, actor: Actor, draft: DossierDraft) -> Dossier:
                 conn,
                 dossier_rows.NewDossier(
                     code=code,
-                    title=draft.title.strip(),
+                    title=title,
                     case_type=draft.case_type,
                     unit_id=unit_id,
                     field=draft.field,
@@ -115,7 +122,7 @@ def create(archive: Archive, actor: Actor, draft: DossierDraft) -> Dossier:
                     retention=retention,
                     opened_on=draft.opened_on,
                     closed_on=draft.closed_on,
-                    parties=draft.parties,
+                    parties=parties,
                     key_dates=key_dates,
                     custom=custom,
                     created_by=actor.user.id,
@@ -178,6 +185,8 @@ def listing(
     offset: int = 0,
 ) -> tuple[list[Dossier], int]:
     require(actor.user, Action.READ)
+    if flt.text:
+        flt = replace(flt, text=clean_text(flt.text, field="q") or None)
     with archive.db.read() as conn:
         return dossier_rows.search(conn, actor.scope, flt, limit=limit, offset=offset)
 
@@ -193,10 +202,18 @@ def change(
     case_type = archive.case_type(current.case_type)
     updates: dict[str, object] = {}
     for key, value in values.items():
+        if value is None and key != "closed_on":
+            raise Invalid(
+                "missing_value",
+                f"Trường '{key}' không được để trống.",
+                f"The field '{key}' cannot be emptied.",
+                field=key,
+            )
         if key == "title":
-            if not str(value).strip():
+            title = clean_text(str(value), field="title")
+            if not title:
                 raise Invalid("missing_title", "Hồ sơ cần có tiêu đề.", "A dossier needs a title.")
-            updates["title"] = str(value).strip()
+            updates["title"] = title
         elif key == "field":
             case_type.check_field_of_law(str(value))
             updates["field"] = value
@@ -216,15 +233,21 @@ def change(
         elif key in ("opened_on", "closed_on"):
             updates[key] = value
         elif key == "parties":
-            parties = value if isinstance(value, tuple) else parse_parties(value)
+            parties = (
+                tuple(clean_party(p) for p in value)
+                if isinstance(value, tuple)
+                else parse_parties(value)
+            )
             case_type.check_parties(parties)
             updates["parties"] = parties
         elif key == "key_dates":
-            assert isinstance(value, Mapping)
+            if not isinstance(value, Mapping):
+                raise Invalid("bad_key_dates", "Ngày mốc không hợp lệ.", "Bad key dates.")
             case_type.check_key_dates(value)
             updates["key_dates"] = dict(value)
         elif key == "custom":
-            assert isinstance(value, Mapping)
+            if not isinstance(value, Mapping):
+                raise Invalid("bad_custom", "Trường riêng không hợp lệ.", "Bad custom fields.")
             updates["custom"] = case_type.clean_custom(value)
         else:
             raise Invalid(
@@ -296,7 +319,13 @@ def unshare(archive: Archive, actor: Actor, dossier_id: int, unit_code: str) -> 
         raise _no_change_rights()
     with archive.db.write() as conn:
         unit = accounts.unit_by_code(conn, unit_code)
-        if unit is not None and dossier_rows.unshare(conn, dossier_id, unit.id):
+        if unit is None:
+            raise NotFound(
+                "unit_not_found",
+                f"Không có đơn vị mã '{unit_code}'.",
+                f"There is no unit '{unit_code}'.",
+            )
+        if dossier_rows.unshare(conn, dossier_id, unit.id):
             audit.append(
                 conn,
                 actor_id=actor.user.id,

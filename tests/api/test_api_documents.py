@@ -8,10 +8,10 @@ from datetime import date
 import httpx
 import pytest
 from sqlalchemy import func, select
-
-from archive.metadata.schema import document_versions, documents
 from support.live import Api
 from support.pdfs import bad_uploads, make_pdf
+
+from archive.metadata.schema import document_versions, documents
 
 
 def new_dossier(client: httpx.Client, title: str = "Vi phạm trật tự xây dựng") -> int:
@@ -22,8 +22,13 @@ def new_dossier(client: httpx.Client, title: str = "Vi phạm trật tự xây d
             "title": title,
             "field": "xay_dung",
             "opened_on": "2024-05-26",
-            "parties": [{"role": "violator", "name": "Nguyễn Văn Đức", "id_number": "035090001234"}],
-            "custom": {"violation": "Xây dựng công trình không có giấy phép", "fine_amount": 7500000},
+            "parties": [
+                {"role": "violator", "name": "Nguyễn Văn Đức", "id_number": "035090001234"}
+            ],
+            "custom": {
+                "violation": "Xây dựng công trình không có giấy phép",
+                "fine_amount": 7500000,
+            },
         },
     )
     assert answer.status_code == 201, answer.text
@@ -71,8 +76,12 @@ def test_raw_pdf_body_upload(live: Api) -> None:
         dossier_id = new_dossier(client)
         answer = client.post(
             f"/api/dossiers/{dossier_id}/documents",
-            params={"kind": "quyet_dinh_xu_phat", "title": "Quyết định xử phạt",
-                    "filename": "qd.pdf", "issued_on": "2024-06-03"},
+            params={
+                "kind": "quyet_dinh_xu_phat",
+                "title": "Quyết định xử phạt",
+                "filename": "qd.pdf",
+                "issued_on": "2024-06-03",
+            },
             content=pdf,
             headers={"Content-Type": "application/pdf"},
         )
@@ -128,24 +137,36 @@ def test_duplicate_file_in_same_dossier_is_refused(live: Api) -> None:
 def test_folios_follow_document_order(live: Api) -> None:
     with live.client("official_tp") as client:
         dossier_id = new_dossier(client)
-        ids = [upload(client, dossier_id, make_pdf(n), title=f"Tài liệu {n} trang").json()["id"]
-               for n in (2, 3, 1)]
+        ids = [
+            upload(client, dossier_id, make_pdf(n), title=f"Tài liệu {n} trang").json()["id"]
+            for n in (2, 3, 1)
+        ]
         toc = client.get(f"/api/dossiers/{dossier_id}/contents").json()
         assert toc["total_folios"] == 6
         assert [(e["document_id"], e["folios"]) for e in toc["entries"]] == [
-            (ids[0], "1–2"), (ids[1], "3–5"), (ids[2], "6")]
-        reordered = client.put(f"/api/dossiers/{dossier_id}/documents/order",
-                               json={"document_ids": [ids[2], ids[0], ids[1]]})
+            (ids[0], "1–2"),
+            (ids[1], "3–5"),
+            (ids[2], "6"),
+        ]
+        reordered = client.put(
+            f"/api/dossiers/{dossier_id}/documents/order",
+            json={"document_ids": [ids[2], ids[0], ids[1]]},
+        )
         assert reordered.status_code == 204, reordered.text
         toc = client.get(f"/api/dossiers/{dossier_id}/contents").json()
         assert [(e["document_id"], e["first_folio"], e["last_folio"]) for e in toc["entries"]] == [
-            (ids[2], 1, 1), (ids[0], 2, 3), (ids[1], 4, 6)]
+            (ids[2], 1, 1),
+            (ids[0], 2, 3),
+            (ids[1], 4, 6),
+        ]
         folio = client.get(f"/api/dossiers/{dossier_id}/folios/5").json()
         assert folio == {"folio": 5, "document_id": ids[1], "page": 2}
         missing = client.get(f"/api/dossiers/{dossier_id}/folios/7")
         assert missing.status_code == 422
-        bad_order = client.put(f"/api/dossiers/{dossier_id}/documents/order",
-                               json={"document_ids": [ids[0], ids[0], ids[1]]})
+        bad_order = client.put(
+            f"/api/dossiers/{dossier_id}/documents/order",
+            json={"document_ids": [ids[0], ids[0], ids[1]]},
+        )
         assert bad_order.json()["error"]["code"] == "bad_document_order"
 
 
@@ -154,14 +175,18 @@ def test_new_version_keeps_the_old_one(live: Api) -> None:
     with live.client("official_tp") as client:
         dossier_id = new_dossier(client)
         doc = upload(client, dossier_id, first).json()
-        answer = client.post(f"/api/documents/{doc['id']}/versions",
-                             files={"file": ("v2.pdf", second, "application/pdf")})
+        answer = client.post(
+            f"/api/documents/{doc['id']}/versions",
+            files={"file": ("v2.pdf", second, "application/pdf")},
+        )
         assert answer.status_code == 201, answer.text
         assert answer.json()["version"] == 2
         assert answer.json()["page_count"] == 4
         assert client.get(f"/api/documents/{doc['id']}/content").content == second
-        assert client.get(f"/api/documents/{doc['id']}/content",
-                          params={"version": 1}).content == first
+        assert (
+            client.get(f"/api/documents/{doc['id']}/content", params={"version": 1}).content
+            == first
+        )
         toc = client.get(f"/api/dossiers/{dossier_id}/contents").json()
         assert toc["total_folios"] == 4
 
@@ -186,9 +211,10 @@ def test_document_metadata_can_be_corrected(live: Api) -> None:
     with live.client("official_tp") as client:
         dossier_id = new_dossier(client)
         doc = upload(client, dossier_id, make_pdf(1)).json()
-        answer = client.patch(f"/api/documents/{doc['id']}",
-                              json={"title": "Biên bản vi phạm (bản chính)",
-                                    "issued_on": str(date(2024, 5, 27))})
+        answer = client.patch(
+            f"/api/documents/{doc['id']}",
+            json={"title": "Biên bản vi phạm (bản chính)", "issued_on": str(date(2024, 5, 27))},
+        )
         assert answer.status_code == 200, answer.text
         assert answer.json()["title"] == "Biên bản vi phạm (bản chính)"
         assert answer.json()["sha256"] == doc["sha256"]

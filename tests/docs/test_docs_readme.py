@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.routing import APIRoute
+from support.archives import open_backend
 from typer.main import get_command
 
 from archive.api.app import create_app
 from archive.cli import app as cli_app
 from archive.settings import Settings
-from support.archives import open_backend
 
 README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
 

@@ -37,9 +37,9 @@ def settings_for(kind: str, tmp_path: Path, **overrides: Any) -> Settings:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         engine.dispose()
         base.update(
-            database_url=make_url(admin_url).set(database=name).render_as_string(
-                hide_password=False
-            ),
+            database_url=make_url(admin_url)
+            .set(database=name)
+            .render_as_string(hide_password=False),
             storage="s3",
             s3_endpoint=server_env("ARCHIVE_TEST_S3_ENDPOINT"),
             s3_access_key=server_env("ARCHIVE_TEST_S3_ACCESS_KEY"),

@@ -13,7 +13,7 @@ from archive.domain.roles import Role
 from archive.services import accounts
 from archive.services.context import Archive
 
-PASSWORD = "mat-khau-thu-nghiem"  # noqa: S105 - test accounts only
+PASSWORD = "mat-khau-thu-nghiem"
 
 UNITS = [
     ("ubnd", "UBND thành phố Phủ Lý", None),

@@ -180,9 +180,7 @@ def download(
 async def add_version(
     document_id: int, request: Request, actor: ActorDep, archive: ArchiveDep
 ) -> DocumentOut:
-    await anyio.to_thread.run_sync(
-        lambda: document_service.fetch(archive, actor, document_id, record=False)
-    )
+    await anyio.to_thread.run_sync(document_service.check_new_version, archive, actor, document_id)
     _fields, received, spool = await receive(request, archive)
     try:
         document = await anyio.to_thread.run_sync(

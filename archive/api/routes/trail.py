@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from archive.api.deps import ActorDep, ArchiveDep
 from archive.api.schemas import AuditOut, ChainOut, refusals
 from archive.domain.access import require
-from archive.domain.roles import Action, Role
+from archive.domain.roles import Action
 from archive.metadata import audit
 from archive.services import trail
 
@@ -33,13 +33,10 @@ def entries(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditOut]:
     require(actor.user, Action.READ_AUDIT)
-    units = None
-    if actor.user.role is Role.AUDITOR:
-        units = frozenset().union(*(g.unit_ids for g in actor.scope.grants))
     with archive.db.read() as conn:
         found = audit.recent(
             conn,
-            unit_ids=units,
+            scope=actor.scope,
             object_type=object_type,
             object_id=object_id,
             limit=limit,
