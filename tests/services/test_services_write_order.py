@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from support.archives import Backend
 from support.pdfs import make_pdf
 
+from archive.domain.access import Scope
 from archive.domain.model import User
 from archive.domain.roles import Role
 from archive.metadata import accounts as account_rows
@@ -24,6 +25,8 @@ from archive.services import accounts, dossiers, fixity, sweep, trail
 from archive.services import documents as document_service
 from archive.services.context import Archive
 from archive.storage import content_key
+
+EVERYTHING = Scope(user_id=0, role=Role.ADMIN, everything=True, unit_ids=frozenset(), grants=())
 
 
 class SimulatedCrash(RuntimeError):
@@ -115,7 +118,7 @@ def test_crash_before_the_row_leaves_only_an_orphan_the_sweep_removes(
     assert not archive.store.exists(key)
     assert [o.key for o in archive.store.iter_objects()] == []
     with archive.db.read() as conn:
-        [entry] = audit_rows.recent(conn, unit_ids=None, object_type="storage", limit=5)
+        [entry] = audit_rows.recent(conn, scope=EVERYTHING, object_type="storage", limit=5)
     assert entry.action == "storage.sweep"
     assert entry.detail["removed"] == [key]
     assert trail.verify(archive).intact
