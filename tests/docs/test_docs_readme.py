@@ -57,14 +57,17 @@ def test_api_docs_page_needs_no_internet(tmp_path: Path) -> None:
     import httpx
     from support.live import LiveServer
 
-    with open_backend("embedded", tmp_path) as backend, LiveServer(backend.archive) as server:
-        with httpx.Client(base_url=server.base_url) as client:
-            page = client.get("/docs")
-            assert page.status_code == 200
-            assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page.text)
-            assert assets, page.text
-            assert all(a.startswith("/") for a in assets), assets
-            for asset in assets:
-                assert client.get(asset).status_code == 200, asset
-            title = client.get("/openapi.json").json()["info"]["title"]
-            assert title.startswith("Kho lưu trữ")
+    with (
+        open_backend("embedded", tmp_path) as backend,
+        LiveServer(backend.archive) as server,
+        httpx.Client(base_url=server.base_url) as client,
+    ):
+        page = client.get("/docs")
+        assert page.status_code == 200
+        assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page.text)
+        assert assets, page.text
+        assert all(a.startswith("/") for a in assets), assets
+        for asset in assets:
+            assert client.get(asset).status_code == 200, asset
+        title = client.get("/openapi.json").json()["info"]["title"]
+        assert title.startswith("Kho lưu trữ")
