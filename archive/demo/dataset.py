@@ -387,7 +387,8 @@ _STREETS = (
     "Lê Chân",
     "Đinh Công Tráng",
 )
-_WARDS = (
+#: Wards (phường) of the demo city, shared with the PDF filler text.
+WARDS = (
     "Quang Trung",
     "Lương Khánh Thiện",
     "Minh Khai",
@@ -893,7 +894,7 @@ class _Generator:
         if self.chance(0.75):
             return (
                 f"Số {self.between(2, 240)}, đường {self.pick(_STREETS)}, phường "
-                f"{self.pick(_WARDS)}, thành phố Phủ Lý, tỉnh Hà Nam"
+                f"{self.pick(WARDS)}, thành phố Phủ Lý, tỉnh Hà Nam"
             )
         return (
             f"{self.pick(_VILLAGES).capitalize()}, xã {self.pick(_COMMUNES)}, thành phố Phủ Lý, "
@@ -915,7 +916,7 @@ class _Generator:
         return _Company(name, self.business_code(), address, self.person())
 
     def place(self, kind: str) -> str:
-        ward = self.pick(_WARDS)
+        ward = self.pick(WARDS)
         if kind == "road":
             a, b = self.rng.sample(_STREETS, 2)
             return f"nút giao đường {a} - đường {b}, phường {ward}, thành phố Phủ Lý"
@@ -2082,7 +2083,7 @@ class _Generator:
                         "tiêu dùng.",
                         "II. NỘI DUNG, PHẠM VI, THỜI GIAN KIỂM TRA",
                         "Đối tượng kiểm tra: các tổ chức, cá nhân kinh doanh trên địa bàn các "
-                        f"phường {', '.join(self.rng.sample(_WARDS, 3))}.",
+                        f"phường {', '.join(self.rng.sample(WARDS, 3))}.",
                         f"Thời gian thực hiện: từ ngày {format_date(started)} đến ngày "
                         f"{format_date(started + timedelta(days=90))}.",
                         "III. TỔ CHỨC THỰC HIỆN",

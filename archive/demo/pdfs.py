@@ -42,7 +42,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from archive.demo.dataset import DemoDocument, format_date
+from archive.demo.dataset import WARDS, DemoDocument, format_date
 
 __all__ = [
     "MAX_PAGES",
@@ -470,18 +470,6 @@ def _signature_block(doc: DemoDocument, st: _Styles) -> Flowable:
 # Filler text: realistic paragraphs that grow a document to its page count
 # --------------------------------------------------------------------------------------------
 
-_WARDS = (
-    "Quang Trung",
-    "Lương Khánh Thiện",
-    "Minh Khai",
-    "Hai Bà Trưng",
-    "Trần Hưng Đạo",
-    "Lê Hồng Phong",
-    "Thanh Châu",
-    "Châu Sơn",
-    "Liêm Chính",
-    "Lam Hạ",
-)
 
 _COURT = (
     "Theo đơn khởi kiện, bản tự khai và các tài liệu có trong hồ sơ, người khởi kiện trình bày: "
@@ -641,7 +629,7 @@ def _filler(doc: DemoDocument) -> Iterator[str]:
                 plot=rng.randint(12, 480),
                 sheet=rng.randint(3, 42),
                 area=rng.randint(40, 420),
-                ward=rng.choice(_WARDS),
+                ward=rng.choice(WARDS),
                 year=rng.randint(1975, year - 5),
                 d1=format_date(d1),
                 d2=format_date(d2),
