@@ -1,0 +1,122 @@
+"""How many PDFs a second the archive takes in over HTTP, and how fast in MB/s.
+
+    .venv/bin/python bench/upload_rate.py --backend embedded --count 200 --concurrency 1 4
+
+Starts the real API (``archive serve --no-worker``) in a subprocess on a fresh archive
+(embedded: SQLite + folder in a temporary directory; scaled: PostgreSQL + MinIO from
+``scripts/servers.sh``), signs in as an official, opens one dossier per run and uploads
+``--count`` distinct valid PDFs of about ``--size-mb`` MB each (pages of random-noise
+"scans") as ``multipart/form-data``, the way the browser does, from ``--concurrency``
+clients at once. Generating the PDFs is not timed. Prints documents/s, MB/s and the
+latency of one upload (p50, p95, max). Everything it made is removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+
+import httpx
+from benchlib import MIB, ApiServer, bench_archive, login, new_dossier, percentile, scan_pdf_bytes
+
+
+@dataclass
+class Run:
+    latencies: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    bytes_sent: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def upload_all(
+    base_url: str, headers: dict[str, str], dossier_id: int, files: list[bytes], clients: int
+) -> tuple[Run, float]:
+    work: queue.Queue[tuple[int, bytes]] = queue.Queue()
+    for index, data in enumerate(files):
+        work.put((index, data))
+    run = Run()
+    start = threading.Barrier(clients + 1)
+
+    def client() -> None:
+        with httpx.Client(base_url=base_url, headers=headers, timeout=120) as http:
+            start.wait()
+            while True:
+                try:
+                    index, data = work.get_nowait()
+                except queue.Empty:
+                    return
+                began = time.perf_counter()
+                try:
+                    answer = http.post(
+                        f"/api/dossiers/{dossier_id}/documents",
+                        data={"kind": "bien_ban_vi_pham", "title": f"Biên bản số {index + 1}"},
+                        files={"file": (f"bien-ban-{index + 1}.pdf", data, "application/pdf")},
+                    )
+                except httpx.HTTPError as exc:
+                    with run.lock:
+                        run.failures.append(f"{type(exc).__name__}: {exc}")
+                    continue
+                took = time.perf_counter() - began
+                with run.lock:
+                    if answer.status_code == 201:
+                        run.latencies.append(took)
+                        run.bytes_sent += len(data)
+                    else:
+                        run.failures.append(f"{answer.status_code} {answer.text[:200]}")
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return run, time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["embedded", "scaled"], default="embedded")
+    parser.add_argument("--count", type=int, default=200, help="PDFs per run")
+    parser.add_argument("--size-mb", type=float, default=1.0, help="size of each PDF, MB")
+    parser.add_argument(
+        "--concurrency", type=int, nargs="+", default=[1], help="clients at once (one run each)"
+    )
+    args = parser.parse_args()
+    size = int(args.size_mb * MIB)
+
+    with bench_archive(args.backend) as settings, ApiServer(settings) as server:
+        headers = login(server.base_url)
+        print(
+            f"backend={args.backend} database={settings.database_url.split('://')[0]} "
+            f"storage={settings.storage} server=archive serve --no-worker (pid {server.pid})"
+        )
+        for clients in args.concurrency:
+            files = [scan_pdf_bytes(size) for _ in range(args.count)]
+            with httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as http:
+                dossier_id = new_dossier(http, f"Đo tốc độ tải lên - {clients} luồng")
+            run, elapsed = upload_all(server.base_url, headers, dossier_id, files, clients)
+            done = len(run.latencies)
+            megabytes = run.bytes_sent / MIB
+            print(
+                f"  concurrency={clients} documents={done}/{args.count} "
+                f"size={sum(map(len, files)) / len(files) / MIB:.2f}MiB each  "
+                f"elapsed={elapsed:.1f}s  {done / elapsed:.1f} documents/s  "
+                f"{megabytes / elapsed:.1f} MiB/s  "
+                f"latency p50={percentile(run.latencies, 0.50) * 1000:.0f}ms "
+                f"p95={percentile(run.latencies, 0.95) * 1000:.0f}ms "
+                f"max={max(run.latencies) * 1000:.0f}ms"
+                if done
+                else f"  concurrency={clients}: no upload succeeded"
+            )
+            for failure in run.failures[:5]:
+                print(f"    failed: {failure}")
+            if run.failures:
+                print(f"    {len(run.failures)} uploads failed")
+
+
+if __name__ == "__main__":
+    main()
