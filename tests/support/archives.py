@@ -71,6 +71,31 @@ def migrated(settings: Settings) -> Archive:
     return archive
 
 
+def drop_bucket(settings: Settings) -> None:
+    """Remove a test bucket with every version in it (tests never lock their objects)."""
+    if settings.storage != "s3":
+        return
+    from minio import Minio
+    from minio.deleteobjects import DeleteObject
+
+    client = Minio(
+        settings.s3_endpoint,
+        access_key=settings.s3_access_key,
+        secret_key=settings.s3_secret_key,
+        secure=settings.s3_secure,
+    )
+    if not client.bucket_exists(settings.s3_bucket):
+        return
+    versions = [
+        DeleteObject(o.object_name, o.version_id)
+        for o in client.list_objects(settings.s3_bucket, recursive=True, include_version=True)
+        if o.object_name
+    ]
+    for failure in client.remove_objects(settings.s3_bucket, versions):
+        raise RuntimeError(f"could not empty test bucket: {failure}")
+    client.remove_bucket(settings.s3_bucket)
+
+
 @contextmanager
 def open_backend(kind: str, tmp_path: Path, **overrides: Any) -> Iterator[Backend]:
     settings = settings_for(kind, tmp_path, **overrides)
@@ -80,3 +105,4 @@ def open_backend(kind: str, tmp_path: Path, **overrides: Any) -> Iterator[Backen
     finally:
         archive.close()
         drop_database(settings)
+        drop_bucket(settings)
