@@ -13,6 +13,7 @@ from archive.api import errors
 from archive.api.deps import ArchiveDep
 from archive.api.routes import admin, auth, documents, dossiers, reference, trail
 from archive.api.schemas import HealthOut
+from archive.api.throttle import LoginThrottle
 from archive.services.context import Archive
 from archive.settings import Settings, get_settings
 
@@ -50,6 +51,7 @@ def create_app(archive: Archive | None = None, settings: Settings | None = None)
         )
 
     app.state.archive = opened
+    app.state.login_throttle = LoginThrottle()
     errors.install(app)
     for module in (auth, dossiers, documents, reference, admin, trail):
         app.include_router(module.router)
@@ -61,7 +63,7 @@ def create_app(archive: Archive | None = None, settings: Settings | None = None)
         summary="Tình trạng hệ thống · Health",
     )
     def health(archive: ArchiveDep) -> HealthOut:
-        archive.check_ready()
+        archive.ping()
         # Anyone may ask, so the answer names kinds, never hosts, users or buckets.
         return HealthOut(
             status="ok",

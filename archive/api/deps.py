@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from archive.domain.errors import Unauthenticated
+from archive.domain.errors import Forbidden, Unauthenticated
 from archive.services import accounts
 from archive.services.context import Actor, Archive
 
@@ -23,6 +24,28 @@ def get_archive(request: Request) -> Archive:
 ArchiveDep = Annotated[Archive, Depends(get_archive)]
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _refuse_cross_site(request: Request) -> None:
+    """A browser sends the session cookie on requests other sites make it send; a change
+    carried by the cookie must come from a page of the archive itself."""
+    site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
+    if site is not None:
+        allowed = site in ("same-origin", "none")
+    elif origin is not None:
+        allowed = urlsplit(origin).netloc == request.headers.get("host")
+    else:
+        allowed = True  # not a browser: no other site can make it send our cookie
+    if not allowed:
+        raise Forbidden(
+            "cross_site_request",
+            "Yêu cầu thay đổi dữ liệu đến từ trang web khác nên bị từ chối.",
+            "A request to change data came from another site and was refused.",
+        )
+
+
 def presented_token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -31,6 +54,8 @@ def presented_token(
         return credentials.credentials
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
+        if request.method not in SAFE_METHODS:
+            _refuse_cross_site(request)
         return cookie
     raise Unauthenticated(
         "not_signed_in",

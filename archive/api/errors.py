@@ -10,10 +10,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from archive.domain.errors import ArchiveError
+from archive.services.context import NotReady
 
 log = logging.getLogger(__name__)
 
 STATUS = {
+    "too_many_attempts": 429,
     "invalid": 422,
     "not_found": 404,
     "forbidden": 403,
@@ -34,6 +36,8 @@ def error_json(status: int, code: str, vi: str, en: str, **details: object) -> J
     if details:
         body["details"] = details
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 429:
+        headers = {"Retry-After": str(details.get("retry_after_seconds", 60))}
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
@@ -58,6 +62,12 @@ def install(app: FastAPI) -> None:
             "The request is not valid; see the list of fields.",
             problems=problems,
         )
+
+    @app.exception_handler(NotReady)
+    async def _not_ready(_request: Request, exc: NotReady) -> JSONResponse:
+        log.error("archive not ready: %s", exc)
+        vi, _, en = str(exc).partition(" / ")
+        return error_json(503, "not_ready", vi, en or vi)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -48,6 +48,10 @@ class TooLarge(ArchiveError):
     kind = "too_large"
 
 
+class TooManyAttempts(ArchiveError):
+    kind = "too_many_attempts"
+
+
 class IntegrityFailure(ArchiveError):
     """Stored bytes no longer match their recorded checksum: evidence may be damaged."""
 

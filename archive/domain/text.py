@@ -14,8 +14,18 @@ from archive.domain.errors import Invalid
 _ALLOWED_CONTROLS = {"\n", "\t"}
 
 
-def clean_text(value: str, *, field: str, multiline: bool = False) -> str:
+def clean_text(
+    value: str, *, field: str, multiline: bool = False, max_length: int | None = None
+) -> str:
     text = unicodedata.normalize("NFC", value).strip()
+    if max_length is not None and len(text) > max_length:
+        raise Invalid(
+            "too_long",
+            f"Trường '{field}' dài quá {max_length} ký tự.",
+            f"The field '{field}' is longer than {max_length} characters.",
+            field=field,
+            max_length=max_length,
+        )
     for char in text:
         if unicodedata.category(char) == "Cc" and not (multiline and char in _ALLOWED_CONTROLS):
             raise Invalid(
@@ -27,7 +37,7 @@ def clean_text(value: str, *, field: str, multiline: bool = False) -> str:
     return text
 
 
-def clean_optional(value: str | None, *, field: str) -> str | None:
+def clean_optional(value: str | None, *, field: str, max_length: int | None = None) -> str | None:
     if value is None:
         return None
-    return clean_text(value, field=field) or None
+    return clean_text(value, field=field, max_length=max_length) or None

@@ -79,6 +79,17 @@ class Database:
             yield conn
 
     @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read transaction that sees one state of the store throughout, for reads that
+        span many statements (PostgreSQL's default gives each statement a new snapshot;
+        a SQLite read transaction in WAL mode already keeps one)."""
+        options: dict[str, object] = {}
+        if not self.is_sqlite:
+            options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        with self.engine.connect().execution_options(**options) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
     def write(self) -> Iterator[Connection]:
         with (
             self.engine.connect().execution_options(archive_write=True) as conn,

@@ -244,3 +244,22 @@ def logout(archive: Archive, user: User, token: str) -> None:
             object_id=user.id,
             unit_id=user.unit_id,
         )
+
+
+def deactivate(archive: Archive, user_id: int, *, by: User) -> User:
+    """Lock an account; it is never deleted, so its actions stay in the audit trail."""
+    with archive.db.write() as conn:
+        if accounts.user_by_id(conn, user_id) is None:
+            raise NotFound("user_not_found", "Không có tài khoản này.", "No such account.")
+        accounts.set_active(conn, user_id, False)
+        audit.append(
+            conn,
+            actor_id=by.id,
+            actor=by.username,
+            action="user.deactivate",
+            object_type="user",
+            object_id=user_id,
+        )
+        user = accounts.user_by_id(conn, user_id)
+    assert user is not None
+    return user

@@ -71,6 +71,19 @@ class Archive:
         except (StoreNotReady, StoreUnavailable) as exc:
             raise NotReady(str(exc)) from exc
 
+    def ping(self) -> None:
+        """Read-only reachability of the database and the store, for health probes: unlike
+        ``check_ready`` it writes nothing, so anyone may call it as often as they like."""
+        try:
+            with self.db.read() as conn:
+                conn.exec_driver_sql("SELECT 1")
+            next(iter(self.store.iter_objects()), None)
+        except Exception as exc:
+            raise NotReady(
+                f"Cơ sở dữ liệu hoặc kho tài liệu không trả lời ({exc.__class__.__name__}). / "
+                f"The database or the document store does not answer ({exc.__class__.__name__})."
+            ) from exc
+
     def case_types(self) -> dict[str, CaseType]:
         if not self._case_types:
             with self.db.read() as conn:

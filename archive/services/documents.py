@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import Connection
+
 from archive.domain.access import require
 from archive.domain.errors import (
     Conflict,
@@ -28,7 +30,7 @@ from archive.domain.folios import FolioLocation, check_reorder, locate_folio
 from archive.domain.model import Document, DocumentVersion, Dossier
 from archive.domain.roles import Action
 from archive.domain.text import clean_optional, clean_text
-from archive.metadata import audit, outbox
+from archive.metadata import audit, locks, outbox
 from archive.metadata import documents as document_rows
 from archive.metadata import dossiers as dossier_rows
 from archive.services import dossiers as dossier_service
@@ -76,8 +78,9 @@ def check_new_document(
     """Everything that can be refused before a single byte is received."""
     dossier = _writable_dossier(archive, actor, dossier_id)
     archive.case_type(dossier.case_type).check_document_kind(draft.kind)
+    _clean_draft(draft)  # lengths and characters, before a byte is received
     if not clean_text(draft.title, field="title"):
-        raise Conflict(
+        raise Invalid(
             "missing_title",
             "Tài liệu cần có tiêu đề (trích yếu).",
             "A document needs a title.",
@@ -89,10 +92,15 @@ def _clean_draft(draft: DocumentDraft) -> DocumentDraft:
     return DocumentDraft(
         kind=draft.kind,
         title=clean_text(draft.title, field="title"),
-        number=clean_optional(draft.number, field="number"),
+        number=clean_optional(draft.number, field="number", max_length=64),
         issued_on=draft.issued_on,
-        issuer=clean_optional(draft.issuer, field="issuer"),
+        issuer=clean_optional(draft.issuer, field="issuer", max_length=255),
     )
+
+
+def check_can_add(archive: Archive, actor: Actor, dossier_id: int) -> None:
+    """Refuse an upload into a dossier the actor may not add to, before receiving it."""
+    _writable_dossier(archive, actor, dossier_id)
 
 
 def check_new_version(archive: Archive, actor: Actor, document_id: int) -> None:
@@ -105,6 +113,27 @@ def _duplicate(existing: list[Document], sha256: str) -> Document | None:
     return next((d for d in existing if d.current.sha256 == sha256), None)
 
 
+def _duplicate_refusal(twin: Document) -> Conflict:
+    return Conflict(
+        "duplicate_document",
+        f"Tệp này đã có trong hồ sơ (tài liệu '{twin.title}').",
+        f"This file is already in the dossier (document '{twin.title}').",
+        document_id=twin.id,
+    )
+
+
+def _ensure_stored(archive: Archive, conn: Connection, key: str, received: ReceivedFile) -> None:
+    """Inside the transaction that commits the row: the object must exist at commit.
+
+    The orphan sweep deletes only under the same key lock, after re-checking references,
+    so once this holds the row can never point at a missing object. If the sweep removed
+    the bytes after they were stored above, they are stored again from the spool.
+    """
+    locks.lock_object_key(conn, key)
+    if not archive.store.exists(key):
+        archive.store.put_file(key, received.path, received.size)
+
+
 def add(
     archive: Archive, actor: Actor, dossier_id: int, draft: DocumentDraft, received: ReceivedFile
 ) -> Document:
@@ -114,15 +143,15 @@ def add(
     with archive.db.read() as conn:
         twin = _duplicate(document_rows.of_dossier(conn, dossier_id), received.sha256)
     if twin is not None:
-        raise Conflict(
-            "duplicate_document",
-            f"Tệp này đã có trong hồ sơ (tài liệu '{twin.title}').",
-            f"This file is already in the dossier (document '{twin.title}').",
-            document_id=twin.id,
-        )
+        raise _duplicate_refusal(twin)
     key = content_key(received.sha256)
     archive.store.put_file(key, received.path, received.size)
     with archive.db.write() as conn:
+        locks.lock_dossier(conn, dossier_id)
+        twin = _duplicate(document_rows.of_dossier(conn, dossier_id), received.sha256)
+        if twin is not None:  # a concurrent upload of the same file committed first
+            raise _duplicate_refusal(twin)
+        _ensure_stored(archive, conn, key, received)
         document_id = document_rows.add(
             conn,
             dossier_id=dossier_id,
@@ -182,6 +211,8 @@ def add_version(
     key = content_key(received.sha256)
     archive.store.put_file(key, received.path, received.size)
     with archive.db.write() as conn:
+        locks.lock_dossier(conn, dossier.id)  # concurrent versions take turns for a number
+        _ensure_stored(archive, conn, key, received)
         number = document_rows.add_version(
             conn,
             document_id,
@@ -234,8 +265,10 @@ def fetch(archive: Archive, actor: Actor, document_id: int, *, record: bool = Tr
     return document
 
 
-def of_dossier(archive: Archive, actor: Actor, dossier_id: int) -> list[Document]:
-    dossier_service.fetch(archive, actor, dossier_id, record=False)
+def of_dossier(
+    archive: Archive, actor: Actor, dossier_id: int, *, record: bool = True
+) -> list[Document]:
+    dossier_service.fetch(archive, actor, dossier_id, record=record)
     with archive.db.read() as conn:
         return document_rows.of_dossier(conn, dossier_id)
 
@@ -344,6 +377,10 @@ def change(archive: Archive, actor: Actor, document_id: int, draft: dict[str, ob
         archive.case_type(dossier.case_type).check_document_kind(str(draft["kind"]))
     allowed = {"kind", "title", "number", "issued_on", "issuer"}
     values = {k: v for k, v in draft.items() if k in allowed}
+    limits = {"title": None, "number": 64, "issuer": 255}
+    for key, limit in limits.items():
+        if isinstance(values.get(key), str):
+            values[key] = clean_optional(str(values[key]), field=key, max_length=limit)
     for key in ("kind", "title"):
         if key in values and not values[key]:
             raise Invalid(
@@ -352,9 +389,6 @@ def change(archive: Archive, actor: Actor, document_id: int, draft: dict[str, ob
                 f"The field '{key}' cannot be emptied.",
                 field=key,
             )
-    for key in ("title", "number", "issuer"):
-        if isinstance(values.get(key), str):
-            values[key] = clean_optional(str(values[key]), field=key)
     with archive.db.write() as conn:
         document_rows.change(conn, document_id, values)
         audit.append(
@@ -395,5 +429,5 @@ def reorder(archive: Archive, actor: Actor, dossier_id: int, ordered_ids: list[i
 
 
 def folio(archive: Archive, actor: Actor, dossier_id: int, number: int) -> FolioLocation:
-    docs = of_dossier(archive, actor, dossier_id)
+    docs = of_dossier(archive, actor, dossier_id, record=False)
     return locate_folio(docs, number)

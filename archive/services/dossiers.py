@@ -344,7 +344,7 @@ def unshare(archive: Archive, actor: Actor, dossier_id: int, unit_code: str) -> 
 
 def contents(archive: Archive, actor: Actor, dossier_id: int) -> tuple[Dossier, list[TocEntry]]:
     """The dossier with its mục lục: folio ranges follow the current document order."""
-    dossier = fetch(archive, actor, dossier_id, record=False)
+    dossier = fetch(archive, actor, dossier_id)  # reading the mục lục is reading the dossier
     with archive.db.read() as conn:
         docs = document_rows.of_dossier(conn, dossier_id)
     return dossier, table_of_contents(docs)

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from archive.metadata import audit
+from archive.metadata import audit, locks
 from archive.metadata import documents as document_rows
 from archive.services.context import Archive
 
@@ -38,15 +38,17 @@ def run(archive: Archive, *, grace: timedelta | None = None) -> SweepReport:
         if obj.modified > cutoff:
             report.kept_young += 1
             continue
-        with archive.db.read() as conn:
-            # An upload of the same bytes may have committed since the listing.
+        with archive.db.write() as conn:
+            # Under the key lock an upload's commit takes too: either its row is visible
+            # here, or it will find the object gone and store it again from its spool.
+            locks.lock_object_key(conn, obj.key)
             if document_rows.is_referenced(conn, obj.key):
                 continue
-        try:
-            archive.store.delete(obj.key)
-        except Exception as exc:  # WORM-locked orphans cannot go before their date
-            report.refused.append(f"{obj.key}: {exc}")
-            continue
+            try:
+                archive.store.delete(obj.key)
+            except Exception as exc:  # WORM-locked orphans cannot go before their date
+                report.refused.append(f"{obj.key}: {exc}")
+                continue
         report.removed.append(obj.key)
     incoming = archive.incoming_dir
     if incoming.is_dir():

@@ -8,6 +8,7 @@ from archive.services.context import Archive
 
 
 def verify(archive: Archive) -> ChainReport:
-    with archive.db.read() as conn:
+    # One snapshot for the head and every entry: appends made meanwhile are not half-seen.
+    with archive.db.snapshot() as conn:
         head_seq, head_hash = audit.head(conn)
         return verify_chain(audit.iter_entries(conn), head_seq=head_seq, head_hash=head_hash)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -39,28 +41,40 @@ class LocalStore:
 
     def put_file(self, key: str, path: Path, size: int) -> None:
         target = self._path(key)
-        if target.exists():
-            # Same key means same bytes: keep the stored copy; refresh its age so the
-            # orphan sweep cannot remove it while a new row is about to point at it.
-            os.utime(target)
-            return
+        if target.exists() and self._intact(target, key, size):
+            return  # same key, same bytes: nothing to write
+        # A damaged copy under this key is replaced by the verified upload (the key names
+        # the bytes that belong there); an intact one is never touched.
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
-        partial.unlink(missing_ok=True)
+        # A name of its own per write: two uploads of the same file may run at once.
+        partial = target.with_name(f".{target.name}.{secrets.token_hex(8)}.partial")
         try:
-            # Same filesystem as the upload spool: a hard link stores 500 MB in no time.
-            os.link(path, partial)
-        except OSError:
-            shutil.copyfile(path, partial)
-        with partial.open("rb") as fh:
-            os.fsync(fh.fileno())
-        partial.chmod(0o444)
-        os.replace(partial, target)  # atomic: readers never see half an object
+            try:
+                # Same filesystem as the upload spool: a hard link stores 500 MB in no time.
+                os.link(path, partial)
+            except OSError:
+                shutil.copyfile(path, partial)
+            with partial.open("rb") as fh:
+                os.fsync(fh.fileno())
+            partial.chmod(0o444)
+            os.replace(partial, target)  # atomic: readers never see half an object
+        finally:
+            partial.unlink(missing_ok=True)
         dir_fd = os.open(target.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+    @staticmethod
+    def _intact(target: Path, key: str, size: int) -> bool:
+        if target.stat().st_size != size:
+            return False
+        digest = hashlib.sha256()
+        with target.open("rb") as fh:
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest() == key.rsplit("/", 1)[-1]
 
     def protect(self, key: str) -> None:
         self._path(key).chmod(0o444)

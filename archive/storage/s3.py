@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal, NoReturn
 import certifi
 import urllib3
 from minio import Minio
-from minio.commonconfig import COMPLIANCE, ENABLED, GOVERNANCE, REPLACE, CopySource
+from minio.commonconfig import COMPLIANCE, ENABLED, GOVERNANCE
 from minio.error import MinioException, S3Error
 from minio.retention import Retention
 from minio.versioningconfig import VersioningConfig
@@ -35,7 +35,6 @@ MIB = 1024 * 1024
 PART_SIZE = 8 * MIB
 PARALLEL_PARTS = 2
 MAX_PARTS = 10_000
-DEFAULT_REFRESH_AFTER = timedelta(hours=12)  # half the default orphan grace of 24 h
 
 PREFIX = "sha256/"
 CONTENT_TYPE = "application/octet-stream"
@@ -95,14 +94,12 @@ class S3Store:
         region: str = "",
         object_lock: LockSetting = "off",
         retention_days: int = 3650,
-        refresh_after: timedelta = DEFAULT_REFRESH_AFTER,
     ) -> None:
         self.endpoint = endpoint
         self.bucket = bucket
         self.region = region or None
         self.lock_mode = _LOCK_MODES[object_lock]
         self.retention_days = retention_days
-        self.refresh_after = refresh_after
         self.description = f"S3 bucket {bucket} at {endpoint}"
         if not endpoint:
             raise StoreUnavailable(
@@ -137,7 +134,6 @@ class S3Store:
             region=settings.s3_region,
             object_lock=settings.s3_object_lock,
             retention_days=settings.s3_retention_days,
-            refresh_after=timedelta(hours=settings.orphan_grace_hours / 2),
         )
 
     # -- start-up ---------------------------------------------------------------------------
@@ -216,7 +212,7 @@ class S3Store:
     # -- objects ----------------------------------------------------------------------------
 
     def put_file(self, key: str, path: Path, size: int) -> None:
-        if self._keep_existing(key):
+        if self._keep_existing(key, size):
             return
         with path.open("rb") as fh:
             # A known length with a fixed part size streams the file part by part; put_object
@@ -231,17 +227,13 @@ class S3Store:
                 num_parallel_uploads=PARALLEL_PARTS,
             )
 
-    def _keep_existing(self, key: str) -> bool:
-        """True if ``key`` is stored already and now young enough to outlive the orphan grace.
+    def _keep_existing(self, key: str, size: int) -> bool:
+        """True if ``key`` already holds its bytes, so nothing needs sending.
 
-        Same key means same bytes, so the upload is skipped; but the orphan sweep judges age by
-        Last-Modified, and could remove an old orphan just before the new row pointing at it is
-        committed. Only a new write changes Last-Modified in S3 (tags do not). A server-side
-        copy onto itself with REPLACE metadata is that write without sending the bytes again;
-        re-putting would move the whole file over the network for the same result. But in a
-        versioned bucket the copy is a full new version (MinIO copies the data too, as AWS
-        does), so it is made only when the object is older than ``refresh_after`` (half the
-        grace): a younger one cannot be swept before the row is committed anyway.
+        Same key means same bytes; a stored copy of another size is damaged, and the
+        verified upload is written over it as a new version (versioning keeps the damaged
+        one as evidence). Whether the orphan sweep may remove the object before its row is
+        committed is settled by the key lock the commit and the sweep share, not here.
         """
         try:
             stat = self.client.stat_object(self.bucket, key)
@@ -249,24 +241,7 @@ class S3Store:
             if _missing(exc):
                 return False
             raise
-        modified = stat.last_modified
-        if modified is not None and datetime.now(UTC) - modified < self.refresh_after:
-            return True
-        try:
-            self.client.copy_object(
-                self.bucket,
-                key,
-                # Copy the version just seen: if the sweep put a delete marker over it in the
-                # meantime, the copy brings the object back instead of failing.
-                CopySource(self.bucket, key, version_id=stat.version_id),
-                metadata={"Content-Type": CONTENT_TYPE},
-                metadata_directive=REPLACE,
-            )
-        except S3Error as exc:
-            if _missing(exc):  # that version is gone for good: upload the bytes again
-                return False
-            raise
-        return True
+        return stat.size == size
 
     def protect(self, key: str) -> None:
         if self.lock_mode is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,22 +48,20 @@ def test_put_then_read_back_equal_bytes(store: ObjectStore, make_blob: MakeBlob)
     assert max(len(c) for c in chunks) <= CHUNK
 
 
-def test_put_same_key_twice_is_harmless_and_refreshes_age(
+def test_put_same_key_twice_is_harmless(
     store: ObjectStore, make_blob: MakeBlob, tmp_path: Path
 ) -> None:
     blob = make_blob(b"the same bytes " * 1000)
     store.put_file(blob.key, blob.path, blob.size)
     [first] = store.iter_objects()
-    time.sleep(1.1)  # S3 Last-Modified is stored to the millisecond, HTTP dates to the second
 
-    # Same key means same bytes: the second store must not even read the file.
+    # Same key and an intact stored copy: the second store must not even read the file.
     store.put_file(blob.key, tmp_path / "no-such-file", blob.size)
 
     [second] = store.iter_objects()
     assert (second.key, second.size) == (blob.key, blob.size)
+    assert second.modified == first.modified  # nothing was written again
     assert read_all(store, blob.key) == blob.data
-    # The orphan sweep judges age by this time: storing again must make the object young.
-    assert second.modified > first.modified
 
 
 def test_iter_objects_lists_exactly_the_stored_keys(

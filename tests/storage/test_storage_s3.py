@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -173,8 +174,7 @@ def test_protected_version_cannot_be_deleted_worm(
 def test_protect_twice_and_store_again_keep_the_lock(
     make_s3_store: MakeS3Store, s3_admin: Minio, make_blob: MakeBlob
 ) -> None:
-    # No grace: storing again always makes a fresh copy, here over a locked version.
-    store = make_s3_store(object_lock="governance", retention_days=1, orphan_grace_hours=0)
+    store = make_s3_store(object_lock="governance", retention_days=1)
     store.check_ready()
     blob = make_blob(b"uploaded twice by two clerks")
     store.put_file(blob.key, blob.path, blob.size)
@@ -182,11 +182,11 @@ def test_protect_twice_and_store_again_keep_the_lock(
     first = s3_admin.stat_object(store.bucket, blob.key).version_id
 
     store.protect(blob.key)  # harmless
-    store.put_file(blob.key, blob.path, blob.size)  # refresh over a locked version works
+    store.put_file(blob.key, blob.path, blob.size)  # intact and locked: nothing written
     store.protect(blob.key)
 
     assert b"".join(store.read(blob.key)) == blob.data
-    assert len(versions(s3_admin, store.bucket, blob.key)) == 2
+    assert len(versions(s3_admin, store.bucket, blob.key)) == 1
     for version_id, _marker in versions(s3_admin, store.bucket, blob.key):
         retention = s3_admin.get_object_retention(store.bucket, blob.key, version_id=version_id)
         assert retention is not None and retention.mode == GOVERNANCE
@@ -194,10 +194,10 @@ def test_protect_twice_and_store_again_keep_the_lock(
         s3_admin.remove_object(store.bucket, blob.key, version_id=first)
 
 
-def test_storing_a_young_object_again_writes_nothing(
+def test_storing_an_intact_object_again_writes_nothing(
     make_s3_store: MakeS3Store, s3_admin: Minio, make_blob: MakeBlob, tmp_path: Path
 ) -> None:
-    store = make_s3_store(orphan_grace_hours=24)
+    store = make_s3_store()
     store.check_ready()
     blob = make_blob(b"scanned twice the same morning")
     store.put_file(blob.key, blob.path, blob.size)
@@ -205,31 +205,23 @@ def test_storing_a_young_object_again_writes_nothing(
 
     store.put_file(blob.key, tmp_path / "never-read", blob.size)
 
-    # Younger than half the grace: the sweep cannot take it before the row is committed, so
-    # no copy (a copy is a full new version in a versioned bucket).
     assert versions(s3_admin, store.bucket, blob.key) == [first]
 
 
-def test_storing_an_old_object_again_refreshes_it_server_side(
-    make_s3_store: MakeS3Store, s3_admin: Minio, make_blob: MakeBlob, tmp_path: Path
+def test_storing_over_a_damaged_copy_repairs_it_and_keeps_the_evidence(
+    make_s3_store: MakeS3Store, s3_admin: Minio, make_blob: MakeBlob
 ) -> None:
-    store = make_s3_store(orphan_grace_hours=1 / 3600)  # refresh anything older than 0.5 s
-    assert store.refresh_after.total_seconds() == pytest.approx(0.5)
+    store = make_s3_store()
     store.check_ready()
-    blob = make_blob(b"uploaded again a year later")
+    blob = make_blob(b"the original decision, byte for byte")
+    damaged = b"truncated"
+    s3_admin.put_object(store.bucket, blob.key, io.BytesIO(damaged), len(damaged))
+
     store.put_file(blob.key, blob.path, blob.size)
-    [before] = store.iter_objects()
-    time.sleep(1.1)
 
-    store.put_file(blob.key, tmp_path / "never-read", blob.size)
-
-    [after] = store.iter_objects()
-    assert after.modified > before.modified
-    assert [marker for _id, marker in versions(s3_admin, store.bucket, blob.key)] == [
-        False,
-        False,
-    ]
     assert b"".join(store.read(blob.key)) == blob.data
+    kept = [o for o in s3_admin.list_objects(store.bucket, prefix=blob.key, include_version=True)]
+    assert sorted(o.size for o in kept) == sorted([len(damaged), blob.size])
 
 
 def test_protect_without_lock_changes_nothing(
@@ -312,7 +304,6 @@ def test_from_settings_reads_every_s3_setting(tmp_path: Path) -> None:
         "vn-hanoi-1",
     )
     assert (store.lock_mode, store.retention_days) == (GOVERNANCE, 7)
-    assert store.refresh_after == timedelta(hours=12)  # half the default orphan grace
     assert store.description == "S3 bucket some-bucket at 127.0.0.1:59000"
 
 

@@ -7,10 +7,8 @@ from fastapi import APIRouter
 from archive.api.deps import ActorDep, ArchiveDep
 from archive.api.schemas import GrantCreate, UnitCreate, UnitOut, UserCreate, UserOut, refusals
 from archive.domain.access import require
-from archive.domain.errors import NotFound
 from archive.domain.roles import Action, Role
 from archive.metadata import accounts as account_rows
-from archive.metadata import audit
 from archive.services import accounts
 
 router = APIRouter(prefix="/api", tags=["Quản trị · Administration"])
@@ -95,18 +93,5 @@ def grant(user_id: int, body: GrantCreate, actor: ActorDep, archive: ArchiveDep)
 )
 def deactivate(user_id: int, actor: ActorDep, archive: ArchiveDep) -> UserOut:
     require(actor.user, Action.MANAGE)
-    with archive.db.write() as conn:
-        if account_rows.user_by_id(conn, user_id) is None:
-            raise NotFound("user_not_found", "Không có tài khoản này.", "No such account.")
-        account_rows.set_active(conn, user_id, False)
-        audit.append(
-            conn,
-            actor_id=actor.user.id,
-            actor=actor.user.username,
-            action="user.deactivate",
-            object_type="user",
-            object_id=user_id,
-        )
-        user = account_rows.user_by_id(conn, user_id)
-    assert user is not None
+    user = accounts.deactivate(archive, user_id, by=actor.user)
     return UserOut.of(user)

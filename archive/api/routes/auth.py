@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request, Response
 
 from archive.api.deps import SESSION_COOKIE, ActorDep, ArchiveDep, TokenDep, client_of
 from archive.api.schemas import ApiTokenRequest, LoginRequest, TokenAnswer, UserOut
+from archive.api.throttle import LoginThrottle
+from archive.domain.errors import Unauthenticated
 from archive.services import accounts
 
 router = APIRouter(prefix="/api/auth", tags=["Đăng nhập · Authentication"])
@@ -23,7 +25,15 @@ router = APIRouter(prefix="/api/auth", tags=["Đăng nhập · Authentication"])
 def login(
     body: LoginRequest, request: Request, response: Response, archive: ArchiveDep
 ) -> TokenAnswer:
-    _user, token = accounts.login(archive, body.username, body.password, client=client_of(request))
+    address = client_of(request)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    throttle.check(body.username, address)
+    try:
+        _user, token = accounts.login(archive, body.username, body.password, client=address)
+    except Unauthenticated:
+        throttle.failed(body.username, address)
+        raise
+    throttle.succeeded(body.username)
     hours = archive.settings.session_hours
     response.set_cookie(
         SESSION_COOKIE,

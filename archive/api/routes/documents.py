@@ -68,15 +68,15 @@ async def add_document(
 ) -> DocumentOut:
     query_fields = dict(request.query_params)
     is_raw = not request.headers.get("content-type", "").startswith("multipart/")
-    # Refuse what can be refused before receiving a byte of a large upload.
-    await anyio.to_thread.run_sync(
-        lambda: document_service.check_new_document(
-            archive,
-            actor,
-            dossier_id,
-            _draft(query_fields) if is_raw else document_service.DocumentDraft("khac", "-"),
+    # Refuse what can be refused before receiving a byte of a large upload: with a raw
+    # body the description is already known; a form's fields arrive with the file.
+    if is_raw:
+        draft = _draft(query_fields)
+        await anyio.to_thread.run_sync(
+            document_service.check_new_document, archive, actor, dossier_id, draft
         )
-    )
+    else:
+        await anyio.to_thread.run_sync(document_service.check_can_add, archive, actor, dossier_id)
     fields, received, spool = await receive(request, archive)
     try:
         draft = _draft(query_fields if is_raw else fields)
