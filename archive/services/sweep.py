@@ -14,6 +14,8 @@ from archive.metadata import audit, locks
 from archive.metadata import documents as document_rows
 from archive.services.context import Archive
 
+SPOOL_MIN_AGE = timedelta(hours=24)
+
 
 @dataclass
 class SweepReport:
@@ -52,7 +54,9 @@ def run(archive: Archive, *, grace: timedelta | None = None) -> SweepReport:
         report.removed.append(obj.key)
     incoming = archive.incoming_dir
     if incoming.is_dir():
-        limit = time.time() - grace.total_seconds()
+        # A spool file may belong to an upload still arriving over a slow line: only what
+        # a crash left behind a day ago (or the grace, if longer) is taken away.
+        limit = time.time() - max(grace, SPOOL_MIN_AGE).total_seconds()
         for partial in incoming.glob("upload-*.part"):
             if partial.stat().st_mtime < limit:
                 partial.unlink(missing_ok=True)

@@ -8,6 +8,7 @@ bytes reach the store.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,6 +60,16 @@ class ObjectStore(Protocol):
 
 def content_key(sha256: str) -> str:
     return f"sha256/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def holds_its_bytes(chunks: Iterator[bytes], key: str, size: int) -> bool:
+    """Whether a stored object is exactly the bytes its content address names."""
+    digest = hashlib.sha256()
+    seen = 0
+    for chunk in chunks:
+        digest.update(chunk)
+        seen += len(chunk)
+    return seen == size and digest.hexdigest() == key.rsplit("/", 1)[-1]
 
 
 def open_store(settings: Settings) -> ObjectStore:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import shutil
@@ -10,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from archive.storage import CHUNK, ObjectInfo, StoreUnavailable
+from archive.storage import CHUNK, ObjectInfo, StoreUnavailable, holds_its_bytes
 
 
 class LocalStore:
@@ -66,15 +65,8 @@ class LocalStore:
         finally:
             os.close(dir_fd)
 
-    @staticmethod
-    def _intact(target: Path, key: str, size: int) -> bool:
-        if target.stat().st_size != size:
-            return False
-        digest = hashlib.sha256()
-        with target.open("rb") as fh:
-            while chunk := fh.read(CHUNK):
-                digest.update(chunk)
-        return digest.hexdigest() == key.rsplit("/", 1)[-1]
+    def _intact(self, target: Path, key: str, size: int) -> bool:
+        return target.stat().st_size == size and holds_its_bytes(self.read(key), key, size)
 
     def protect(self, key: str) -> None:
         self._path(key).chmod(0o444)

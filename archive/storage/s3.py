@@ -20,7 +20,7 @@ from minio.error import MinioException, S3Error
 from minio.retention import Retention
 from minio.versioningconfig import VersioningConfig
 
-from archive.storage import CHUNK, ObjectInfo, StoreUnavailable
+from archive.storage import CHUNK, ObjectInfo, StoreUnavailable, holds_its_bytes
 
 if TYPE_CHECKING:
     from archive.settings import Settings
@@ -230,10 +230,12 @@ class S3Store:
     def _keep_existing(self, key: str, size: int) -> bool:
         """True if ``key`` already holds its bytes, so nothing needs sending.
 
-        Same key means same bytes; a stored copy of another size is damaged, and the
-        verified upload is written over it as a new version (versioning keeps the damaged
-        one as evidence). Whether the orphan sweep may remove the object before its row is
-        committed is settled by the key lock the commit and the sweep share, not here.
+        Same key means same bytes, but a stored copy is trusted only once read back and
+        hashed (an upload of identical bytes is rare; a damaged original kept as if intact
+        would be worse). A damaged copy gets the verified upload written over it as a new
+        version, and versioning keeps the damaged one as evidence. Whether the orphan sweep
+        may remove the object before its row is committed is settled by the key lock the
+        commit and the sweep share, not here.
         """
         try:
             stat = self.client.stat_object(self.bucket, key)
@@ -241,7 +243,7 @@ class S3Store:
             if _missing(exc):
                 return False
             raise
-        return stat.size == size
+        return stat.size == size and holds_its_bytes(self.read(key), key, size)
 
     def protect(self, key: str) -> None:
         if self.lock_mode is None:
