@@ -18,6 +18,7 @@ from archive.domain.errors import (
     Invalid,
     NotFound,
     TooLarge,
+    TooManyAttempts,
     Unauthenticated,
     document_not_found,
     dossier_not_found,
@@ -80,7 +81,16 @@ def test_domain_imports_no_framework_driver_or_outer_layer(path: Path) -> None:
             )
 
 
-ALL_KINDS = [Invalid, NotFound, Forbidden, Unauthenticated, Conflict, TooLarge, IntegrityFailure]
+ALL_KINDS = [
+    Invalid,
+    NotFound,
+    Forbidden,
+    Unauthenticated,
+    Conflict,
+    TooLarge,
+    TooManyAttempts,
+    IntegrityFailure,
+]
 
 
 @pytest.mark.parametrize("cls", ALL_KINDS, ids=lambda c: c.__name__)
@@ -153,3 +163,9 @@ def test_errors_module_lists_every_kind() -> None:
         if isinstance(value, type) and issubclass(value, ArchiveError)
     }
     assert exported == {"ArchiveError", *(cls.__name__ for cls in ALL_KINDS)}
+
+
+def test_every_error_kind_has_an_http_status() -> None:
+    from archive.api.errors import STATUS
+
+    assert {cls.kind for cls in ALL_KINDS} == set(STATUS)
