@@ -17,7 +17,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +25,16 @@ import pytest
 from sqlalchemy import func, select, text
 from support.archives import Backend
 from support.pdfs import make_pdf
+from support.services import new_dossier, official
 
 import archive.storage.local as local_store
 from archive.domain.errors import ArchiveError, Conflict, IntegrityFailure, Invalid
-from archive.domain.model import Document, User
-from archive.domain.roles import Role
-from archive.metadata import accounts as account_rows
+from archive.domain.model import Document
 from archive.metadata import audit as audit_rows
 from archive.metadata import documents as document_rows
 from archive.metadata.schema import audit_log, documents
-from archive.services import accounts, dossiers, fixity, sweep, trail
 from archive.services import documents as document_service
+from archive.services import fixity, sweep, trail
 from archive.services.context import Actor, Archive
 from archive.storage import content_key
 
@@ -46,25 +45,6 @@ LONG_NUMBER = "123/QĐ-XPHC ngày 04/3/2025 của Chủ tịch UBND phường La
 
 
 # -- people, dossiers, uploads ----------------------------------------------------------------
-
-
-def official(archive: Archive) -> User:
-    unit = accounts.create_unit(archive, "tu_phap", "Phòng Tư pháp", None, by=None)
-    with archive.db.write() as conn:  # no password hashing: only the actor is needed
-        return account_rows.add_user(
-            conn, "chuyen_vien", "Nguyễn Văn Đức", "x", Role.OFFICIAL, unit.id
-        )
-
-
-def new_dossier(archive: Archive, actor: Actor, title: str = "Vi phạm trật tự xây dựng") -> int:
-    draft = dossiers.DossierDraft(
-        case_type="xlvphc",
-        title=title,
-        field="xay_dung",
-        opened_on=date(2024, 5, 26),
-        custom={"violation": "Xây dựng không phép"},
-    )
-    return dossiers.create(archive, actor, draft).id
 
 
 def spooled(archive: Archive, data: bytes) -> document_service.ReceivedFile:

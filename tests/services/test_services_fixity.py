@@ -6,52 +6,21 @@ from __future__ import annotations
 
 import hashlib
 import io
-import secrets
-from datetime import date
 
 import pytest
 from minio import Minio
 from sqlalchemy import select
 from support.archives import Backend
 from support.pdfs import make_pdf
+from support.services import new_dossier, official, received
 
 from archive.domain.errors import IntegrityFailure
 from archive.domain.model import User
-from archive.domain.roles import Role
-from archive.metadata import accounts as account_rows
 from archive.metadata import audit as audit_rows
 from archive.metadata.schema import audit_log, fixity_checks
-from archive.services import accounts, dossiers, fixity, trail
 from archive.services import documents as document_service
+from archive.services import fixity, trail
 from archive.services.context import Archive
-
-
-def official(archive: Archive) -> User:
-    unit = accounts.create_unit(archive, "tu_phap", "Phòng Tư pháp", None, by=None)
-    with archive.db.write() as conn:  # no password hashing: only the actor is needed
-        return account_rows.add_user(
-            conn, "chuyen_vien", "Nguyễn Văn Đức", "x", Role.OFFICIAL, unit.id
-        )
-
-
-def new_dossier(archive: Archive, user: User, title: str = "Vi phạm xây dựng") -> int:
-    draft = dossiers.DossierDraft(
-        case_type="xlvphc",
-        title=title,
-        field="xay_dung",
-        opened_on=date(2024, 5, 26),
-        custom={"violation": "Xây dựng không phép"},
-    )
-    return dossiers.create(archive, archive.actor(user), draft).id
-
-
-def received(archive: Archive, data: bytes) -> document_service.ReceivedFile:
-    archive.incoming_dir.mkdir(parents=True, exist_ok=True)
-    path = archive.incoming_dir / f"test-{secrets.token_hex(6)}.pdf"
-    path.write_bytes(data)
-    return document_service.ReceivedFile(
-        path, hashlib.sha256(data).hexdigest(), len(data), "tai-lieu.pdf"
-    )
 
 
 def add(archive: Archive, user: User, dossier_id: int, data: bytes) -> tuple[int, str]:
