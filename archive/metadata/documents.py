@@ -176,6 +176,21 @@ def referenced_keys(conn: Connection) -> set[str]:
     return set(conn.execute(select(document_versions.c.storage_key).distinct()).scalars())
 
 
+def current_holding(conn: Connection, dossier_id: int, key: str) -> tuple[int, str] | None:
+    """(id, title) of a document of the dossier whose current version is stored at ``key``."""
+    row = conn.execute(
+        select(documents.c.id, documents.c.title)
+        .join(
+            document_versions,
+            (document_versions.c.document_id == documents.c.id)
+            & (document_versions.c.version == documents.c.current_version),
+        )
+        .where(documents.c.dossier_id == dossier_id, document_versions.c.storage_key == key)
+        .limit(1)
+    ).first()
+    return (int(row.id), str(row.title)) if row else None
+
+
 def is_referenced(conn: Connection, key: str) -> bool:
     found = conn.execute(
         select(document_versions.c.id).where(document_versions.c.storage_key == key).limit(1)

@@ -109,17 +109,16 @@ def check_new_version(archive: Archive, actor: Actor, document_id: int) -> None:
     _writable_dossier(archive, actor, current.dossier_id)
 
 
-def _duplicate(existing: list[Document], sha256: str) -> Document | None:
-    return next((d for d in existing if d.current.sha256 == sha256), None)
-
-
-def _duplicate_refusal(twin: Document) -> Conflict:
-    return Conflict(
-        "duplicate_document",
-        f"Tệp này đã có trong hồ sơ (tài liệu '{twin.title}').",
-        f"This file is already in the dossier (document '{twin.title}').",
-        document_id=twin.id,
-    )
+def _refuse_duplicate(conn: Connection, dossier_id: int, key: str) -> None:
+    twin = document_rows.current_holding(conn, dossier_id, key)
+    if twin is not None:
+        twin_id, twin_title = twin
+        raise Conflict(
+            "duplicate_document",
+            f"Tệp này đã có trong hồ sơ (tài liệu '{twin_title}').",
+            f"This file is already in the dossier (document '{twin_title}').",
+            document_id=twin_id,
+        )
 
 
 def _ensure_stored(archive: Archive, conn: Connection, key: str, received: ReceivedFile) -> None:
@@ -140,17 +139,13 @@ def add(
     dossier = check_new_document(archive, actor, dossier_id, draft)
     draft = _clean_draft(draft)
     facts = inspect_pdf(received.path)
-    with archive.db.read() as conn:
-        twin = _duplicate(document_rows.of_dossier(conn, dossier_id), received.sha256)
-    if twin is not None:
-        raise _duplicate_refusal(twin)
     key = content_key(received.sha256)
+    with archive.db.read() as conn:
+        _refuse_duplicate(conn, dossier_id, key)  # early, before storing anything
     archive.store.put_file(key, received.path, received.size)
     with archive.db.write() as conn:
         locks.lock_dossier(conn, dossier_id)
-        twin = _duplicate(document_rows.of_dossier(conn, dossier_id), received.sha256)
-        if twin is not None:  # a concurrent upload of the same file committed first
-            raise _duplicate_refusal(twin)
+        _refuse_duplicate(conn, dossier_id, key)  # again: a concurrent one may have won
         _ensure_stored(archive, conn, key, received)
         document_id = document_rows.add(
             conn,
