@@ -15,7 +15,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from support.archives import Backend, open_backend
+from support.archives import (
+    Backend,
+    create_postgres_database,
+    drop_database_url,
+    open_backend,
+)
 from support.live import Api, LiveServer
 from support.people import seed_people
 
@@ -36,3 +41,13 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         people = seed_people(opened.archive)
         with LiveServer(opened.archive) as server:
             yield Api(server.base_url, opened, people)
+
+
+@pytest.fixture
+def empty_pg_url() -> Iterator[str]:
+    """A new database on the real PostgreSQL server with no schema in it."""
+    url = create_postgres_database("t_empty")
+    try:
+        yield url
+    finally:
+        drop_database_url(url)

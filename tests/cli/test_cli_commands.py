@@ -10,7 +10,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -311,21 +310,6 @@ def test_wrong_s3_secret_is_refused_clearly(tmp_path: Path) -> None:
     assert "SignatureDoesNotMatch" in output  # the server's own reason
     assert "ARCHIVE_S3_SECRET_KEY" in output
     assert "Checked" not in output
-
-
-@pytest.fixture
-def empty_pg_url() -> Iterator[str]:
-    admin_url = server_env("ARCHIVE_TEST_POSTGRES_URL")
-    name = f"t_cli_{secrets.token_hex(5)}"
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
 
 
 def free_port() -> int:

@@ -3,20 +3,17 @@ under concurrent writers, and UTC timestamps."""
 
 from __future__ import annotations
 
-import secrets
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, StatementError
 from support.archives import Backend, open_backend
-from support.servers import server_env
 
 from archive.metadata import audit
 from archive.metadata.db import Database, StoreNotReady
@@ -64,21 +61,6 @@ def test_unmigrated_sqlite_file_is_refused(tmp_path: Path) -> None:
     message = str(caught.value)
     assert "archive migrate" in message
     assert "chưa được cập nhật" in message and "not migrated" in message
-
-
-@pytest.fixture
-def empty_pg_url() -> Iterator[str]:
-    admin_url = server_env("ARCHIVE_TEST_POSTGRES_URL")
-    name = f"t_empty_{secrets.token_hex(5)}"
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
 
 
 @pytest.mark.postgres

@@ -30,16 +30,8 @@ def settings_for(kind: str, tmp_path: Path, **overrides: Any) -> Settings:
     """Settings of a brand-new archive; the scaled one gets its own database and bucket."""
     base: dict[str, Any] = {"data_dir": tmp_path / "var"}
     if kind == "scaled":
-        name = f"t_{secrets.token_hex(6)}"
-        admin_url = server_env("ARCHIVE_TEST_POSTGRES_URL")
-        engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        engine.dispose()
         base.update(
-            database_url=make_url(admin_url)
-            .set(database=name)
-            .render_as_string(hide_password=False),
+            database_url=create_postgres_database(),
             storage="s3",
             s3_endpoint=server_env("ARCHIVE_TEST_S3_ENDPOINT"),
             s3_access_key=server_env("ARCHIVE_TEST_S3_ACCESS_KEY"),
@@ -52,13 +44,24 @@ def settings_for(kind: str, tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **base)  # type: ignore[call-arg]
 
 
-def drop_database(settings: Settings) -> None:
-    url = make_url(settings.database_url)
-    if url.get_backend_name() != "postgresql":
-        return
-    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+def create_postgres_database(prefix: str = "t") -> str:
+    """A new, empty database on the test PostgreSQL server; returns its URL."""
+    admin_url = server_env("ARCHIVE_TEST_POSTGRES_URL")
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database_url(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return
+    engine = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
     engine.dispose()
 
 
@@ -104,5 +107,5 @@ def open_backend(kind: str, tmp_path: Path, **overrides: Any) -> Iterator[Backen
         yield Backend(kind, settings, archive)
     finally:
         archive.close()
-        drop_database(settings)
+        drop_database_url(settings.database_url)
         drop_bucket(settings)
