@@ -30,6 +30,21 @@ class AuditEntry:
     prev_hash: str
     hash: str
 
+    def computed_hash(self) -> str:
+        """What ``hash`` must be for this content and link; differs once either changed."""
+        return entry_hash(
+            seq=self.seq,
+            at=self.at,
+            actor_id=self.actor_id,
+            actor=self.actor,
+            action=self.action,
+            object_type=self.object_type,
+            object_id=self.object_id,
+            unit_id=self.unit_id,
+            detail=self.detail,
+            prev_hash=self.prev_hash,
+        )
+
 
 def _utc(at: datetime) -> str:
     # SQLite hands datetimes back without a zone; every stored time is UTC.
@@ -88,19 +103,7 @@ def verify_chain(
             )
         if entry.prev_hash != prev_hash:
             problems.append(f"entry {entry.seq}: does not link to the entry before it")
-        recomputed = entry_hash(
-            seq=entry.seq,
-            at=entry.at,
-            actor_id=entry.actor_id,
-            actor=entry.actor,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            unit_id=entry.unit_id,
-            detail=entry.detail,
-            prev_hash=entry.prev_hash,
-        )
-        if recomputed != entry.hash:
+        if entry.computed_hash() != entry.hash:
             problems.append(f"entry {entry.seq}: content changed after it was written")
         prev_hash = entry.hash
         expected_seq = entry.seq + 1

@@ -98,15 +98,6 @@ class Dossier:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredFile:
-    """Bytes as the object store holds them; the checksum is taken while streaming."""
-
-    storage_key: str
-    sha256: str
-    size: int
-
-
-@dataclass(frozen=True, slots=True)
 class DocumentVersion:
     """One stored state of a document, kept byte for byte as received and never rewritten."""
 

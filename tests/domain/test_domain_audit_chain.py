@@ -11,21 +11,7 @@ START = datetime(2024, 5, 26, 1, 2, 3, 456789, tzinfo=UTC)
 
 
 def _hashed(entry: AuditEntry) -> AuditEntry:
-    return dataclasses.replace(
-        entry,
-        hash=entry_hash(
-            seq=entry.seq,
-            at=entry.at,
-            actor_id=entry.actor_id,
-            actor=entry.actor,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            unit_id=entry.unit_id,
-            detail=entry.detail,
-            prev_hash=entry.prev_hash,
-        ),
-    )
+    return dataclasses.replace(entry, hash=entry.computed_hash())
 
 
 def chain(count: int) -> list[AuditEntry]:
