@@ -1,125 +1,192 @@
-"""Deciding from its bytes, never its name, whether an upload is a readable, open PDF."""
+"""Deciding, from its bytes, whether an upload is a PDF a reader opens — outside the server.
+
+PDF parsers are large C++ programs fed with files from anywhere. Run inside the server, a
+pathological file (a page tree nested thousands of levels deep, a huge stream in a file
+without pages) kept ~8.6 MB and an open handle to the deleted upload after every refusal,
+and PDFium's global error code made later refusals wrong. Here each check runs in a
+separate process (``pdf_reader``) with its own memory limit and a time limit: a process
+that crashes, overruns or grows is killed and replaced, and the server itself never opens
+the file, so nothing of a refused upload stays behind in it.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
 import os
-import threading
-from dataclasses import dataclass
+import queue
+import selectors
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
-import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
+from archive.domain.pdf import ActiveContent, PdfFacts, refusal
 
-from archive.domain.errors import Invalid
+log = logging.getLogger(__name__)
 
-_TAIL = 2048  # %%EOF must sit near the end; writers add a newline or a few bytes after it
-# PDFium is not thread-safe, even across different documents: two uploads checked at once
-# in the server's thread pool corrupted its memory (bench/upload_rate.py, 4 clients).
-_PDFIUM = threading.Lock()
-
-
-@dataclass(frozen=True, slots=True)
-class PdfFacts:
-    page_count: int
-    pdf_version: str
-    signed: bool
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+# A checking process that has grown past this is replaced after its answer: parsers keep
+# caches and fragments, and the next upload deserves a clean process.
+RECYCLE_RSS_BYTES = 192 * 1024 * 1024
+RECYCLE_AFTER = 2000  # checks, in case growth stays under the limit but never stops
+START_SECONDS = 30.0
 
 
-def _refuse(code: str, vi: str, en: str) -> Invalid:
-    return Invalid(code, vi, en)
+class CheckerUnavailable(Exception):
+    """The checking process could not be started: the server cannot judge uploads."""
 
 
-def inspect_pdf(path: Path) -> PdfFacts:
-    """Check an uploaded file and return what the archive records about it.
+class _Reader:
+    """One checking process and the pipe to it."""
 
-    Refuses, with a reason a clerk can act on: an empty file, a file that is not a PDF, a
-    truncated PDF, an encrypted PDF, and a PDF whose pages cannot be read.
-    """
-    size = path.stat().st_size
-    if size == 0:
-        raise _refuse(
-            "empty_file",
-            "Tệp rỗng (0 byte). Hãy chọn lại đúng tệp PDF cần lưu.",
-            "The file is empty (0 bytes). Choose the PDF file again.",
+    def __init__(self, memory_mb: int) -> None:
+        self.proc = subprocess.Popen(  # noqa: S603 - our own module, no shell
+            [sys.executable, "-m", "archive.services.pdf_reader", str(memory_mb)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # parsers' own warnings; what matters comes back as JSON
+            close_fds=True,
         )
-    with path.open("rb") as fh:
-        head = fh.read(1024)
-        fh.seek(max(0, size - _TAIL))
-        tail = fh.read(_TAIL)
-    if b"%PDF-" not in head:
-        raise _refuse(
-            "not_pdf",
-            "Tệp không phải PDF (nhận biết theo nội dung, không theo tên tệp). "
-            "Hãy lưu hoặc quét tài liệu ra định dạng PDF rồi tải lên lại.",
-            "The file is not a PDF (judged by its content, not its name). "
-            "Save or scan the document as PDF and upload it again.",
-        )
-    if b"%%EOF" not in tail:
-        raise _refuse(
-            "truncated_pdf",
-            "Tệp PDF bị cắt cụt (thiếu phần kết thúc), có thể do tải lên hoặc sao chép "
-            "bị gián đoạn. Hãy lấy lại tệp gốc và tải lên lại.",
-            "The PDF is truncated (its end is missing), perhaps from an interrupted copy "
-            "or upload. Get the original file and upload it again.",
-        )
-    with _PDFIUM:
-        return _inspect_locked(path)
+        self.checks = 0
+        self._buffer = b""
+        ready = self._answer(START_SECONDS)
+        if ready is None or "ready" not in ready:
+            self.kill()
+            raise CheckerUnavailable("the PDF checking process did not start")
+
+    def ask(self, path: Path, seconds: float) -> dict[str, Any] | None:
+        """The reader's answer, or None if it crashed, overran its time or broke the pipe."""
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps({"path": os.fspath(path)}).encode() + b"\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return None
+        self.checks += 1
+        return self._answer(seconds)
+
+    def _answer(self, seconds: float) -> dict[str, Any] | None:
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        deadline = time.monotonic() + seconds
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            while b"\n" not in self._buffer:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    return None  # too slow: the caller kills it
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    return None  # the process died
+                self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def rss(self) -> int:
+        try:
+            with open(f"/proc/{self.proc.pid}/statm", "rb") as fh:
+                return int(fh.read().split()[1]) * PAGE
+        except (OSError, ValueError, IndexError):
+            return 0
+
+    def worn(self) -> bool:
+        return self.checks >= RECYCLE_AFTER or self.rss() > RECYCLE_RSS_BYTES
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
 
 
-def _inspect_locked(path: Path) -> PdfFacts:
-    try:
-        pdf = pdfium.PdfDocument(os.fspath(path))
-    except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            raise _encrypted() from exc
-        raise _unreadable(str(exc)) from exc
-    try:
-        if pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:
-            raise _encrypted()
-        pages = len(pdf)
-        if pages == 0:
-            raise _refuse(
-                "no_pages",
-                "Tệp PDF không có trang nào.",
-                "The PDF has no pages.",
-            )
-        for index in range(pages):
-            # Each page must be reachable in the page tree with a size. Loading the pages
-            # themselves would make PDFium keep their images in memory: +500 MB for a
-            # 500 MB scan, where the upload itself streams in a few megabytes.
-            width, height = pdf.get_page_size(index)
-            if width <= 0 or height <= 0:
-                raise _unreadable(f"page {index + 1} has no size")
-        version = pdf.get_version() or 0
-        signed = pdfium_c.FPDF_GetSignatureCount(pdf.raw) > 0
-    except pdfium.PdfiumError as exc:
-        raise _unreadable(str(exc)) from exc
-    finally:
-        pdf.close()
+class PdfChecker:
+    """A small pool of checking processes; each upload borrows one for its check."""
+
+    def __init__(self, *, processes: int, memory_mb: int, seconds: float) -> None:
+        self.memory_mb = memory_mb
+        self.seconds = seconds
+        self._idle: queue.LifoQueue[_Reader | None] = queue.LifoQueue()
+        for _ in range(processes):
+            self._idle.put(None)  # a slot; its process starts on first use
+        self._closed = False
+
+    def inspect(self, path: Path) -> PdfFacts:
+        """What a reader finds in the file, or the refusal that says why it is not kept."""
+        reader = self._idle.get()
+        try:
+            if reader is not None and reader.proc.poll() is not None:
+                reader.kill()  # died while idle (the OOM killer, an operator): not this file's
+                reader = None
+            if reader is None:
+                reader = _Reader(self.memory_mb)
+            answer = reader.ask(path, self.seconds)
+            if answer is None:
+                died = reader.proc.poll() is not None
+                reader.kill()
+                reader = None
+                log.warning("PDF check of %s %s", path.name, "crashed" if died else "timed out")
+                raise refusal(
+                    "unreadable_pdf",
+                    "the reader crashed on this file"
+                    if died
+                    else f"reading it took longer than {self.seconds:g} s",
+                )
+            if reader.worn():
+                reader.kill()
+                reader = None
+        except BaseException:
+            # Anything but an answer leaves the pipe in an unknown state: start afresh.
+            if reader is not None:
+                reader.kill()
+                reader = None
+            raise
+        finally:
+            if self._closed and reader is not None:
+                reader.kill()
+                reader = None
+            self._idle.put(reader)
+        if "facts" in answer:
+            return _facts(answer["facts"])
+        if "failed" in answer:
+            raise OSError(answer["failed"])
+        raise refusal(str(answer["refused"]), str(answer.get("reason", "")))
+
+    def pids(self) -> list[int]:
+        """Process ids of the checking processes now running (for tests and diagnostics)."""
+        readers = []
+        while True:
+            try:
+                readers.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        for reader in readers:
+            self._idle.put(reader)
+        return [r.proc.pid for r in readers if r is not None]
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                reader = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            if reader is not None:
+                reader.kill()
+
+
+def _facts(raw: dict[str, Any]) -> PdfFacts:
     return PdfFacts(
-        page_count=pages,
-        pdf_version=f"{version // 10}.{version % 10}" if version else "?",
-        signed=signed,
+        page_count=int(raw["page_count"]),
+        pdf_version=str(raw["pdf_version"]),
+        signature_count=int(raw["signature_count"]),
+        active_content=tuple(ActiveContent(a) for a in raw["active_content"]),
+        irregularities=dict(raw["irregularities"]),
     )
-
-
-def _encrypted() -> Invalid:
-    return _refuse(
-        "encrypted_pdf",
-        "Tệp PDF được đặt mật khẩu hoặc mã hóa nên không lưu trữ lâu dài được. "
-        "Hãy gỡ mật khẩu (hoặc xin bản không mã hóa) rồi tải lên lại.",
-        "The PDF is password-protected or encrypted and cannot be kept for the long term. "
-        "Remove the password (or ask for an unencrypted copy) and upload it again.",
-    )
-
-
-def _unreadable(reason: str) -> Invalid:
-    err = _refuse(
-        "unreadable_pdf",
-        "Tệp PDF bị hỏng, không đọc được nội dung. Hãy mở thử tệp trên máy, "
-        "xuất lại ra PDF rồi tải lên lại.",
-        "The PDF is damaged and its pages cannot be read. Open it on your computer, "
-        "export it to PDF again and upload it again.",
-    )
-    err.details["reason"] = reason
-    return err
