@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 from archive.demo.dataset import DemoDataset, DemoDossier, DemoUnit, build_dataset
 from archive.demo.pdfs import render_document
@@ -16,6 +12,8 @@ from archive.domain.roles import Role
 from archive.metadata import accounts as account_rows
 from archive.services import accounts, documents, dossiers
 from archive.services.context import Actor, Archive
+from archive.services.spool import Spool
+from archive.services.versions import ReceivedFile
 
 DEMO_ROOT_UNIT = "ubnd"
 
@@ -29,20 +27,13 @@ def _actor_for(archive: Archive, unit_id: int) -> Actor:
     return archive.actor(official)
 
 
-def _store_pdf(archive: Archive, data: bytes, name: str) -> documents.ReceivedFile:
-    archive.incoming_dir.mkdir(parents=True, exist_ok=True)
-    fd, path = tempfile.mkstemp(prefix="upload-demo-", suffix=".part", dir=archive.incoming_dir)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    return documents.ReceivedFile(Path(path), hashlib.sha256(data).hexdigest(), len(data), name)
-
-
 def _load_dossier(archive: Archive, item: DemoDossier, units: dict[str, DemoUnit]) -> int:
     with archive.db.read() as conn:
         unit = account_rows.unit_by_code(conn, item.unit_code)
     assert unit is not None
     actor = _actor_for(archive, unit.id)
-    key_dates = dict(item.key_dates)
+    path = [(stage, day) for stage, day in item.key_dates.items() if isinstance(day, date)]
+    first_stage = path[0][0]
     draft = dossiers.DossierDraft(
         case_type=item.case_type,
         title=item.title,
@@ -50,24 +41,31 @@ def _load_dossier(archive: Archive, item: DemoDossier, units: dict[str, DemoUnit
         opened_on=item.opened_on,
         unit_code=item.unit_code,
         code=item.code,
-        stage=item.stage,
+        stage=first_stage,
         retention=item.retention,
         closed_on=item.closed_on,
         parties=tuple(
             Party(p.role, PartyKind(p.kind), p.name, p.id_number, p.address) for p in item.parties
         ),
-        key_dates={k: v for k, v in key_dates.items() if isinstance(v, date)},
         custom=dict(item.custom),
     )
     dossier = dossiers.create(archive, actor, draft)
+    # The case moves through its stages the way an official moves it, one event each.
+    for stage, day in path[1:]:
+        dossiers.move_stage(archive, actor, dossier.id, to_stage=stage, effective_on=day)
     pages = 0
     for index, doc in enumerate(item.documents, 1):
         heading = units[item.unit_code]
         data = render_document(
             doc, agency=heading.letterhead_agency, unit_name=heading.letterhead_name
         )
-        received = _store_pdf(archive, data, f"{item.code}-{index:07d}.pdf")
+        spool = Spool(archive.incoming_dir, len(data))
         try:
+            spool.write(data)
+            sha256 = spool.finish()
+            received = ReceivedFile(
+                spool.path, sha256, len(data), f"{item.code}-{index:07d}.pdf", spool.chunk_digests
+            )
             stored = documents.add(
                 archive,
                 actor,
@@ -82,7 +80,7 @@ def _load_dossier(archive: Archive, item: DemoDossier, units: dict[str, DemoUnit
                 received,
             )
         finally:
-            received.path.unlink(missing_ok=True)
+            spool.discard()
         pages += stored.page_count
     return pages
 

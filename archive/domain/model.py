@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from archive.domain.pdf import ActiveContent
 from archive.domain.roles import Role
 
 
@@ -95,6 +97,20 @@ class Dossier:
     created_at: datetime
     updated_at: datetime
     shared_with: tuple[int, ...] = ()
+    case_type_version: int = 1
+
+
+class VersionReason(StrEnum):
+    """Why a version of a document exists (its lineage)."""
+
+    UPLOAD = "upload"  # received from a person: the original, or a new state they brought
+    SIGNATURE = "signature"  # the version it derives from, with a signature added
+    OCR = "ocr"  # a copy with a text layer recognised from the scan
+    PDFA = "pdfa"  # a PDF/A copy made for long-term keeping
+
+
+# Versions that replace the document's current state; the others are kept beside it.
+BECOMES_CURRENT = frozenset({VersionReason.UPLOAD, VersionReason.SIGNATURE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +127,43 @@ class DocumentVersion:
     signed: bool
     pdf_version: str
     original_filename: str | None
-    uploaded_by: int
+    uploaded_by: int | None  # None: made by the system (OCR), not a person
     uploaded_at: datetime
+    reason: VersionReason = VersionReason.UPLOAD
+    derived_from: int | None = None
+    signature_count: int = 0
+    active_content: tuple[ActiveContent, ...] = ()
+    irregularities: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Derivative:
+    """A file made from a version (OCR text, a PDF/A copy, a report), kept beside it."""
+
+    id: int
+    document_id: int
+    version: int
+    kind: str
+    storage_key: str
+    sha256: str
+    size: int
+    media_type: str
+    detail: Mapping[str, object]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StageEvent:
+    """A dossier moved from one stage to another, effective on the date the user gave."""
+
+    id: int
+    dossier_id: int
+    from_stage: str | None
+    to_stage: str
+    effective_on: date
+    recorded_at: datetime
+    actor_id: int | None
+    reason: str | None
 
 
 @dataclass(frozen=True, slots=True)

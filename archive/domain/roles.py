@@ -19,6 +19,8 @@ class Action(StrEnum):
     EDIT_DOSSIER = "edit_dossier"
     ADD_DOCUMENT = "add_document"
     SHARE_DOSSIER = "share_dossier"
+    MOVE_STAGE = "move_stage"
+    SIGN = "sign"  # store a signed version of a document (leaders; clerks for the seal)
     READ_AUDIT = "read_audit"
     MANAGE = "manage"  # units, users, case types
 
@@ -39,12 +41,13 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
             Action.EDIT_DOSSIER,
             Action.ADD_DOCUMENT,
             Action.SHARE_DOSSIER,
+            Action.MOVE_STAGE,
         }
     ),
-    # Leaders review and (later) sign; they decide what is shared outside their unit.
-    Role.LEADER: frozenset({Action.READ, Action.SHARE_DOSSIER}),
-    # Clerks file incoming papers into dossiers and (later) issue signed decisions.
-    Role.CLERK: frozenset({Action.READ, Action.ADD_DOCUMENT}),
+    # Leaders review and sign decisions; they decide what is shared outside their unit.
+    Role.LEADER: frozenset({Action.READ, Action.SHARE_DOSSIER, Action.SIGN}),
+    # Clerks file incoming papers, number and issue signed decisions with the agency's seal.
+    Role.CLERK: frozenset({Action.READ, Action.ADD_DOCUMENT, Action.SIGN}),
     # Auditors are read-only by law of their task; they may read the trail of what they inspect.
     Role.AUDITOR: frozenset({Action.READ, Action.READ_AUDIT}),
     Role.ADMIN: frozenset(Action),

@@ -24,9 +24,9 @@ from sqlalchemy import (
 
 from archive.domain.access import Scope
 from archive.domain.casetypes import parse_parties
-from archive.domain.model import Dossier, Party, Retention
+from archive.domain.model import Dossier, Party, Retention, StageEvent
 from archive.domain.roles import Role
-from archive.metadata.schema import dossier_shares, dossiers, storable_id
+from archive.metadata.schema import dossier_events, dossier_shares, dossiers, storable_id
 
 
 def visible(scope: Scope) -> ColumnElement[bool]:
@@ -60,7 +60,7 @@ def _party_json(p: Party) -> dict[str, Any]:
     }
 
 
-def _dossier(r: RowMapping, shared_with: tuple[int, ...]) -> Dossier:
+def _dossier(r: RowMapping, shared_with: tuple[int, ...], stage_dates: dict[str, date]) -> Dossier:
     return Dossier(
         id=r["id"],
         code=r["code"],
@@ -73,12 +73,13 @@ def _dossier(r: RowMapping, shared_with: tuple[int, ...]) -> Dossier:
         opened_on=r["opened_on"],
         closed_on=r["closed_on"],
         parties=parse_parties(r["parties"]),
-        key_dates={k: date.fromisoformat(v) for k, v in (r["key_dates"] or {}).items()},
+        key_dates=stage_dates,
         custom=dict(r["custom"] or {}),
         created_by=r["created_by"],
         created_at=r["created_at"],
         updated_at=r["updated_at"],
         shared_with=shared_with,
+        case_type_version=r["case_type_version"],
     )
 
 
@@ -95,11 +96,30 @@ def _shares(conn: Connection, dossier_ids: list[int]) -> dict[int, tuple[int, ..
     return {k: tuple(sorted(v)) for k, v in found.items()}
 
 
+def _stage_dates(conn: Connection, dossier_ids: list[int]) -> dict[int, dict[str, date]]:
+    """For each dossier, the date each stage it entered took effect (the latest entry)."""
+    found: dict[int, dict[str, date]] = {}
+    if dossier_ids:
+        rows = conn.execute(
+            select(
+                dossier_events.c.dossier_id,
+                dossier_events.c.to_stage,
+                dossier_events.c.effective_on,
+            )
+            .where(dossier_events.c.dossier_id.in_(dossier_ids))
+            .order_by(dossier_events.c.id)
+        )
+        for row in rows:
+            found.setdefault(row.dossier_id, {})[row.to_stage] = row.effective_on
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class NewDossier:
     code: str
     title: str
     case_type: str
+    case_type_version: int
     unit_id: int
     field: str
     stage: str
@@ -107,7 +127,6 @@ class NewDossier:
     opened_on: date
     closed_on: date | None
     parties: tuple[Party, ...]
-    key_dates: Mapping[str, date]
     custom: Mapping[str, object]
     created_by: int
 
@@ -121,6 +140,7 @@ def add(conn: Connection, d: NewDossier) -> int:
                 code=d.code,
                 title=d.title,
                 case_type=d.case_type,
+                case_type_version=d.case_type_version,
                 unit_id=d.unit_id,
                 field=d.field,
                 stage=d.stage,
@@ -128,7 +148,6 @@ def add(conn: Connection, d: NewDossier) -> int:
                 opened_on=d.opened_on,
                 closed_on=d.closed_on,
                 parties=[_party_json(p) for p in d.parties],
-                key_dates={k: v.isoformat() for k, v in d.key_dates.items()},
                 custom=dict(d.custom),
                 created_by=d.created_by,
                 created_at=now,
@@ -161,7 +180,11 @@ def get(conn: Connection, dossier_id: int, scope: Scope | None) -> Dossier | Non
     row = conn.execute(query).mappings().first()
     if row is None:
         return None
-    return _dossier(row, _shares(conn, [dossier_id]).get(dossier_id, ()))
+    return _dossier(
+        row,
+        _shares(conn, [dossier_id]).get(dossier_id, ()),
+        _stage_dates(conn, [dossier_id]).get(dossier_id, {}),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,19 +237,15 @@ def search(
         .mappings()
         .all()
     )
-    shares = _shares(conn, [r["id"] for r in rows])
-    return [_dossier(r, shares.get(r["id"], ())) for r in rows], int(total)
+    ids = [r["id"] for r in rows]
+    shares, dates = _shares(conn, ids), _stage_dates(conn, ids)
+    return [_dossier(r, shares.get(r["id"], ()), dates.get(r["id"], {})) for r in rows], int(total)
 
 
 def change(conn: Connection, dossier_id: int, values: Mapping[str, object]) -> None:
     stored = dict(values)
     if "parties" in stored:
         stored["parties"] = [_party_json(p) for p in stored["parties"]]  # type: ignore[attr-defined]
-    if "key_dates" in stored:
-        stored["key_dates"] = {
-            k: v.isoformat()
-            for k, v in stored["key_dates"].items()  # type: ignore[attr-defined]
-        }
     if "retention" in stored:
         stored["retention"] = Retention(str(stored["retention"])).value
     stored["updated_at"] = datetime.now(UTC)
@@ -265,3 +284,58 @@ def unshare(conn: Connection, dossier_id: int, unit_id: int) -> bool:
         )
     )
     return bool(result.rowcount)
+
+
+def _event(r: RowMapping) -> StageEvent:
+    return StageEvent(
+        id=r["id"],
+        dossier_id=r["dossier_id"],
+        from_stage=r["from_stage"],
+        to_stage=r["to_stage"],
+        effective_on=r["effective_on"],
+        recorded_at=r["recorded_at"],
+        actor_id=r["actor_id"],
+        reason=r["reason"],
+    )
+
+
+def add_event(
+    conn: Connection,
+    dossier_id: int,
+    *,
+    from_stage: str | None,
+    to_stage: str,
+    effective_on: date,
+    actor_id: int | None,
+    reason: str | None,
+) -> StageEvent:
+    """Record a stage change and make ``to_stage`` the dossier's stage, in one transaction."""
+    now = datetime.now(UTC)
+    event_id = conn.execute(
+        insert(dossier_events)
+        .values(
+            dossier_id=dossier_id,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            effective_on=effective_on,
+            recorded_at=now,
+            actor_id=actor_id,
+            reason=reason,
+        )
+        .returning(dossier_events.c.id)
+    ).scalar_one()
+    conn.execute(
+        update(dossiers).where(dossiers.c.id == dossier_id).values(stage=to_stage, updated_at=now)
+    )
+    return StageEvent(
+        int(event_id), dossier_id, from_stage, to_stage, effective_on, now, actor_id, reason
+    )
+
+
+def events_of(conn: Connection, dossier_id: int) -> list[StageEvent]:
+    rows = conn.execute(
+        select(dossier_events)
+        .where(dossier_events.c.dossier_id == dossier_id)
+        .order_by(dossier_events.c.id)
+    ).mappings()
+    return [_event(r) for r in rows]

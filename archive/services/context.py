@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.domain.access import Scope, scope_for
-from archive.domain.casetypes import CaseType
+from archive.domain.casetypes import CaseType, parse_case_type
 from archive.domain.errors import Invalid
-from archive.domain.model import User
+from archive.domain.model import Dossier, User
 from archive.metadata import accounts, casetypes
 from archive.metadata.db import Database, StoreNotReady
+from archive.services.pdf_inspection import PdfChecker
 from archive.settings import Settings
 from archive.storage import ObjectStore, StoreUnavailable, open_store
 
@@ -32,7 +34,11 @@ class Archive:
     settings: Settings
     db: Database
     store: ObjectStore
-    _case_types: dict[str, CaseType] = field(default_factory=dict)
+    # Versions never change once stored, so a cached (code, version) is never stale; only
+    # which version is current is read from the store each time.
+    _case_types: dict[tuple[str, int], CaseType] = field(default_factory=dict)
+    _checker: PdfChecker | None = None
+    _checker_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, settings: Settings, *, check: bool = True) -> Archive:
@@ -72,34 +78,68 @@ class Archive:
             raise NotReady(str(exc)) from exc
 
     def ping(self) -> None:
-        """Read-only reachability of the database and the store, for health probes: unlike
-        ``check_ready`` it writes nothing, so anyone may call it as often as they like."""
+        """Read-only reachability of the database and the store, for readiness probes:
+        one trivial query and one cheap store request, whatever the collection's size."""
         try:
             with self.db.read() as conn:
                 conn.exec_driver_sql("SELECT 1")
-            next(iter(self.store.iter_objects()), None)
+            self.store.ping()
         except Exception as exc:
             raise NotReady(
                 f"Cơ sở dữ liệu hoặc kho tài liệu không trả lời ({exc.__class__.__name__}). / "
                 f"The database or the document store does not answer ({exc.__class__.__name__})."
             ) from exc
 
+    @property
+    def pdf_checker(self) -> PdfChecker:
+        """The sandboxed PDF checking processes, started on first use."""
+        with self._checker_lock:
+            if self._checker is None:
+                self._checker = PdfChecker(
+                    processes=self.settings.pdf_check_processes,
+                    memory_mb=self.settings.pdf_check_memory_mb,
+                    seconds=self.settings.pdf_check_seconds,
+                )
+            return self._checker
+
     def case_types(self) -> dict[str, CaseType]:
-        if not self._case_types:
-            with self.db.read() as conn:
-                self._case_types = casetypes.load(conn)
-        return self._case_types
+        """The current version of every case type."""
+        with self.db.read() as conn:
+            current = casetypes.current_versions(conn)
+        return {code: self.case_type_version(code, v) for code, v in current.items()}
 
     def case_type(self, code: str) -> CaseType:
-        found = self.case_types().get(code)
-        if found is None:
+        """The current version of a case type (what a new dossier is opened under)."""
+        with self.db.read() as conn:
+            version = casetypes.current_versions(conn).get(code)
+        if version is None:
+            with self.db.read() as conn:
+                known = sorted(casetypes.current_versions(conn))
             raise Invalid(
                 "unknown_case_type",
                 f"Không có loại hồ sơ '{code}'.",
                 f"There is no case type '{code}'.",
-                allowed=sorted(self.case_types()),
+                allowed=known,
             )
-        return found
+        return self.case_type_version(code, version)
+
+    def case_type_version(self, code: str, version: int) -> CaseType:
+        cached = self._case_types.get((code, version))
+        if cached is None:
+            with self.db.read() as conn:
+                raw = casetypes.definition(conn, code, version)
+            if raw is None:
+                raise Invalid(
+                    "unknown_case_type",
+                    f"Không có loại hồ sơ '{code}' phiên bản {version}.",
+                    f"There is no case type '{code}' version {version}.",
+                )
+            cached = self._case_types[(code, version)] = parse_case_type(raw)
+        return cached
+
+    def case_type_of(self, dossier: Dossier) -> CaseType:
+        """The case type as it was when the dossier was opened."""
+        return self.case_type_version(dossier.case_type, dossier.case_type_version)
 
     def actor(self, user: User) -> Actor:
         with self.db.read() as conn:
@@ -107,4 +147,8 @@ class Archive:
         return Actor(user=user, scope=scope_for(user, parents))
 
     def close(self) -> None:
+        with self._checker_lock:
+            if self._checker is not None:
+                self._checker.close()
+                self._checker = None
         self.db.dispose()

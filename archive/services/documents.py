@@ -1,54 +1,33 @@
-"""Adding PDFs to dossiers, reading them back verified, ordering them into folios.
+"""Adding PDFs to dossiers, new versions and signed versions, reading them, ordering them.
 
-Write order on upload: bytes to the spool (hashed while streaming) → checked as a PDF →
-stored under their content address → rows committed with the audit entry → locked.
-A crash before the commit leaves at most an object no row points at, which the orphan
-sweep removes after a grace period; a row never points at a missing object.
+Every new stored state goes through ``versions.store`` (the one write path); reads go
+through ``content.open_verified`` so that no byte reaches a client before it checked.
 """
 
 from __future__ import annotations
 
-import hashlib
-import itertools
-import logging
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import Connection
 
 from archive.domain.access import require
-from archive.domain.errors import (
-    Conflict,
-    Forbidden,
-    IntegrityFailure,
-    Invalid,
-    document_not_found,
-)
+from archive.domain.errors import Conflict, Forbidden, Invalid, document_not_found
+from archive.domain.events import Topic
 from archive.domain.folios import FolioLocation, check_reorder, locate_folio
-from archive.domain.model import Document, DocumentVersion, Dossier
+from archive.domain.model import Document, DocumentVersion, Dossier, User, VersionReason
 from archive.domain.roles import Action
 from archive.domain.text import clean_optional, clean_text
 from archive.metadata import audit, locks, outbox
 from archive.metadata import documents as document_rows
 from archive.metadata import dossiers as dossier_rows
+from archive.services import content, versions
 from archive.services import dossiers as dossier_service
 from archive.services.context import Actor, Archive
-from archive.services.pdf_inspection import inspect_pdf
+from archive.services.versions import ReceivedFile
 from archive.storage import content_key
 
-log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class ReceivedFile:
-    """An upload fully received into the spool, with the checksum taken on the way in."""
-
-    path: Path
-    sha256: str
-    size: int
-    filename: str | None
+__all__ = ["DocumentDraft", "ReceivedFile"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +39,11 @@ class DocumentDraft:
     issuer: str | None = None
 
 
-def _writable_dossier(archive: Archive, actor: Actor, dossier_id: int) -> Dossier:
-    require(actor.user, Action.ADD_DOCUMENT)
-    dossier = dossier_service.fetch(archive, actor, dossier_id, record=False)
+def _writable_dossier(
+    archive: Archive, actor: Actor, dossier_id: int, action: Action = Action.ADD_DOCUMENT
+) -> Dossier:
+    require(actor.user, action)
+    dossier = dossier_service.fetch(archive, actor, dossier_id, view=None)
     if not actor.scope.may_change(dossier.unit_id):
         raise Forbidden(
             "not_owner_unit",
@@ -77,9 +58,9 @@ def check_new_document(
 ) -> Dossier:
     """Everything that can be refused before a single byte is received."""
     dossier = _writable_dossier(archive, actor, dossier_id)
-    archive.case_type(dossier.case_type).check_document_kind(draft.kind)
-    _clean_draft(draft)  # lengths and characters, before a byte is received
-    if not clean_text(draft.title, field="title"):
+    archive.case_type_of(dossier).check_document_kind(draft.kind)
+    cleaned = _clean_draft(draft)  # lengths and characters, before a byte is received
+    if not cleaned.title:
         raise Invalid(
             "missing_title",
             "Tài liệu cần có tiêu đề (trích yếu).",
@@ -88,8 +69,8 @@ def check_new_document(
     return dossier
 
 
-def _clean_draft(draft: DocumentDraft) -> DocumentDraft:
-    return DocumentDraft(
+def _clean_draft(draft: DocumentDraft) -> versions.NewDocument:
+    return versions.NewDocument(
         kind=draft.kind,
         title=clean_text(draft.title, field="title"),
         number=clean_optional(draft.number, field="number", max_length=64),
@@ -103,10 +84,16 @@ def check_can_add(archive: Archive, actor: Actor, dossier_id: int) -> None:
     _writable_dossier(archive, actor, dossier_id)
 
 
+def _writable_document(
+    archive: Archive, actor: Actor, document_id: int, action: Action
+) -> tuple[Document, Dossier]:
+    document = fetch(archive, actor, document_id, record=False)
+    return document, _writable_dossier(archive, actor, document.dossier_id, action)
+
+
 def check_new_version(archive: Archive, actor: Actor, document_id: int) -> None:
     """Refuse a new version before receiving it, as for a new document."""
-    current = fetch(archive, actor, document_id, record=False)
-    _writable_dossier(archive, actor, current.dossier_id)
+    _writable_document(archive, actor, document_id, Action.ADD_DOCUMENT)
 
 
 def _refuse_duplicate(conn: Connection, dossier_id: int, key: str) -> None:
@@ -121,123 +108,146 @@ def _refuse_duplicate(conn: Connection, dossier_id: int, key: str) -> None:
         )
 
 
-def _ensure_stored(archive: Archive, conn: Connection, key: str, received: ReceivedFile) -> None:
-    """Inside the transaction that commits the row: the object must exist at commit.
-
-    The orphan sweep deletes only under the same key lock, after re-checking references,
-    so once this holds the row can never point at a missing object. If the sweep removed
-    the bytes after they were stored above, they are stored again from the spool.
-    """
-    locks.lock_object_key(conn, key)
-    if not archive.store.exists(key):
-        archive.store.put_file(key, received.path, received.size)
-
-
 def add(
     archive: Archive, actor: Actor, dossier_id: int, draft: DocumentDraft, received: ReceivedFile
 ) -> Document:
     dossier = check_new_document(archive, actor, dossier_id, draft)
-    draft = _clean_draft(draft)
-    facts = inspect_pdf(received.path)
+    facts = versions.inspect(archive, received)
     key = content_key(received.sha256)
     with archive.db.read() as conn:
         _refuse_duplicate(conn, dossier_id, key)  # early, before storing anything
-    archive.store.put_file(key, received.path, received.size)
-    with archive.db.write() as conn:
-        locks.lock_dossier(conn, dossier_id)
-        _refuse_duplicate(conn, dossier_id, key)  # again: a concurrent one may have won
-        _ensure_stored(archive, conn, key, received)
-        document_id = document_rows.add(
-            conn,
-            dossier_id=dossier_id,
-            kind=draft.kind,
-            title=draft.title,
-            number=draft.number,
-            issued_on=draft.issued_on,
-            issuer=draft.issuer,
-            version=document_rows.NewVersion(
-                sha256=received.sha256,
-                size=received.size,
-                page_count=facts.page_count,
-                storage_key=key,
-                signed=facts.signed,
-                pdf_version=facts.pdf_version,
-                original_filename=received.filename,
-                uploaded_by=actor.user.id,
-            ),
-        )
-        dossier_rows.touch(conn, dossier_id)
-        audit.append(
-            conn,
-            actor_id=actor.user.id,
-            actor=actor.user.username,
-            action="document.add",
-            object_type="document",
-            object_id=document_id,
-            unit_id=dossier.unit_id,
-            detail={
-                "dossier_id": dossier_id,
-                "sha256": received.sha256,
-                "size": received.size,
-                "pages": facts.page_count,
-                "filename": received.filename,
-            },
-        )
-        outbox.emit(conn, "document.stored", {"document_id": document_id, "version": 1})
-        document = document_rows.get(conn, document_id)
-    archive.store.protect(key)
-    assert document is not None
-    return document
+    return versions.store(
+        archive,
+        by=actor.user,
+        dossier=dossier,
+        received=received,
+        facts=facts,
+        reason=VersionReason.UPLOAD,
+        new_document=_clean_draft(draft),
+        action="document.add",
+        # Again under the dossier lock: a concurrent upload of the same file may have won.
+        under_lock=lambda conn: _refuse_duplicate(conn, dossier_id, key),
+    )
+
+
+def _same_as_current() -> Conflict:
+    return Conflict(
+        "same_as_current",
+        "Tệp giống hệt phiên bản hiện tại của tài liệu.",
+        "The file is identical to the document's current version.",
+    )
 
 
 def add_version(
     archive: Archive, actor: Actor, document_id: int, received: ReceivedFile
 ) -> Document:
     """A new stored state of a document; earlier versions stay, byte for byte."""
-    current = fetch(archive, actor, document_id, record=False)
-    dossier = _writable_dossier(archive, actor, current.dossier_id)
-    facts = inspect_pdf(received.path)
+    current, dossier = _writable_document(archive, actor, document_id, Action.ADD_DOCUMENT)
+    facts = versions.inspect(archive, received)
     if received.sha256 == current.current.sha256:
-        raise Conflict(
-            "same_as_current",
-            "Tệp giống hệt phiên bản hiện tại của tài liệu.",
-            "The file is identical to the document's current version.",
+        raise _same_as_current()
+    return versions.store(
+        archive,
+        by=actor.user,
+        dossier=dossier,
+        received=received,
+        facts=facts,
+        reason=VersionReason.UPLOAD,
+        document_id=document_id,
+        derived_from=current.current.version,
+        action="document.version",
+    )
+
+
+def _version_of(document: Document, number: int | None) -> DocumentVersion:
+    if number is None:
+        return document.current
+    for version in document.versions:
+        if version.version == number:
+            return version
+    raise document_not_found()
+
+
+def check_can_sign(archive: Archive, actor: Actor, document_id: int) -> None:
+    """Refuse a signing by someone who may not sign here, before receiving the file."""
+    _writable_document(archive, actor, document_id, Action.SIGN)
+
+
+def add_signed_version(
+    archive: Archive,
+    actor: Actor,
+    document_id: int,
+    received: ReceivedFile,
+    *,
+    from_version: int | None = None,
+) -> Document:
+    """Store ``received`` as the signed successor of a version (the current one by default).
+
+    A PAdES signature is an incremental update: the signed file must begin with exactly
+    the bytes of the version it signs and carry one signature more, or it is not that
+    version signed, and is refused.
+    """
+    document, dossier = _writable_document(archive, actor, document_id, Action.SIGN)
+    base = _version_of(document, from_version)
+    facts = versions.inspect(archive, received)
+    if received.sha256 == base.sha256:
+        raise _same_as_current()
+    if facts.signature_count <= base.signature_count or not versions.starts_with(
+        received.path, base.sha256, base.size
+    ):
+        raise Invalid(
+            "not_a_signed_version",
+            f"Tệp không phải là phiên bản {base.version} của tài liệu được ký thêm: một chữ ký "
+            "số hợp lệ chỉ nối thêm vào cuối tệp đã ký, không sửa nội dung trước đó.",
+            f"The file is not version {base.version} of the document with a signature added: "
+            "a digital signature only appends to the signed file, it never rewrites it.",
+            from_version=base.version,
         )
-    key = content_key(received.sha256)
-    archive.store.put_file(key, received.path, received.size)
-    with archive.db.write() as conn:
-        locks.lock_dossier(conn, dossier.id)  # concurrent versions take turns for a number
-        _ensure_stored(archive, conn, key, received)
-        number = document_rows.add_version(
-            conn,
-            document_id,
-            document_rows.NewVersion(
-                sha256=received.sha256,
-                size=received.size,
-                page_count=facts.page_count,
-                storage_key=key,
-                signed=facts.signed,
-                pdf_version=facts.pdf_version,
-                original_filename=received.filename,
-                uploaded_by=actor.user.id,
-            ),
-        )
-        dossier_rows.touch(conn, dossier.id)
-        audit.append(
-            conn,
-            actor_id=actor.user.id,
-            actor=actor.user.username,
-            action="document.version",
-            object_type="document",
-            object_id=document_id,
-            unit_id=dossier.unit_id,
-            detail={"version": number, "sha256": received.sha256, "size": received.size},
-        )
-        outbox.emit(conn, "document.stored", {"document_id": document_id, "version": number})
+    return versions.store(
+        archive,
+        by=actor.user,
+        dossier=dossier,
+        received=received,
+        facts=facts,
+        reason=VersionReason.SIGNATURE,
+        document_id=document_id,
+        derived_from=base.version,
+        action="document.sign",
+        detail={"signatures": facts.signature_count},
+    )
+
+
+def add_derived_version(
+    archive: Archive,
+    by: User | None,
+    document_id: int,
+    received: ReceivedFile,
+    *,
+    reason: VersionReason,
+    from_version: int,
+) -> Document:
+    """A copy made from a version by the archive itself (an OCR text layer, a PDF/A copy):
+    kept beside the original, which stays current and untouched."""
+    if reason not in (VersionReason.OCR, VersionReason.PDFA):
+        raise ValueError(f"{reason} is not a derived version")
+    with archive.db.read() as conn:
         document = document_rows.get(conn, document_id)
-    archive.store.protect(key)
-    assert document is not None
-    return document
+        dossier = dossier_rows.get(conn, document.dossier_id, None) if document else None
+    if document is None or dossier is None:
+        raise document_not_found()
+    base = _version_of(document, from_version)
+    facts = versions.inspect(archive, received)
+    return versions.store(
+        archive,
+        by=by,
+        dossier=dossier,
+        received=received,
+        facts=facts,
+        reason=reason,
+        document_id=document_id,
+        derived_from=base.version,
+        action="document.derive",
+    )
 
 
 def fetch(archive: Archive, actor: Actor, document_id: int, *, record: bool = True) -> Document:
@@ -260,55 +270,36 @@ def fetch(archive: Archive, actor: Actor, document_id: int, *, record: bool = Tr
     return document
 
 
-def of_dossier(
-    archive: Archive, actor: Actor, dossier_id: int, *, record: bool = True
-) -> list[Document]:
-    dossier_service.fetch(archive, actor, dossier_id, record=record)
+def of_dossier(archive: Archive, actor: Actor, dossier_id: int) -> list[Document]:
+    dossier_service.fetch(archive, actor, dossier_id, view="documents")
     with archive.db.read() as conn:
         return document_rows.of_dossier(conn, dossier_id)
 
 
-def verified(
-    chunks: Iterator[bytes],
-    expected_sha256: str,
-    expected_size: int,
-    on_mismatch: Callable[[str, int], None],
-) -> Iterator[bytes]:
-    """Pass bytes through while hashing them; fail loudly at the end if they changed."""
-    digest = hashlib.sha256()
-    size = 0
-    for chunk in chunks:
-        digest.update(chunk)
-        size += len(chunk)
-        yield chunk
-    actual = digest.hexdigest()
-    if actual != expected_sha256 or size != expected_size:
-        on_mismatch(actual, size)
-        raise IntegrityFailure(
-            "checksum_mismatch",
-            "Nội dung lưu trữ không khớp mã kiểm tra SHA-256 đã ghi khi tiếp nhận: tài liệu "
-            "có thể đã bị thay đổi hoặc hư hỏng. Hãy báo ngay cho quản trị viên.",
-            "The stored bytes do not match the SHA-256 recorded at ingest: the document may "
-            "have been altered or damaged. Tell the administrator at once.",
-            expected=expected_sha256,
-            actual=actual,
-        )
-
-
 def open_content(
     archive: Archive, actor: Actor, document_id: int, version: int | None = None
-) -> tuple[Document, DocumentVersion, Iterator[bytes]]:
-    """The bytes of a version (the current one by default), verified as they stream."""
+) -> tuple[Document, DocumentVersion, content.Verified]:
+    """A version (the current one by default) ready to stream, every chunk verified."""
     document = fetch(archive, actor, document_id, record=False)
-    chosen = document.current
-    if version is not None:
-        match = [v for v in document.versions if v.version == version]
-        if not match:
-            raise document_not_found()
-        chosen = match[0]
+    chosen = _version_of(document, version)
     with archive.db.read() as conn:
         dossier = dossier_rows.get(conn, document.dossier_id, None)
     unit_id = dossier.unit_id if dossier else None
+
+    def report(detail: dict[str, object]) -> None:
+        with archive.db.write() as conn:
+            audit.append(
+                conn,
+                actor_id=actor.user.id,
+                actor=actor.user.username,
+                action="integrity.failure",
+                object_type="document",
+                object_id=document_id,
+                unit_id=unit_id,
+                detail={"version": chosen.version, **detail},
+            )
+
+    verified = content.verified(archive, chosen.storage_key, chosen.sha256, chosen.size, report)
     with archive.db.write() as conn:
         audit.append(
             conn,
@@ -320,56 +311,14 @@ def open_content(
             unit_id=unit_id,
             detail={"version": chosen.version, "sha256": chosen.sha256},
         )
-
-    def report(actual: str, size: int) -> None:
-        log.error(
-            "integrity failure on %s: expected %s got %s", chosen.storage_key, chosen.sha256, actual
-        )
-        with archive.db.write() as conn:
-            audit.append(
-                conn,
-                actor_id=actor.user.id,
-                actor=actor.user.username,
-                action="integrity.failure",
-                object_type="document",
-                object_id=document_id,
-                unit_id=unit_id,
-                detail={
-                    "storage_key": chosen.storage_key,
-                    "expected": chosen.sha256,
-                    "actual": actual,
-                    "size": size,
-                },
-            )
-
-    chunks = archive.store.read(chosen.storage_key)
-    try:
-        # Stores stream lazily: pull the first chunk now so a missing object is known
-        # before an answer starts, not half-way through it.
-        first = next(chunks, b"")
-    except FileNotFoundError:
-        report("missing", 0)
-        raise IntegrityFailure(
-            "object_missing",
-            "Không tìm thấy nội dung tài liệu trong kho lưu trữ dù hồ sơ vẫn ghi nhận: tài liệu "
-            "có thể đã bị xóa trái phép. Hãy báo ngay cho quản trị viên.",
-            "The document's bytes are missing from the store although its record remains: "
-            "they may have been removed without authority. Tell the administrator at once.",
-            storage_key=chosen.storage_key,
-        ) from None
-    return (
-        document,
-        chosen,
-        verified(itertools.chain([first], chunks), chosen.sha256, chosen.size, report),
-    )
+    return document, chosen, verified
 
 
 def change(archive: Archive, actor: Actor, document_id: int, draft: dict[str, object]) -> Document:
     """Correct a document's description; its stored bytes are never touched."""
-    document = fetch(archive, actor, document_id, record=False)
-    dossier = _writable_dossier(archive, actor, document.dossier_id)
+    document, dossier = _writable_document(archive, actor, document_id, Action.ADD_DOCUMENT)
     if "kind" in draft:
-        archive.case_type(dossier.case_type).check_document_kind(str(draft["kind"]))
+        archive.case_type_of(dossier).check_document_kind(str(draft["kind"]))
     allowed = {"kind", "title", "number", "issued_on", "issuer"}
     values = {k: v for k, v in draft.items() if k in allowed}
     limits = {"title": None, "number": 64, "issuer": 255}
@@ -384,7 +333,10 @@ def change(archive: Archive, actor: Actor, document_id: int, draft: dict[str, ob
                 f"The field '{key}' cannot be emptied.",
                 field=key,
             )
+    if not values:
+        return document  # nothing to correct: no change, nothing to record
     with archive.db.write() as conn:
+        locks.lock_dossier(conn, dossier.id)
         document_rows.change(conn, document_id, values)
         audit.append(
             conn,
@@ -396,7 +348,11 @@ def change(archive: Archive, actor: Actor, document_id: int, draft: dict[str, ob
             unit_id=dossier.unit_id,
             detail={"fields": sorted(values)},
         )
-        outbox.emit(conn, "document.changed", {"document_id": document_id})
+        outbox.emit(
+            conn,
+            Topic.DOCUMENT_CHANGED,
+            {"document_id": document_id, "dossier_id": dossier.id, "fields": sorted(values)},
+        )
         changed = document_rows.get(conn, document_id)
     assert changed is not None
     return changed
@@ -406,6 +362,9 @@ def reorder(archive: Archive, actor: Actor, dossier_id: int, ordered_ids: list[i
     """Put the dossier's documents in a new order; folio numbers follow at once."""
     dossier = _writable_dossier(archive, actor, dossier_id)
     with archive.db.write() as conn:
+        # First the dossier lock: two reorders updating the same rows in different orders
+        # deadlocked on PostgreSQL; now the second waits for the first and sees its result.
+        locks.lock_dossier(conn, dossier_id)
         current = [d.id for d in document_rows.of_dossier(conn, dossier_id)]
         check_reorder(current, ordered_ids)
         document_rows.reorder(conn, ordered_ids)
@@ -420,9 +379,11 @@ def reorder(archive: Archive, actor: Actor, dossier_id: int, ordered_ids: list[i
             unit_id=dossier.unit_id,
             detail={"order": ordered_ids},
         )
-        outbox.emit(conn, "dossier.changed", {"dossier_id": dossier_id})
+        outbox.emit(conn, Topic.DOSSIER_REORDERED, {"dossier_id": dossier_id})
 
 
 def folio(archive: Archive, actor: Actor, dossier_id: int, number: int) -> FolioLocation:
-    docs = of_dossier(archive, actor, dossier_id, record=False)
+    dossier_service.fetch(archive, actor, dossier_id, view="folio", detail={"folio": number})
+    with archive.db.read() as conn:
+        docs = document_rows.of_dossier(conn, dossier_id)
     return locate_folio(docs, number)

@@ -4,21 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy.exc import IntegrityError
 
 from archive.domain.access import require
 from archive.domain.casetypes import clean_party, parse_parties
 from archive.domain.errors import Conflict, Forbidden, Invalid, NotFound, dossier_not_found
+from archive.domain.events import Topic
 from archive.domain.folios import TocEntry, table_of_contents
-from archive.domain.model import Dossier, Party, Retention
+from archive.domain.model import Dossier, Party, Retention, StageEvent
 from archive.domain.roles import Action
-from archive.domain.text import clean_text
-from archive.metadata import accounts, audit, outbox
+from archive.domain.text import clean_optional, clean_text
+from archive.metadata import accounts, audit, locks, outbox
 from archive.metadata import documents as document_rows
 from archive.metadata import dossiers as dossier_rows
 from archive.services.context import Actor, Archive
+
+# Vietnam keeps one offset all year (no daylight saving): "today" for a clerk is today here.
+VIETNAM = timezone(timedelta(hours=7))
+
+
+def today() -> date:
+    return datetime.now(UTC).astimezone(VIETNAM).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +43,6 @@ class DossierDraft:
     retention: str | None = None
     closed_on: date | None = None
     parties: tuple[Party, ...] = ()
-    key_dates: Mapping[str, date] | None = None
     custom: Mapping[str, object] | None = None
 
 
@@ -68,8 +75,6 @@ def create(archive: Archive, actor: Actor, draft: DossierDraft) -> Dossier:
     parties = tuple(clean_party(p) for p in draft.parties)
     case_type.check_parties(parties)
     title = clean_text(draft.title, field="title")
-    key_dates = dict(draft.key_dates or {})
-    case_type.check_key_dates(key_dates)
     custom = case_type.clean_custom(draft.custom or {})
     retention = _retention(draft.retention or case_type.default_retention)
     if not title:
@@ -116,6 +121,7 @@ def create(archive: Archive, actor: Actor, draft: DossierDraft) -> Dossier:
                     code=code,
                     title=title,
                     case_type=draft.case_type,
+                    case_type_version=case_type.version,
                     unit_id=unit_id,
                     field=draft.field,
                     stage=stage,
@@ -123,7 +129,6 @@ def create(archive: Archive, actor: Actor, draft: DossierDraft) -> Dossier:
                     opened_on=draft.opened_on,
                     closed_on=draft.closed_on,
                     parties=parties,
-                    key_dates=key_dates,
                     custom=custom,
                     created_by=actor.user.id,
                 ),
@@ -142,9 +147,24 @@ def create(archive: Archive, actor: Actor, draft: DossierDraft) -> Dossier:
             object_type="dossier",
             object_id=dossier_id,
             unit_id=unit_id,
-            detail={"code": code, "case_type": draft.case_type},
+            detail={
+                "code": code,
+                "case_type": draft.case_type,
+                "case_type_version": case_type.version,
+            },
         )
-        outbox.emit(conn, "dossier.changed", {"dossier_id": dossier_id})
+        outbox.emit(conn, Topic.DOSSIER_OPENED, {"dossier_id": dossier_id})
+        # The dossier's first stage is its first event: deadlines count from events only.
+        _record_event(
+            conn,
+            actor,
+            dossier_id,
+            unit_id,
+            from_stage=None,
+            to_stage=stage,
+            effective_on=draft.opened_on,
+            reason=None,
+        )
         created = dossier_rows.get(conn, dossier_id, None)
     assert created is not None
     return created
@@ -156,13 +176,25 @@ def _suggest_code(conn: object, case_type: str, opened_on: date) -> str:
     return f"{prefix}{sequence:04d}"
 
 
-def fetch(archive: Archive, actor: Actor, dossier_id: int, *, record: bool = True) -> Dossier:
-    """A dossier the actor may read; anything else is 'not found', never 'forbidden'."""
+def fetch(
+    archive: Archive,
+    actor: Actor,
+    dossier_id: int,
+    *,
+    view: str | None = "record",
+    detail: Mapping[str, object] | None = None,
+) -> Dossier:
+    """A dossier the actor may read; anything else is 'not found', never 'forbidden'.
+
+    Each read a person makes writes one ``dossier.read`` entry saying what was viewed
+    (``record``, ``contents``, ``documents``, ``folio``, ``events``); ``view=None`` is a
+    check on the way to something else, which records its own entry.
+    """
     with archive.db.read() as conn:
         found = dossier_rows.get(conn, dossier_id, actor.scope)
     if found is None:
         raise dossier_not_found()
-    if record:
+    if view is not None:
         with archive.db.write() as conn:
             audit.append(
                 conn,
@@ -172,6 +204,7 @@ def fetch(archive: Archive, actor: Actor, dossier_id: int, *, record: bool = Tru
                 object_type="dossier",
                 object_id=dossier_id,
                 unit_id=found.unit_id,
+                detail={"view": view, **(detail or {})},
             )
     return found
 
@@ -194,12 +227,13 @@ def listing(
 def change(
     archive: Archive, actor: Actor, dossier_id: int, values: Mapping[str, object]
 ) -> Dossier:
-    """Change a dossier's metadata; stage moves must follow the case type's transitions."""
+    """Change a dossier's description. Its stage moves only through ``move_stage``, which
+    records the event deadlines are counted from."""
     require(actor.user, Action.EDIT_DOSSIER)
-    current = fetch(archive, actor, dossier_id, record=False)
+    current = fetch(archive, actor, dossier_id, view=None)
     if not actor.scope.may_change(current.unit_id):
         raise _no_change_rights()
-    case_type = archive.case_type(current.case_type)
+    case_type = archive.case_type_of(current)
     updates: dict[str, object] = {}
     for key, value in values.items():
         if value is None and key != "closed_on":
@@ -217,17 +251,6 @@ def change(
         elif key == "field":
             case_type.check_field_of_law(str(value))
             updates["field"] = value
-        elif key == "stage":
-            stage = str(value)
-            case_type.check_stage(stage)
-            if stage != current.stage and (current.stage, stage) not in case_type.transitions:
-                raise Invalid(
-                    "stage_not_allowed",
-                    f"Không chuyển được hồ sơ từ giai đoạn '{current.stage}' sang '{stage}'.",
-                    f"The dossier cannot move from stage '{current.stage}' to '{stage}'.",
-                    allowed=[b for a, b in case_type.transitions if a == current.stage],
-                )
-            updates["stage"] = stage
         elif key == "retention":
             updates["retention"] = _retention(str(value))
         elif key in ("opened_on", "closed_on"):
@@ -240,11 +263,6 @@ def change(
             )
             case_type.check_parties(parties)
             updates["parties"] = parties
-        elif key == "key_dates":
-            if not isinstance(value, Mapping):
-                raise Invalid("bad_key_dates", "Ngày mốc không hợp lệ.", "Bad key dates.")
-            case_type.check_key_dates(value)
-            updates["key_dates"] = dict(value)
         elif key == "custom":
             if not isinstance(value, Mapping):
                 raise Invalid("bad_custom", "Trường riêng không hợp lệ.", "Bad custom fields.")
@@ -263,7 +281,10 @@ def change(
             "Ngày kết thúc không được trước ngày mở hồ sơ.",
             "The closing date cannot be before the opening date.",
         )
+    if not updates:
+        return current  # nothing asked: no change, nothing recorded
     with archive.db.write() as conn:
+        locks.lock_dossier(conn, dossier_id)
         dossier_rows.change(conn, dossier_id, updates)
         audit.append(
             conn,
@@ -273,18 +294,132 @@ def change(
             object_type="dossier",
             object_id=dossier_id,
             unit_id=current.unit_id,
-            detail={"fields": sorted(updates), "stage": updates.get("stage")},
+            detail={"fields": sorted(updates)},
         )
-        outbox.emit(conn, "dossier.changed", {"dossier_id": dossier_id})
+        outbox.emit(
+            conn, Topic.DOSSIER_CHANGED, {"dossier_id": dossier_id, "fields": sorted(updates)}
+        )
         changed = dossier_rows.get(conn, dossier_id, None)
     assert changed is not None
     return changed
 
 
+def _record_event(
+    conn: object,
+    actor: Actor,
+    dossier_id: int,
+    unit_id: int,
+    *,
+    from_stage: str | None,
+    to_stage: str,
+    effective_on: date,
+    reason: str | None,
+) -> StageEvent:
+    event = dossier_rows.add_event(
+        conn,  # type: ignore[arg-type]
+        dossier_id,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        effective_on=effective_on,
+        actor_id=actor.user.id,
+        reason=reason,
+    )
+    audit.append(
+        conn,  # type: ignore[arg-type]
+        actor_id=actor.user.id,
+        actor=actor.user.username,
+        action="dossier.stage",
+        object_type="dossier",
+        object_id=dossier_id,
+        unit_id=unit_id,
+        detail={
+            "event_id": event.id,
+            "from": from_stage,
+            "to": to_stage,
+            "effective_on": effective_on.isoformat(),
+            "reason": reason,
+        },
+    )
+    outbox.emit(
+        conn,  # type: ignore[arg-type]
+        Topic.DOSSIER_STAGE_CHANGED,
+        {
+            "dossier_id": dossier_id,
+            "event_id": event.id,
+            "from_stage": from_stage,
+            "to_stage": to_stage,
+            "effective_on": effective_on.isoformat(),
+        },
+    )
+    return event
+
+
+def move_stage(
+    archive: Archive,
+    actor: Actor,
+    dossier_id: int,
+    *,
+    to_stage: str,
+    effective_on: date,
+    reason: str | None = None,
+) -> StageEvent:
+    """Move a dossier to its next stage, effective on the date the step really happened
+    (the day the record was made, the decision signed), which deadlines count from."""
+    require(actor.user, Action.MOVE_STAGE)
+    current = fetch(archive, actor, dossier_id, view=None)
+    if not actor.scope.may_change(current.unit_id):
+        raise _no_change_rights()
+    case_type = archive.case_type_of(current)
+    case_type.check_stage(to_stage)
+    note = clean_optional(reason, field="reason", max_length=2000)
+    if effective_on > today():
+        raise Invalid(
+            "date_in_future",
+            "Ngày có hiệu lực của bước xử lý không được sau ngày hôm nay.",
+            "The date a step took effect cannot be after today.",
+        )
+    with archive.db.write() as conn:
+        locks.lock_dossier(conn, dossier_id)
+        events = dossier_rows.events_of(conn, dossier_id)
+        stage = events[-1].to_stage if events else current.stage
+        if (stage, to_stage) not in case_type.transitions:
+            raise Invalid(
+                "stage_not_allowed",
+                f"Không chuyển được hồ sơ từ giai đoạn '{stage}' sang '{to_stage}'.",
+                f"The dossier cannot move from stage '{stage}' to '{to_stage}'.",
+                allowed=[b for a, b in case_type.transitions if a == stage],
+            )
+        if events and effective_on < events[-1].effective_on:
+            raise Invalid(
+                "date_before_previous_stage",
+                f"Ngày có hiệu lực không được trước ngày của bước trước "
+                f"({events[-1].effective_on:%d/%m/%Y}).",
+                f"The date cannot be before the previous step's "
+                f"({events[-1].effective_on.isoformat()}).",
+                previous=events[-1].effective_on.isoformat(),
+            )
+        return _record_event(
+            conn,
+            actor,
+            dossier_id,
+            current.unit_id,
+            from_stage=stage,
+            to_stage=to_stage,
+            effective_on=effective_on,
+            reason=note,
+        )
+
+
+def events(archive: Archive, actor: Actor, dossier_id: int) -> list[StageEvent]:
+    fetch(archive, actor, dossier_id, view="events")
+    with archive.db.read() as conn:
+        return dossier_rows.events_of(conn, dossier_id)
+
+
 def share(archive: Archive, actor: Actor, dossier_id: int, unit_code: str) -> Dossier:
     """Let another unit read a dossier: sharing across units is always explicit."""
     require(actor.user, Action.SHARE_DOSSIER)
-    current = fetch(archive, actor, dossier_id, record=False)
+    current = fetch(archive, actor, dossier_id, view=None)
     if not actor.scope.may_change(current.unit_id):
         raise _no_change_rights()
     with archive.db.write() as conn:
@@ -306,7 +441,11 @@ def share(archive: Archive, actor: Actor, dossier_id: int, unit_code: str) -> Do
                 unit_id=current.unit_id,
                 detail={"with_unit": unit_code},
             )
-            outbox.emit(conn, "dossier.changed", {"dossier_id": dossier_id})
+            outbox.emit(
+                conn,
+                Topic.DOSSIER_SHARED,
+                {"dossier_id": dossier_id, "unit_id": unit.id, "shared": True},
+            )
         shared = dossier_rows.get(conn, dossier_id, None)
     assert shared is not None
     return shared
@@ -314,7 +453,7 @@ def share(archive: Archive, actor: Actor, dossier_id: int, unit_code: str) -> Do
 
 def unshare(archive: Archive, actor: Actor, dossier_id: int, unit_code: str) -> Dossier:
     require(actor.user, Action.SHARE_DOSSIER)
-    current = fetch(archive, actor, dossier_id, record=False)
+    current = fetch(archive, actor, dossier_id, view=None)
     if not actor.scope.may_change(current.unit_id):
         raise _no_change_rights()
     with archive.db.write() as conn:
@@ -336,7 +475,11 @@ def unshare(archive: Archive, actor: Actor, dossier_id: int, unit_code: str) -> 
                 unit_id=current.unit_id,
                 detail={"with_unit": unit_code},
             )
-            outbox.emit(conn, "dossier.changed", {"dossier_id": dossier_id})
+            outbox.emit(
+                conn,
+                Topic.DOSSIER_SHARED,
+                {"dossier_id": dossier_id, "unit_id": unit.id, "shared": False},
+            )
         result = dossier_rows.get(conn, dossier_id, None)
     assert result is not None
     return result
@@ -344,7 +487,7 @@ def unshare(archive: Archive, actor: Actor, dossier_id: int, unit_code: str) -> 
 
 def contents(archive: Archive, actor: Actor, dossier_id: int) -> tuple[Dossier, list[TocEntry]]:
     """The dossier with its mục lục: folio ranges follow the current document order."""
-    dossier = fetch(archive, actor, dossier_id)  # reading the mục lục is reading the dossier
+    dossier = fetch(archive, actor, dossier_id, view="contents")
     with archive.db.read() as conn:
         docs = document_rows.of_dossier(conn, dossier_id)
     return dossier, table_of_contents(docs)

@@ -68,8 +68,8 @@ def add(archive: Archive, actor: Actor, dossier_id: int, data: bytes) -> Documen
 
 def download(archive: Archive, actor: Actor, document_id: int, version: int | None = None) -> bytes:
     """The bytes as a download serves them: verified against the recorded SHA-256."""
-    _, _, chunks = document_service.open_content(archive, actor, document_id, version)
-    return b"".join(chunks)
+    _, _, verified = document_service.open_content(archive, actor, document_id, version)
+    return b"".join(verified.stream())
 
 
 def key_of(data: bytes) -> str:

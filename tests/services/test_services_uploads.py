@@ -78,6 +78,7 @@ def test_each_bad_upload_is_refused_and_leaves_nothing(backend: Backend) -> None
         "truncated_pdf",
         "encrypted_pdf",
         "unreadable_pdf",
+        "no_pages",
     }
     for code, data in samples.items():
         with pytest.raises(Invalid) as caught:
