@@ -1,9 +1,10 @@
-"""The Celery application: one queue for the core's periodic care of the collection.
+"""The Celery application: the core's periodic care of the collection, and the stages' work.
 
 Embedded: the broker is a SQLite file in the data folder, so queued jobs survive restarts
 and nothing needs installing. Scaled: Redis. Tasks are acknowledged only after they finish
 and go back to the queue if their worker dies, so a crash retries a job instead of
-dropping it. Later stages (indexing, OCR, statistics) register their tasks on this app.
+dropping it. Later stages register their task modules and periodic jobs through
+``archive.extensions``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,32 @@ from typing import Any
 from celery import Celery
 from celery.signals import worker_ready
 
+from archive.extensions import installed
 from archive.queue import TRANSPORT, requeue_interrupted
 from archive.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+
+
+def schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The periodic jobs, every interval a setting."""
+    jobs: dict[str, dict[str, Any]] = {
+        "fixity": {
+            "task": "archive.fixity",
+            "schedule": timedelta(hours=settings.fixity_interval_hours),
+        },
+        "sweep": {
+            "task": "archive.sweep",
+            "schedule": timedelta(hours=settings.sweep_interval_hours),
+        },
+        "checkpoint": {
+            "task": "archive.checkpoint",
+            "schedule": timedelta(minutes=settings.checkpoint_interval_minutes),
+        },
+    }
+    for extension in installed():
+        jobs.update({f"{extension.name}.{k}": dict(v) for k, v in extension.periodic.items()})
+    return jobs
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -29,7 +52,7 @@ def make_celery(settings: Settings) -> Celery:
     else:
         app.conf.broker_transport_options = {
             # Redis hands the unacknowledged job of a dead worker to another one after this
-            # long; it must exceed the longest task, or a long fixity run would start twice.
+            # long; it must exceed the longest task (fixity batches stay within a third).
             "visibility_timeout": settings.task_visibility_timeout,
             # Look for such jobs every few seconds, not kombu's default of ~100 s.
             "unacked_restore_interval": max(1, min(10, settings.task_visibility_timeout // 5)),
@@ -46,15 +69,9 @@ def make_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         result_expires=timedelta(days=7),
-        beat_schedule={
-            "fixity": {
-                "task": "archive.fixity",
-                "schedule": timedelta(hours=settings.fixity_interval_hours),
-            },
-            "sweep-orphans": {"task": "archive.sweep", "schedule": timedelta(hours=1)},
-        },
+        beat_schedule=schedule(settings),
         beat_schedule_filename=str(settings.data_dir / "beat-schedule"),
-        include=["archive.tasks"],
+        include=["archive.tasks", *(m for e in installed() for m in e.task_modules)],
     )
     return app
 

@@ -7,7 +7,12 @@ these locks, held until their transaction ends.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select, text
+import fcntl
+import os
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, select, text
+from sqlalchemy.pool import NullPool
 
 from archive.metadata.schema import dossiers
 
@@ -21,3 +26,57 @@ def lock_object_key(conn: Connection, key: str) -> None:
     """Serialise the upload that commits a row for ``key`` and the sweep that deletes it."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+
+
+class ProcessLock:
+    """A lock one process holds for as long as it lives, per store: a file lock in the data
+    folder for the embedded store, a session advisory lock on PostgreSQL. Either one
+    disappears with the process, however it ends (even SIGKILL), so no lock is ever left
+    behind by a crash."""
+
+    def __init__(self, name: str, database_url: str, data_dir: Path) -> None:
+        self.name = name
+        self._url = database_url
+        self._path = data_dir / f"{name}.lock"
+        self._fd: int | None = None
+        self._engine: Engine | None = None
+        self._conn: Connection | None = None
+
+    def acquire(self, *, wait: bool = False) -> bool:
+        if self._url.startswith("postgresql"):
+            return self._acquire_advisory(wait)
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return True
+
+    def _acquire_advisory(self, wait: bool) -> bool:
+        self._engine = create_engine(self._url, poolclass=NullPool)
+        self._conn = self._engine.connect()
+        function = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+        got = self._conn.execute(
+            text(f"SELECT {function}(hashtextextended(:name, 0))"), {"name": f"archive.{self.name}"}
+        ).scalar()
+        self._conn.commit()
+        if got is False:
+            self.release()
+            return False
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing drops the flock
+            self._fd = None
+        if self._conn is not None:
+            self._conn.close()  # ending the session drops the advisory lock
+            self._conn = None
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None

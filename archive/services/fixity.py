@@ -1,91 +1,220 @@
 """Proving stored bytes unchanged: re-hash every object against its ingest checksum.
 
-Every check is logged (``fixity_checks``) and each run leaves one audit entry, so an
-auditor can see when the collection was last proven intact and what failed.
+A run goes through the referenced objects in key order, in batches that each end within
+``ARCHIVE_FIXITY_BATCH_SECONDS`` (well inside the queue's visibility timeout, so a long
+run is never handed to a second worker). Each check is logged in ``fixity_checks`` and
+the run's position is committed with it, so a run whose worker died resumes where it
+stopped. On the way, retention is re-applied to every original (a crash between commit
+and lock must not leave one unlocked) and missing chunk digests are recorded. A finished
+run leaves one audit entry naming what failed by document and dossier, not only by key.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 
 from archive.metadata import audit
 from archive.metadata import documents as document_rows
-from archive.metadata.schema import fixity_checks
+from archive.metadata.schema import fixity_checks, fixity_runs
 from archive.services.context import Archive
+from archive.services.spool import ChunkHasher
+from archive.storage import VERIFY_CHUNK
+
+PAGE = 100  # objects read from the database at a time
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Problem:
+    storage_key: str
+    status: str  # mismatch | missing
+    holders: list[document_rows.Holder] = field(default_factory=list)
+
+    def describe(self) -> str:
+        where = (
+            ", ".join(
+                f"tài liệu · document {h.document_id} v{h.version} "
+                f"(hồ sơ · dossier {h.dossier_code})"
+                for h in self.holders
+            )
+            or "no document"
+        )
+        return f"{self.storage_key}: {where}"
 
 
 @dataclass
 class FixityReport:
     run_id: str
+    total: int = 0
     checked: int = 0
     ok: int = 0
-    mismatched: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
     bytes_read: int = 0
+    finished: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def mismatched(self) -> list[str]:
+        return [p.storage_key for p in self.problems if p.status == "mismatch"]
+
+    @property
+    def missing(self) -> list[str]:
+        return [p.storage_key for p in self.problems if p.status == "missing"]
 
     @property
     def intact(self) -> bool:
-        return not self.mismatched and not self.missing
+        return not self.problems
 
 
-def _hash_object(archive: Archive, key: str) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    for chunk in archive.store.read(key):
-        digest.update(chunk)
-        size += len(chunk)
-    return digest.hexdigest(), size
-
-
-def run(archive: Archive, *, progress: Callable[[int, int], None] | None = None) -> FixityReport:
-    report = FixityReport(run_id=secrets.token_hex(8))
-    with archive.db.read() as conn:
-        objects = document_rows.stored_versions(conn)
-    rows: list[dict[str, object]] = []
-
-    def flush() -> None:
-        if rows:
-            with archive.db.write() as conn:
-                conn.execute(insert(fixity_checks), rows)
-            rows.clear()
-
-    for index, (key, expected, size) in enumerate(objects, 1):
-        try:
-            actual, actual_size = _hash_object(archive, key)
-        except FileNotFoundError:
-            actual, actual_size, status = None, 0, "missing"
-            report.missing.append(key)
-        else:
-            report.bytes_read += actual_size
-            if actual == expected and actual_size == size:
-                status = "ok"
-                report.ok += 1
-            else:
-                status = "mismatch"
-                report.mismatched.append(key)
-        report.checked += 1
-        rows.append(
-            {
-                "run_id": report.run_id,
-                "checked_at": datetime.now(UTC),
-                "storage_key": key,
-                "expected_sha256": expected,
-                "actual_sha256": actual,
-                "status": status,
-            }
-        )
-        if len(rows) >= 500:
-            flush()
-        if progress:
-            progress(index, len(objects))
-    flush()
+def start(archive: Archive, *, requested_by: str = "system") -> str:
+    """Open a new run over every object referenced now."""
+    run_id = secrets.token_hex(8)
     with archive.db.write() as conn:
+        total = document_rows.count_stored_objects(conn)
+        conn.execute(
+            insert(fixity_runs).values(
+                id=run_id,
+                started_at=datetime.now(UTC),
+                position=None,
+                total=total,
+                checked=0,
+                ok=0,
+                mismatched=0,
+                missing=0,
+                bytes_read=0,
+                requested_by=requested_by,
+            )
+        )
+    return run_id
+
+
+def unfinished(archive: Archive) -> str | None:
+    """The oldest run a dead worker left unfinished, to resume before starting another."""
+    with archive.db.read() as conn:
+        return conn.execute(
+            select(fixity_runs.c.id)
+            .where(fixity_runs.c.finished_at.is_(None))
+            .order_by(fixity_runs.c.started_at)
+            .limit(1)
+        ).scalar_one_or_none()
+
+
+def _check(archive: Archive, obj: document_rows.StoredObject) -> tuple[str, str | None, int]:
+    """(status, actual sha256, bytes read) of one object; records missing chunk digests."""
+    hasher = ChunkHasher(VERIFY_CHUNK)
+    try:
+        for chunk in archive.store.read(obj.storage_key):
+            hasher.update(chunk)
+    except FileNotFoundError:
+        return "missing", None, 0
+    actual = hasher.whole.hexdigest()
+    if actual != obj.sha256 or hasher.size != obj.size:
+        return "mismatch", actual, hasher.size
+    digests = document_rows.ChunkDigests(
+        obj.storage_key, obj.size, VERIFY_CHUNK, hasher.chunk_digests()
+    )
+    with archive.db.read() as conn:
+        known = document_rows.chunk_digests(conn, obj.storage_key)
+        original = document_rows.is_version_key(conn, obj.storage_key)
+    if known is None:
+        with archive.db.write() as conn:
+            document_rows.save_chunk_digests(conn, digests)
+    if original:
+        # Every intact original is (re-)locked: idempotent, and the only way to be sure no
+        # committed object stayed unlocked after a crash between its commit and its lock.
+        archive.store.protect(obj.storage_key)
+        with archive.db.write() as conn:
+            document_rows.mark_protected(conn, obj.storage_key)
+    return "ok", actual, hasher.size
+
+
+def run_batch(
+    archive: Archive, run_id: str, *, seconds: float, progress: Progress | None = None
+) -> FixityReport:
+    """Check objects after the run's position until ``seconds`` have passed or none are
+    left; commit the position with each check."""
+    deadline = time.monotonic() + seconds
+    with archive.db.read() as conn:
+        row = conn.execute(select(fixity_runs).where(fixity_runs.c.id == run_id)).one()
+    position = row.position
+    report = FixityReport(
+        run_id=run_id,
+        total=int(row.total),
+        checked=int(row.checked),
+        ok=int(row.ok),
+        bytes_read=int(row.bytes_read),
+        finished=row.finished_at is not None,
+    )
+    while not report.finished:  # at least one object per batch, however short the time
+        with archive.db.read() as conn:
+            page = document_rows.stored_objects(conn, after=position, limit=PAGE)
+        if not page:
+            _finish(archive, report)
+            break
+        for obj in page:
+            status, actual, size = _check(archive, obj)
+            report.checked += 1
+            report.bytes_read += size
+            report.ok += int(status == "ok")
+            position = obj.storage_key
+            with archive.db.write() as conn:
+                conn.execute(
+                    insert(fixity_checks).values(
+                        run_id=run_id,
+                        checked_at=datetime.now(UTC),
+                        storage_key=obj.storage_key,
+                        expected_sha256=obj.sha256,
+                        actual_sha256=actual,
+                        status=status,
+                    )
+                )
+                conn.execute(
+                    update(fixity_runs)
+                    .where(fixity_runs.c.id == run_id)
+                    .values(
+                        position=position,
+                        checked=report.checked,
+                        ok=report.ok,
+                        mismatched=fixity_runs.c.mismatched + int(status == "mismatch"),
+                        missing=fixity_runs.c.missing + int(status == "missing"),
+                        bytes_read=report.bytes_read,
+                    )
+                )
+            if progress:
+                progress(report.checked, max(report.total, report.checked))
+            if time.monotonic() >= deadline:
+                break
+        if time.monotonic() >= deadline:
+            break
+    report.problems = _problems(archive, run_id)
+    return report
+
+
+def _problems(archive: Archive, run_id: str) -> list[Problem]:
+    with archive.db.read() as conn:
+        rows = conn.execute(
+            select(fixity_checks.c.storage_key, fixity_checks.c.status)
+            .where(fixity_checks.c.run_id == run_id, fixity_checks.c.status != "ok")
+            .order_by(fixity_checks.c.id)
+        ).all()
+        owners = document_rows.holders(conn, [r.storage_key for r in rows])
+    return [Problem(r.storage_key, r.status, owners.get(r.storage_key, [])) for r in rows]
+
+
+def _finish(archive: Archive, report: FixityReport) -> None:
+    report.finished = True
+    report.problems = _problems(archive, report.run_id)
+    with archive.db.write() as conn:
+        conn.execute(
+            update(fixity_runs)
+            .where(fixity_runs.c.id == report.run_id, fixity_runs.c.finished_at.is_(None))
+            .values(finished_at=datetime.now(UTC))
+        )
         audit.append(
             conn,
             actor_id=None,
@@ -98,6 +227,34 @@ def run(archive: Archive, *, progress: Callable[[int, int], None] | None = None)
                 "ok": report.ok,
                 "mismatched": report.mismatched[:100],
                 "missing": report.missing[:100],
+                "documents": [
+                    {
+                        "storage_key": p.storage_key,
+                        "status": p.status,
+                        "documents": [
+                            {
+                                "document_id": h.document_id,
+                                "version": h.version,
+                                "dossier_id": h.dossier_id,
+                                "dossier_code": h.dossier_code,
+                            }
+                            for h in p.holders
+                        ],
+                    }
+                    for p in report.problems[:100]
+                ],
             },
         )
-    return report
+
+
+def run(
+    archive: Archive, *, progress: Progress | None = None, requested_by: str = "system"
+) -> FixityReport:
+    """A whole run in this process (the command line): every batch, one after another."""
+    run_id = start(archive, requested_by=requested_by)
+    while True:
+        report = run_batch(
+            archive, run_id, seconds=archive.settings.fixity_batch_seconds, progress=progress
+        )
+        if report.finished:
+            return report

@@ -6,13 +6,16 @@ arrive, so an over-large file is refused before it fills the disk.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 from types import TracebackType
 
 from archive.domain.errors import TooLarge
+from archive.storage import VERIFY_CHUNK
 
 
 def too_large(limit: int) -> TooLarge:
@@ -25,36 +28,83 @@ def too_large(limit: int) -> TooLarge:
     )
 
 
+class ChunkHasher:
+    """SHA-256 of the whole stream and of each ``VERIFY_CHUNK``-sized piece of it."""
+
+    def __init__(self, chunk_size: int = VERIFY_CHUNK) -> None:
+        self.chunk_size = chunk_size
+        self.whole = hashlib.sha256()
+        self._piece = hashlib.sha256()
+        self._filled = 0
+        self._digests = bytearray()
+        self.size = 0
+
+    def update(self, data: bytes) -> None:
+        self.whole.update(data)
+        self.size += len(data)
+        view = memoryview(data)
+        while view:
+            part = view[: self.chunk_size - self._filled]
+            self._piece.update(part)
+            self._filled += len(part)
+            view = view[len(part) :]
+            if self._filled == self.chunk_size:
+                self._digests += self._piece.digest()
+                self._piece = hashlib.sha256()
+                self._filled = 0
+
+    def chunk_digests(self) -> bytes:
+        """32 bytes per chunk, the last one possibly short; call once, at the end."""
+        if self._filled:
+            self._digests += self._piece.digest()
+            self._filled = 0
+        return bytes(self._digests)
+
+
 class Spool:
-    """A temporary file in the archive's own incoming folder, removed unless kept."""
+    """A temporary file in the archive's own incoming folder, removed unless kept.
+
+    The file is held under an exclusive ``flock`` while it is in use, so the clean-up of
+    spools left by killed uploads (``spool_files.remove_abandoned``) never touches one an
+    upload still writes or a commit still reads; the kernel drops the lock when the
+    process dies, whatever killed it.
+    """
 
     def __init__(self, folder: Path, limit: int) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=folder)
         self.path = Path(name)
         self._fh = os.fdopen(fd, "wb")
-        self._hash = hashlib.sha256()
-        self.size = 0
+        self._lock_fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        self._hasher = ChunkHasher()
         self.limit = limit
+        self.chunk_digests = b""
+
+    @property
+    def size(self) -> int:
+        return self._hasher.size
 
     def write(self, chunk: bytes) -> None:
-        self.size += len(chunk)
-        if self.size > self.limit:
+        if self._hasher.size + len(chunk) > self.limit:
             raise too_large(self.limit)
-        self._hash.update(chunk)
+        self._hasher.update(chunk)
         self._fh.write(chunk)
 
     def finish(self) -> str:
-        """Close the file and return the SHA-256 of everything written."""
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        """Close the file and return the SHA-256 of everything written. No fsync: the
+        spool is a way station, and the store makes the object durable when it keeps it."""
         self._fh.close()
-        return self._hash.hexdigest()
+        self.chunk_digests = self._hasher.chunk_digests()
+        return self._hasher.whole.hexdigest()
 
     def discard(self) -> None:
         if not self._fh.closed:
             self._fh.close()
         self.path.unlink(missing_ok=True)
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)  # releases the lock too
+            self._lock_fd = -1
 
     def __enter__(self) -> Spool:
         return self
@@ -66,3 +116,29 @@ class Spool:
         tb: TracebackType | None,
     ) -> None:
         self.discard()
+
+
+def remove_abandoned(folder: Path, *, older_than_seconds: float) -> int:
+    """Remove spool files no running upload holds (their upload was killed), older than
+    the grace period; returns how many. A file in use is locked by its upload, and the
+    lock is tried, never waited for, so a live upload is never touched."""
+    if not folder.is_dir():
+        return 0
+    limit = time.time() - older_than_seconds
+    removed = 0
+    for partial in folder.glob("upload-*.part"):
+        try:
+            fd = os.open(partial, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # an upload is writing or committing it
+            if os.fstat(fd).st_mtime < limit:
+                partial.unlink(missing_ok=True)
+                removed += 1
+        finally:
+            os.close(fd)
+    return removed

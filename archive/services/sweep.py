@@ -1,27 +1,32 @@
-"""Removing stored objects that no row points at, once they are older than a grace period.
+"""Cleaning what crashes and killed uploads leave behind, and locking what they left open.
 
-Such objects are what a crash between storing bytes and committing their row leaves
-behind. The grace period keeps the sweep away from uploads still in flight.
+* Objects no row points at (a crash between storing bytes and committing their row),
+  older than a grace period, are removed — every stored version of them, not merely
+  hidden behind a delete marker, unless retention still protects them.
+* Multipart uploads a killed upload left open in the bucket are aborted.
+* Spool files of killed uploads are removed from this node's incoming folder.
+* Originals committed without confirmed retention (a crash between commit and lock) are
+  locked now.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from archive.metadata import audit, locks
 from archive.metadata import documents as document_rows
+from archive.services import spool, versions
 from archive.services.context import Archive
-
-SPOOL_MIN_AGE = timedelta(hours=24)
 
 
 @dataclass
 class SweepReport:
     removed: list[str] = field(default_factory=list)
     kept_young: int = 0
-    stale_uploads: int = 0
+    stale_uploads: int = 0  # spool files of killed uploads
+    aborted_multipart: int = 0
+    protected: int = 0
     refused: list[str] = field(default_factory=list)
 
 
@@ -48,20 +53,17 @@ def run(archive: Archive, *, grace: timedelta | None = None) -> SweepReport:
                 continue
             try:
                 archive.store.delete(obj.key)
-            except Exception as exc:  # WORM-locked orphans cannot go before their date
-                report.refused.append(f"{obj.key}: {exc}")
+            except PermissionError as exc:  # WORM-locked orphans cannot go before their date
+                report.refused.append(f"{obj.key}: {exc.strerror or exc}")
                 continue
         report.removed.append(obj.key)
-    incoming = archive.incoming_dir
-    if incoming.is_dir():
-        # A spool file may belong to an upload still arriving over a slow line: only what
-        # a crash left behind a day ago (or the grace, if longer) is taken away.
-        limit = time.time() - max(grace, SPOOL_MIN_AGE).total_seconds()
-        for partial in incoming.glob("upload-*.part"):
-            if partial.stat().st_mtime < limit:
-                partial.unlink(missing_ok=True)
-                report.stale_uploads += 1
-    if report.removed or report.stale_uploads:
+    report.aborted_multipart = archive.store.abort_stale_uploads(cutoff)
+    report.stale_uploads = spool.remove_abandoned(
+        archive.incoming_dir,
+        older_than_seconds=timedelta(hours=archive.settings.spool_grace_hours).total_seconds(),
+    )
+    report.protected, _pending = versions.protect_pending(archive)
+    if report.removed or report.stale_uploads or report.aborted_multipart:
         with archive.db.write() as conn:
             audit.append(
                 conn,
@@ -70,6 +72,10 @@ def run(archive: Archive, *, grace: timedelta | None = None) -> SweepReport:
                 action="storage.sweep",
                 object_type="storage",
                 object_id="orphans",
-                detail={"removed": report.removed[:100], "stale_uploads": report.stale_uploads},
+                detail={
+                    "removed": report.removed[:100],
+                    "stale_uploads": report.stale_uploads,
+                    "aborted_multipart": report.aborted_multipart,
+                },
             )
     return report

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from archive.settings import Settings
 
 CHUNK = 1024 * 1024
+# Downloads are verified chunk by chunk against SHA-256 digests taken at ingest, so a chunk
+# is sent only once it checked. 4 MiB keeps a 1 GiB original at 256 digests (8 KiB).
+VERIFY_CHUNK = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,22 +43,36 @@ class ObjectStore(Protocol):
     def check_ready(self) -> None:
         """Raise ``StoreUnavailable`` with a clear message unless the store can be written."""
 
+    def ping(self) -> None:
+        """Cheap read-only reachability check (readiness probes); raises if unreachable."""
+
     def put_file(self, key: str, path: Path, size: int) -> None:
         """Store the file at ``path`` under ``key``; storing the same key again is harmless."""
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        """Store a small record (an audit checkpoint) under a key of its own."""
 
     def protect(self, key: str) -> None:
         """Make the object immutable (WORM) once a row points at it."""
 
-    def read(self, key: str) -> Iterator[bytes]:
-        """Stream the object's bytes; raises ``FileNotFoundError`` if it is missing."""
+    def read(self, key: str, start: int = 0, length: int | None = None) -> Iterator[bytes]:
+        """Stream the object's bytes from ``start`` (``length`` of them, or to the end);
+        raises ``FileNotFoundError`` if it is missing."""
 
     def exists(self, key: str) -> bool: ...
 
     def iter_objects(self) -> Iterator[ObjectInfo]:
-        """Every stored document object (not temporary uploads)."""
+        """Every stored document object (not temporary uploads, not records)."""
+
+    def iter_keys(self, prefix: str) -> Iterator[str]:
+        """Keys of records under ``prefix``."""
 
     def delete(self, key: str) -> None:
-        """Remove an object no row points at (orphan sweep only)."""
+        """Remove an object no row points at, every stored version of it (orphan sweep
+        only); raises ``PermissionError`` if retention still protects it."""
+
+    def abort_stale_uploads(self, older_than: datetime) -> int:
+        """Remove what uploads killed half-way left in the store; returns how many."""
 
 
 def content_key(sha256: str) -> str:

@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from archive.storage import CHUNK, ObjectInfo, StoreUnavailable, holds_its_bytes
 
@@ -37,6 +38,24 @@ class LocalStore:
                 f"Cannot write to the document store {self.root}: {exc.strerror}. "
                 "Create the folder and make it writable, or set ARCHIVE_STORAGE_DIR."
             ) from exc
+
+    def ping(self) -> None:
+        if not self.root.is_dir() or not os.access(self.root, os.W_OK | os.X_OK):
+            raise StoreUnavailable(f"the document folder {self.root} is missing or read-only")
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{secrets.token_hex(8)}.partial")
+        try:
+            with partial.open("wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            partial.chmod(0o444)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
 
     def put_file(self, key: str, path: Path, size: int) -> None:
         target = self._path(key)
@@ -71,9 +90,22 @@ class LocalStore:
     def protect(self, key: str) -> None:
         self._path(key).chmod(0o444)
 
-    def read(self, key: str) -> Iterator[bytes]:
-        with self._path(key).open("rb") as fh:
-            while chunk := fh.read(CHUNK):
+    def read(self, key: str, start: int = 0, length: int | None = None) -> Iterator[bytes]:
+        fh = self._path(key).open("rb")  # opened now: a missing object fails at the call
+        return self._stream(fh, start, length)
+
+    @staticmethod
+    def _stream(fh: BinaryIO, start: int, length: int | None) -> Iterator[bytes]:
+        with fh:
+            if start:
+                fh.seek(start)
+            left = length
+            while left is None or left > 0:
+                chunk = fh.read(CHUNK if left is None else min(CHUNK, left))
+                if not chunk:
+                    return
+                if left is not None:
+                    left -= len(chunk)
                 yield chunk
 
     def exists(self, key: str) -> bool:
@@ -92,5 +124,26 @@ class LocalStore:
                     modified=datetime.fromtimestamp(st.st_mtime, UTC),
                 )
 
+    def iter_keys(self, prefix: str) -> Iterator[str]:
+        base = self._path(prefix.rstrip("/"))
+        if not base.is_dir():
+            return
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                yield path.relative_to(self.root).as_posix()
+
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def abort_stale_uploads(self, older_than: datetime) -> int:
+        """Half-written objects of a put killed before its rename (``.*.partial``)."""
+        limit = older_than.timestamp()
+        removed = 0
+        for partial in self.root.rglob(".*.partial"):
+            try:
+                if partial.stat().st_mtime < limit:
+                    partial.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed

@@ -19,6 +19,7 @@ from minio.commonconfig import COMPLIANCE, ENABLED, GOVERNANCE
 from minio.error import MinioException, S3Error
 from minio.retention import Retention
 from minio.versioningconfig import VersioningConfig
+from urllib3 import BaseHTTPResponse
 
 from archive.storage import CHUNK, ObjectInfo, StoreUnavailable, holds_its_bytes
 
@@ -209,7 +210,18 @@ class S3Store:
             "ARCHIVE_S3_ACCESS_KEY, ARCHIVE_S3_SECRET_KEY and the key's rights on the bucket."
         ) from exc
 
+    def ping(self) -> None:
+        # One HEAD on the bucket: answers whether the server and the bucket are there
+        # without listing anything, whatever the size of the collection.
+        if not self.client.bucket_exists(self.bucket):
+            raise StoreUnavailable(f"bucket {self.bucket} does not exist")
+
     # -- objects ----------------------------------------------------------------------------
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        self.client.put_object(
+            self.bucket, key, io.BytesIO(data), len(data), content_type="application/json"
+        )
 
     def put_file(self, key: str, path: Path, size: int) -> None:
         if self._keep_existing(key, size):
@@ -274,13 +286,20 @@ class S3Store:
             self.bucket, key, Retention(mode, until), version_id=version
         )
 
-    def read(self, key: str) -> Iterator[bytes]:
+    def read(self, key: str, start: int = 0, length: int | None = None) -> Iterator[bytes]:
+        if length == 0:
+            return iter(())
         try:
-            response = self.client.get_object(self.bucket, key)
+            # Requested now, not at the first next(): a missing object fails at the call.
+            response = self.client.get_object(self.bucket, key, offset=start, length=length or 0)
         except S3Error as exc:
             if _missing(exc):
                 raise FileNotFoundError(errno.ENOENT, "No such object", key) from exc
             raise
+        return self._stream(response)
+
+    @staticmethod
+    def _stream(response: BaseHTTPResponse) -> Iterator[bytes]:
         try:
             yield from response.stream(CHUNK)
         finally:
@@ -309,27 +328,80 @@ class S3Store:
                 modified=modified if modified.tzinfo else modified.replace(tzinfo=UTC),
             )
 
-    def delete(self, key: str) -> None:
+    def iter_keys(self, prefix: str) -> Iterator[str]:
+        for obj in self.client.list_objects(self.bucket, prefix=prefix, recursive=True):
+            if not obj.is_dir and obj.object_name:
+                yield obj.object_name
+
+    def _lock_of(self, key: str, version_id: str | None) -> str | None:
+        """What protects one stored version from deletion (None if nothing does)."""
         try:
-            stat = self.client.stat_object(self.bucket, key)
+            stat = self.client.stat_object(self.bucket, key, version_id=version_id)
         except S3Error as exc:
-            if _missing(exc):
-                return  # already gone, like LocalStore's unlink(missing_ok=True)
+            if _missing(exc) or exc.code == "MethodNotAllowed":  # a delete marker
+                return None
             raise
-        # In a versioned bucket a plain DELETE only adds a delete marker, which S3 allows even
-        # over a WORM-locked version: the server would hide a protected original without a
-        # word. Refuse here instead, so the sweep fails loudly.
         headers = stat.metadata or {}
         until_text = headers.get(LOCK_HEADER_UNTIL)
         until = datetime.fromisoformat(until_text.replace("Z", "+00:00")) if until_text else None
-        held = headers.get(LOCK_HEADER_HOLD, "").upper() == "ON"
-        if held or (until is not None and until > datetime.now(UTC)):
-            lock = "legal hold" if held else f"{headers.get(LOCK_HEADER_MODE, '')} {until}"
-            raise PermissionError(
-                errno.EPERM,
-                f"Đối tượng đang được khóa WORM ({lock}), không được xóa. / "
-                f"Object is WORM-protected ({lock}) and must not be deleted.",
-                key,
+        if headers.get(LOCK_HEADER_HOLD, "").upper() == "ON":
+            return "legal hold"
+        if until is not None and until > datetime.now(UTC):
+            return f"{headers.get(LOCK_HEADER_MODE, '')} {until}"
+        return None
+
+    def delete(self, key: str) -> None:
+        """Remove every stored version of ``key`` and its delete markers.
+
+        In a versioned bucket a plain DELETE only adds a delete marker and keeps the bytes
+        for ever (S3 allows that marker even over a WORM-locked version, hiding a protected
+        original without a word). So each version is removed by its id, and nothing is
+        removed while any version is still under retention: the sweep fails loudly instead.
+        """
+        versions = [
+            obj.version_id
+            for obj in self.client.list_objects(
+                self.bucket, prefix=key, include_version=True, recursive=True
             )
-        # Plain DELETE: leaves a delete marker, the bytes stay as a non-current version.
-        self.client.remove_object(self.bucket, key)
+            if obj.object_name == key
+        ]
+        for version_id in versions:
+            lock = self._lock_of(key, version_id)
+            if lock is not None:
+                raise PermissionError(
+                    errno.EPERM,
+                    f"Đối tượng đang được khóa WORM ({lock}), không được xóa. / "
+                    f"Object is WORM-protected ({lock}) and must not be deleted.",
+                    key,
+                )
+        for version_id in versions:
+            self.client.remove_object(self.bucket, key, version_id=version_id)
+
+    def abort_stale_uploads(self, older_than: datetime) -> int:
+        """Abort multipart uploads a killed upload left open (their parts use space but
+        belong to no object). minio-py lists and aborts them only through its private
+        methods; the 7.x API is pinned in pyproject and this is tested against MinIO. MinIO
+        lists uploads by exact object name only, so all are listed and ours picked out."""
+        aborted = 0
+        key_marker: str | None = None
+        upload_marker: str | None = None
+        while True:
+            result = self.client._list_multipart_uploads(
+                self.bucket,
+                key_marker=key_marker,
+                upload_id_marker=upload_marker,
+                max_uploads=1000,
+            )
+            for upload in result.uploads:
+                started = upload.initiated_time
+                if started is not None and started.tzinfo is None:
+                    started = started.replace(tzinfo=UTC)
+                ours = upload.object_name.startswith(PREFIX)
+                if ours and upload.upload_id and started is not None and started < older_than:
+                    self.client._abort_multipart_upload(
+                        self.bucket, upload.object_name, upload.upload_id
+                    )
+                    aborted += 1
+            if not result.is_truncated or result.next_key_marker is None:
+                return aborted
+            key_marker, upload_marker = result.next_key_marker, result.next_upload_id_marker

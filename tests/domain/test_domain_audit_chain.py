@@ -103,7 +103,10 @@ def test_inserted_entry_is_found() -> None:
     report = verify_chain(tampered, head_seq=5, head_hash=entries[-1].hash)
     assert not report.intact
     assert report.entries == 6
+    # One break named once: the entry after the forgery, and the entries after it.
+    assert report.first_break == 3
     assert any("entry 3" in p and "expected number 4" in p for p in report.problems)
+    assert len([p for p in report.problems if p.startswith("entry ")]) == 1
 
 
 def test_inserted_and_fully_rehashed_entry_is_caught_by_the_head() -> None:
@@ -117,7 +120,7 @@ def test_inserted_and_fully_rehashed_entry_is_caught_by_the_head() -> None:
     assert verify_chain(rewritten).intact
     report = verify_chain(rewritten, head_seq=5, head_hash=entries[-1].hash)
     assert not report.intact
-    assert any("head says 5" in p for p in report.problems)
+    assert any("after the recorded head 5" in p for p in report.problems)
     assert any("does not match the recorded head" in p for p in report.problems)
 
 
@@ -127,7 +130,7 @@ def test_deleted_middle_entry_is_named() -> None:
     report = verify_chain(entries, head_seq=5, head_hash=entries[-1].hash)
     assert not report.intact
     assert any(p.startswith("entry 4:") and "expected number 3" in p for p in report.problems)
-    assert any(p.startswith("entry 4:") and "does not link" in p for p in report.problems)
+    assert report.broken == 1 and report.first_break == 4
 
 
 def test_deleted_tail_is_caught_by_head_seq() -> None:
@@ -148,11 +151,15 @@ def test_broken_link_is_named() -> None:
     entries[2] = _hashed(dataclasses.replace(entries[2], prev_hash="f" * 64))
     report = verify_chain(entries, head_seq=4)
     problems = report.problems
-    assert any(p.startswith("entry 3:") and "does not link" in p for p in problems)
+    # Entry 3's own link is broken, and entry 4 pointed at entry 3's old hash: one run of
+    # two broken entries, named once by its first.
+    assert any(
+        p.startswith("entry 3:") and "does not link" in p and "1 entries after it" in p
+        for p in problems
+    )
     assert not any("changed" in p for p in problems)  # its own hash was recomputed
-    # entry 4 pointed at entry 3's old hash, so that link is broken too
-    assert any(p.startswith("entry 4:") and "does not link" in p for p in problems)
-    assert not any(p.startswith(("entry 1:", "entry 2:")) for p in problems)
+    assert report.broken == 2
+    assert not any(p.startswith(("entry 1:", "entry 2:", "entry 4:")) for p in problems)
 
 
 def test_first_entry_must_link_to_genesis() -> None:
@@ -186,3 +193,54 @@ def test_hash_is_about_the_instant_not_its_zone() -> None:
     )
     assert reordered == utc
     assert entry_hash(at=START + timedelta(microseconds=1), **fields) != utc  # type: ignore[arg-type]
+
+
+def test_one_early_insertion_is_one_break_not_hundreds() -> None:
+    """Inserting one entry early and renumbering the rest breaks every later hash: that is
+    reported as one break (its first entry) with a count, not a line per entry."""
+    entries = chain(300)
+    forged = dataclasses.replace(entries[4], actor="ke_gian")
+    renumbered = [
+        dataclasses.replace(e, seq=i) for i, e in enumerate([*entries[:5], forged, *entries[5:]], 1)
+    ]
+    report = verify_chain(renumbered, head_seq=300, head_hash=entries[-1].hash)
+    lines = [p for p in report.problems if p.startswith("entry ")]
+    assert len(lines) == 1 and lines[0].startswith("entry 6:")
+    assert report.first_break == 6
+    assert report.broken == 296  # entries 6..301 (number 301 beyond the head too)
+    assert len(report.problems) <= 5
+
+
+def test_separate_breaks_are_each_named() -> None:
+    entries = chain(10)
+    for index in (2, 7):
+        entries[index] = dataclasses.replace(entries[index], detail={"sửa": index})
+    report = verify_chain(entries, head_seq=10, head_hash=entries[-1].hash)
+    lines = [p for p in report.problems if p.startswith("entry ")]
+    assert [line.split(":")[0] for line in lines] == ["entry 3", "entry 8"]
+    assert all("changed" in line for line in lines)
+
+
+def test_entries_appended_without_moving_the_head_are_named_as_such() -> None:
+    entries = chain(6)
+    report = verify_chain(entries, head_seq=4, head_hash=entries[3].hash)
+    assert not report.intact
+    assert any("numbers 5–6" in p and "without moving the head" in p for p in report.problems)
+    assert report.broken == 0  # they link well: it is the head that was left behind
+
+
+def test_a_rewritten_trail_is_caught_by_a_checkpoint_kept_elsewhere() -> None:
+    """Someone able to rewrite the whole database recomputes every hash and the head; the
+    checkpoint copied earlier into WORM storage still differs."""
+    entries = chain(6)
+    kept = {4: entries[3].hash}
+    forged = relink(
+        [*entries[:2], dataclasses.replace(entries[2], actor="ke_gian"), *entries[3:]], 2
+    )
+    report = verify_chain(forged, head_seq=6, head_hash=forged[-1].hash)
+    assert report.intact  # chain and head agree: without the checkpoint, unseen
+    report = verify_chain(forged, head_seq=6, head_hash=forged[-1].hash, checkpoints=kept)
+    assert not report.intact
+    assert any(p.startswith("entry 4:") and "checkpoint" in p for p in report.problems)
+    gone = verify_chain(entries[:3], head_seq=3, head_hash=entries[2].hash, checkpoints=kept)
+    assert any("checkpoint of entry 4" in p for p in gone.problems)

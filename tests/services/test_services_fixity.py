@@ -5,14 +5,13 @@ back, on the real folder or the real MinIO bucket."""
 from __future__ import annotations
 
 import hashlib
-import io
 
 import pytest
-from minio import Minio
 from sqlalchemy import select
 from support.archives import Backend
 from support.pdfs import make_pdf
 from support.services import new_dossier, official, received
+from support.tamper import destroy, flipped, tamper
 
 from archive.domain.errors import IntegrityFailure
 from archive.domain.model import User
@@ -32,37 +31,6 @@ def add(archive: Archive, user: User, dossier_id: int, data: bytes) -> tuple[int
         received(archive, data),
     )
     return doc.id, doc.current.storage_key
-
-
-def s3_client(backend: Backend) -> Minio:
-    s = backend.settings
-    return Minio(s.s3_endpoint, s.s3_access_key, s.s3_secret_key, secure=s.s3_secure)
-
-
-def tamper(backend: Backend, key: str, data: bytes) -> None:
-    """Overwrite a stored object's bytes as an intruder (or a failing disk) would."""
-    if backend.kind == "embedded":
-        assert backend.settings.storage_dir is not None
-        path = backend.settings.storage_dir / key
-        path.chmod(0o644)
-        path.write_bytes(data)
-    else:
-        # Versioning keeps the old version, but reads return this new one.
-        s3_client(backend).put_object(backend.settings.s3_bucket, key, io.BytesIO(data), len(data))
-
-
-def destroy(backend: Backend, key: str) -> None:
-    if backend.kind == "embedded":
-        assert backend.settings.storage_dir is not None
-        (backend.settings.storage_dir / key).unlink()
-    else:
-        s3_client(backend).remove_object(backend.settings.s3_bucket, key)
-
-
-def flipped(data: bytes) -> bytes:
-    """The same length with one byte changed in the middle: only the hash can tell."""
-    middle = len(data) // 2
-    return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
 
 
 def checks_of(archive: Archive, run_id: str) -> dict[str, tuple[str, str | None, str]]:
@@ -153,8 +121,9 @@ def test_verified_download_returns_the_stored_bytes(backend: Backend) -> None:
     user = official(archive)
     data = make_pdf(2)
     document_id, key = add(archive, user, new_dossier(archive, user), data)
-    _, version, chunks = document_service.open_content(archive, archive.actor(user), document_id)
-    assert b"".join(chunks) == data
+    _, version, verified = document_service.open_content(archive, archive.actor(user), document_id)
+    assert b"".join(verified.stream()) == data
+    assert b"".join(verified.stream(10, 20)) == data[10:20]
     assert version.storage_key == key and version.sha256 == hashlib.sha256(data).hexdigest()
     with archive.db.read() as conn:
         last = conn.execute(
@@ -164,7 +133,7 @@ def test_verified_download_returns_the_stored_bytes(backend: Backend) -> None:
     assert last.detail["sha256"] == version.sha256
 
 
-def test_verified_download_of_altered_bytes_fails_and_is_recorded(backend: Backend) -> None:
+def test_altered_bytes_are_refused_before_a_single_byte_is_handed_out(backend: Backend) -> None:
     archive = backend.archive
     user = official(archive)
     data = make_pdf(2)
@@ -172,13 +141,12 @@ def test_verified_download_of_altered_bytes_fails_and_is_recorded(backend: Backe
     altered = flipped(data)
     tamper(backend, key, altered)
 
-    _, _, chunks = document_service.open_content(archive, archive.actor(user), document_id)
+    _, _, verified = document_service.open_content(archive, archive.actor(user), document_id)
     with pytest.raises(IntegrityFailure) as caught:
-        b"".join(chunks)
+        verified.stream()  # the first chunk is checked here: nothing was sent
     err = caught.value
     assert err.code == "checksum_mismatch"
-    assert err.details["expected"] == hashlib.sha256(data).hexdigest()
-    assert err.details["actual"] == hashlib.sha256(altered).hexdigest()
+    assert err.details == {"storage_key": key, "chunk": 0}
     assert err.vi != err.en
 
     with archive.db.read() as conn:
@@ -186,9 +154,34 @@ def test_verified_download_of_altered_bytes_fails_and_is_recorded(backend: Backe
     assert len(failures) == 1
     assert failures[0].object_id == str(document_id)
     assert failures[0].detail["storage_key"] == key
+    assert failures[0].detail["expected_sha256"] == hashlib.sha256(data).hexdigest()
     assert failures[0].detail["actual"] == hashlib.sha256(altered).hexdigest()
+    assert failures[0].detail["chunk"] == 0
     assert failures[0].actor == "chuyen_vien"
     assert trail.verify(archive).intact
+
+
+def test_a_bad_chunk_later_in_the_file_ends_the_stream_before_it(backend: Backend) -> None:
+    """A 10 MiB original with one byte flipped in its third 4 MiB chunk: the first two
+    chunks (already checked) are handed out, the third never is."""
+    archive = backend.archive
+    user = official(archive)
+    data = make_pdf(1) + b"%" + bytes(range(256)) * (10 * 4096) + b"\n%%EOF\n"
+    document_id, key = add(archive, user, new_dossier(archive, user), data)
+    damaged = bytearray(data)
+    damaged[9 * 1024 * 1024] ^= 0xFF
+    tamper(backend, key, bytes(damaged))
+    _, _, verified = document_service.open_content(archive, archive.actor(user), document_id)
+    received: list[bytes] = []
+    with pytest.raises(IntegrityFailure) as caught:
+        for chunk in verified.stream():
+            received.append(chunk)
+    assert caught.value.details["chunk"] == 2
+    assert b"".join(received) == data[: 8 * 1024 * 1024]  # exactly the verified chunks
+    # A range that avoids the damaged chunk is served; one that touches it is not.
+    assert b"".join(verified.stream(100, 5_000_000)) == data[100:5_000_000]
+    with pytest.raises(IntegrityFailure):
+        b"".join(verified.stream(8 * 1024 * 1024 + 5, 8 * 1024 * 1024 + 10))
 
 
 def test_verified_download_of_a_truncated_object_fails(backend: Backend) -> None:
@@ -197,10 +190,9 @@ def test_verified_download_of_a_truncated_object_fails(backend: Backend) -> None
     data = make_pdf(2)
     document_id, key = add(archive, user, new_dossier(archive, user), data)
     tamper(backend, key, data[: len(data) // 2])
-    _, _, chunks = document_service.open_content(archive, archive.actor(user), document_id)
+    _, _, verified = document_service.open_content(archive, archive.actor(user), document_id)
     with pytest.raises(IntegrityFailure):
-        for _ in chunks:
-            pass
+        verified.stream()
 
 
 def test_download_of_a_missing_object_is_recorded_as_integrity_failure(
@@ -210,9 +202,10 @@ def test_download_of_a_missing_object_is_recorded_as_integrity_failure(
     user = official(archive)
     document_id, key = add(archive, user, new_dossier(archive, user), make_pdf(1))
     destroy(backend, key)
-    with pytest.raises((FileNotFoundError, IntegrityFailure)):
-        _, _, chunks = document_service.open_content(archive, archive.actor(user), document_id)
-        b"".join(chunks)
+    _, _, verified = document_service.open_content(archive, archive.actor(user), document_id)
+    with pytest.raises(IntegrityFailure) as caught:
+        verified.stream()
+    assert caught.value.code == "object_missing"
     with archive.db.read() as conn:
         failures = [e for e in audit_rows.iter_entries(conn) if e.action == "integrity.failure"]
     assert len(failures) == 1
@@ -227,9 +220,40 @@ def test_older_version_stays_downloadable_byte_for_byte(backend: Backend) -> Non
     actor = archive.actor(user)
     updated = document_service.add_version(archive, actor, document_id, received(archive, second))
     assert updated.current.version == 2 and updated.page_count == 2
-    _, v1, chunks = document_service.open_content(archive, actor, document_id, version=1)
-    assert v1.storage_key == first_key and b"".join(chunks) == first
-    _, v2, chunks = document_service.open_content(archive, actor, document_id)
-    assert v2.version == 2 and b"".join(chunks) == second
+    _, v1, verified = document_service.open_content(archive, actor, document_id, version=1)
+    assert v1.storage_key == first_key and b"".join(verified.stream()) == first
+    _, v2, verified = document_service.open_content(archive, actor, document_id)
+    assert v2.version == 2 and b"".join(verified.stream()) == second
     report = fixity.run(archive)
     assert (report.checked, report.ok) == (2, 2)
+
+
+def test_fixity_runs_in_resumable_batches_and_names_documents(backend: Backend) -> None:
+    """A run goes in batches (here: one object each, as if each batch ran out of time);
+    each batch resumes where the last one stopped, as a redelivered job of a dead worker
+    does, and no object is checked twice. What failed is named by document and dossier."""
+    archive = backend.archive
+    user = official(archive)
+    dossier_id = new_dossier(archive, user, "Hồ sơ kiểm tra định kỳ")
+    datas = [make_pdf(n) for n in (1, 2, 3, 4)]
+    added = [add(archive, user, dossier_id, data) for data in datas]
+    tamper(backend, added[2][1], flipped(datas[2]))
+    run_id = fixity.start(archive, requested_by="test")
+    assert fixity.unfinished(archive) == run_id
+    seen: list[int] = []
+    for expected in (1, 2, 3, 4):
+        report = fixity.run_batch(archive, run_id, seconds=0)
+        seen.append(report.checked)
+        assert report.checked == expected and not report.finished
+    final = fixity.run_batch(archive, run_id, seconds=0)
+    assert final.finished and final.checked == 4 and final.total == 4
+    assert fixity.unfinished(archive) is None
+    assert len(checks_of(archive, run_id)) == 4  # each object once
+    (problem,) = final.problems
+    assert problem.status == "mismatch" and problem.storage_key == added[2][1]
+    (holder,) = problem.holders
+    assert holder.document_id == added[2][0] and holder.version == 1
+    assert holder.dossier_id == dossier_id and holder.dossier_code.startswith("XLVPHC-2024-")
+    assert holder.dossier_code in problem.describe()
+    (entry,) = fixity_entries(archive)
+    assert entry.detail["documents"][0]["documents"][0]["dossier_code"] == holder.dossier_code

@@ -23,6 +23,7 @@ from archive.metadata.schema import audit_log, document_versions, documents
 from archive.services import documents as document_service
 from archive.services import fixity, sweep, trail
 from archive.services.context import Archive
+from archive.services.spool import Spool
 from archive.storage import content_key
 
 EVERYTHING = Scope(user_id=0, role=Role.ADMIN, everything=True, unit_ids=frozenset(), grants=())
@@ -141,8 +142,8 @@ def test_retry_after_a_crash_stores_the_document(
     assert row_counts(archive) == (1, 1)
     assert sweep.run(archive, grace=timedelta(0)).removed == []
     assert archive.store.exists(key)
-    _, _, chunks = document_service.open_content(archive, archive.actor(user), document_id)
-    assert b"".join(chunks) == data
+    _, _, verified = document_service.open_content(archive, archive.actor(user), document_id)
+    assert b"".join(verified.stream()) == data
     assert fixity.run(archive).intact
 
 
@@ -182,26 +183,35 @@ def _age(path: Path, seconds: float) -> None:
     os.utime(path, (stamp, stamp))
 
 
-def test_stale_spool_files_older_than_a_day_are_removed(backend: Backend) -> None:
-    """Spool files are what a crash left mid-upload; one younger than a day may still be
-    arriving over a slow line, whatever the grace for orphan objects."""
+def test_spool_files_of_killed_uploads_are_removed_after_the_grace_period(
+    backend: Backend,
+) -> None:
+    """A spool file is what a killed upload left only if no running upload holds it: each
+    upload holds its spool file locked. The sweep removes unheld ones older than
+    ARCHIVE_SPOOL_GRACE_HOURS and never touches one in use, however old."""
     archive = backend.archive
     incoming = archive.incoming_dir
     incoming.mkdir(parents=True, exist_ok=True)
-    stale = incoming / "upload-abandoned.part"
-    fresh = incoming / "upload-in-flight.part"
+    abandoned = incoming / "upload-abandoned.part"
+    young = incoming / "upload-young.part"
     other = incoming / "notes-old.txt"
-    for path in (stale, fresh, other):
+    for path in (abandoned, young, other):
         path.write_bytes(b"%PDF-1.7 half an upload")
-    _age(stale, 25 * 3600)
-    _age(other, 25 * 3600)
-    _age(fresh, 2 * 3600)
+    in_use = Spool(incoming, 1024)  # a slow upload still arriving, locked by its receiver
+    in_use.write(b"%PDF-1.7 still arriving")
+    hours = archive.settings.spool_grace_hours
+    _age(abandoned, hours * 3600 + 60)
+    _age(other, hours * 3600 + 60)
+    _age(in_use.path, 48 * 3600)
+    _age(young, max(0.0, hours * 3600 - 600))
 
     report = sweep.run(archive, grace=timedelta(0))
 
     assert report.stale_uploads == 1
-    assert not stale.exists()
-    assert fresh.exists()  # still being received
+    assert not abandoned.exists()
+    assert in_use.path.exists()  # held by its upload: never removed
+    assert young.exists()  # within the grace period
     assert other.exists()  # not an upload spool file
     assert actions(archive)[-1] == "storage.sweep"
+    in_use.discard()
     assert sweep.run(archive, grace=timedelta(0)).stale_uploads == 0

@@ -139,3 +139,28 @@ def test_local_check_ready_on_unwritable_dir(tmp_path: Path) -> None:
     vietnamese, english = str(caught.value).split(" / ")
     assert "Không ghi được" in vietnamese
     assert "Cannot write" in english
+
+
+def test_a_range_reads_exactly_those_bytes(store: ObjectStore, make_blob: MakeBlob) -> None:
+    data = bytes(range(256)) * 9000  # over 2 MiB: crosses the stores' read chunks
+    blob = make_blob(data)
+    store.put_file(blob.key, blob.path, blob.size)
+    for start, length in [(0, 10), (1_000_000, 1_500_000), (len(data) - 7, 7), (5, None)]:
+        got = b"".join(store.read(blob.key, start, length))
+        assert got == data[start : None if length is None else start + length], (start, length)
+
+
+def test_records_are_kept_apart_from_documents(store: ObjectStore) -> None:
+    """Audit checkpoints are small records under their own prefix: listed by prefix, never
+    among the document objects (so the orphan sweep never sees them)."""
+    store.put_bytes("audit-checkpoints/000000000007-" + "a" * 64 + ".json", b'{"seq": 7}')
+    assert list(store.iter_keys("audit-checkpoints/")) == [
+        "audit-checkpoints/000000000007-" + "a" * 64 + ".json"
+    ]
+    assert list(store.iter_objects()) == []
+    assert store.exists("audit-checkpoints/000000000007-" + "a" * 64 + ".json")
+
+
+def test_ping_answers_without_listing(store: ObjectStore) -> None:
+    store.check_ready()
+    store.ping()

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import random
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -30,9 +29,10 @@ import psutil
 import pytest
 import redis
 from celery import Celery
+from support import processes
 from support.archives import Backend, open_backend
 from support.pdfs import make_pdf
-from support.servers import server_env
+from support.redisdb import own_redis_db
 
 from archive.domain.model import Party, PartyKind
 from archive.domain.roles import Role
@@ -54,32 +54,6 @@ pytestmark = pytest.mark.timeout(120)
 # --------------------------------------------------------------------------- helpers
 
 
-CLAIM_KEY = "tests.worker.claimed"
-
-
-@contextmanager
-def own_redis_db() -> Iterator[str]:
-    """The test Redis server on a database (1-15) of this test's own: one found empty and
-    claimed with a marker key, so no other worker takes our tasks (nor we theirs); it is
-    emptied again at the end."""
-    base = server_env("ARCHIVE_TEST_REDIS_URL").rstrip("/")
-    server = base.rsplit("/", 1)[0] if base.count("/") > 2 else base
-    numbers = list(range(1, 16))
-    random.shuffle(numbers)
-    for number in numbers:
-        url = f"{server}/{number}"
-        client = redis.Redis.from_url(url)
-        if client.dbsize() == 0 and client.set(CLAIM_KEY, "1", nx=True, ex=600):
-            try:
-                yield url
-            finally:
-                client.flushdb()
-                client.close()
-            return
-        client.close()
-    pytest.fail("no empty Redis database (1-15) left for the worker tests")
-
-
 @pytest.fixture(params=["embedded", "scaled"])
 def archive_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     with ExitStack() as stack:
@@ -91,19 +65,8 @@ def archive_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
 
 
 def archive_env(settings: Settings, **extra: str) -> dict[str, str]:
-    """This process's environment with the archive's settings as ``ARCHIVE_*`` variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        env[f"ARCHIVE_{name.upper()}"] = str(value)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(HERE), str(ROOT), env.get("PYTHONPATH", "")) if p
-    )
-    env.update(extra)
-    return env
+    """The settings as ``ARCHIVE_*`` variables, with this folder (slowtasks) importable."""
+    return processes.archive_env(settings, HERE, **extra)
 
 
 def archive_worker_argv() -> list[str]:
