@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
 import sys
+import threading
+import time
+import warnings
+from collections.abc import AsyncIterator, Callable
 from datetime import date, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from archive.domain.errors import ArchiveError, NotFound
 from archive.domain.roles import Role
+from archive.extensions import installed
 from archive.metadata import accounts as account_rows
-from archive.metadata import casetypes
+from archive.metadata import casetypes, outbox
 from archive.metadata.db import Database, StoreNotReady
+from archive.metadata.locks import ProcessLock
 from archive.metadata.migrate import upgrade
 from archive.services.context import Archive, NotReady
-from archive.settings import get_settings
+from archive.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 app = typer.Typer(
     help="Kho lưu trữ hồ sơ vụ việc · Case-dossier archive. Cấu hình qua biến môi trường "
@@ -30,9 +41,16 @@ app = typer.Typer(
 user_app = typer.Typer(help="Tài khoản người dùng · User accounts.", no_args_is_help=True)
 unit_app = typer.Typer(help="Đơn vị · Units.", no_args_is_help=True)
 audit_app = typer.Typer(help="Nhật ký thao tác · Audit trail.", no_args_is_help=True)
+run_app = typer.Typer(
+    help="Chạy ngay một việc định kỳ · Run a periodic job now.", no_args_is_help=True
+)
 app.add_typer(user_app, name="user")
 app.add_typer(unit_app, name="unit")
 app.add_typer(audit_app, name="audit")
+app.add_typer(run_app, name="run")
+
+PARENT_ENV = "ARCHIVE_WORKER_PARENT"
+PR_SET_PDEATHSIG = 1
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -57,17 +75,95 @@ def _migrate_and_seed() -> list[str]:
             f"Không cập nhật được cơ sở dữ liệu · Cannot migrate the database: {exc}"
         ) from None
     archive = _open()
-    with archive.db.write() as conn:
-        return casetypes.seed_builtins(conn)
+    try:
+        with archive.db.write() as conn:
+            done = casetypes.seed_builtins(conn)
+            for extension in installed():
+                for consumer in extension.consumers:
+                    outbox.register(conn, consumer)
+        return done
+    finally:
+        archive.close()
 
 
 @app.command()
 def migrate() -> None:
     """Cập nhật cấu trúc cơ sở dữ liệu · Bring the database schema up to date."""
-    added = _migrate_and_seed()
+    done = _migrate_and_seed()
     typer.echo("Cơ sở dữ liệu đã cập nhật · Database is up to date.")
-    if added:
-        typer.echo(f"Đã nạp loại hồ sơ · Case types loaded: {', '.join(added)}")
+    for line in done:
+        typer.echo(f"Loại hồ sơ · Case type {line}")
+
+
+# -- serve ----------------------------------------------------------------------------------
+
+
+class _EmbeddedWorker:
+    """The worker an embedded ``archive serve`` runs beside itself, tied to its life: the
+    server stops it on shutdown, and the kernel stops it if the server dies any other way
+    (``PR_SET_PDEATHSIG``, set by the worker itself from ``ARCHIVE_WORKER_PARENT``)."""
+
+    def __init__(self) -> None:
+        env = {**os.environ, PARENT_ENV: str(os.getpid())}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "archive.cli", "worker", "--beat"], env=env
+        )
+
+    def stop(self, timeout: float = 30) -> None:
+        if self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)  # warm shutdown: the current job finishes
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _die_with_parent() -> None:
+    """In a worker started by ``archive serve``: stop when the server process ends."""
+    parent = os.environ.get(PARENT_ENV)
+    if not parent:
+        return
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != int(parent):  # the server died before the line above ran
+        raise SystemExit(0)
+
+    def watch() -> None:  # elsewhere than Linux, and as a second line of defence
+        while os.getppid() == int(parent):
+            time.sleep(2)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _stop_with_app(application: FastAPI, stop: Callable[[], None]) -> None:
+    """Run ``stop`` when the app shuts down (SIGTERM, SIGINT), before uvicorn re-raises the
+    signal that would end the process without running any ``finally``."""
+    inner = application.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app_: Any) -> AsyncIterator[Any]:
+        import anyio
+
+        async with inner(app_) as state:
+            yield state
+        await anyio.to_thread.run_sync(stop)
+
+    application.router.lifespan_context = lifespan
+
+
+def _sweep_spool_forever(archive: Archive) -> None:
+    """Every web node removes the spool files its own killed uploads left behind."""
+    from archive.services import spool
+
+    grace = timedelta(hours=archive.settings.spool_grace_hours).total_seconds()
+    while True:
+        time.sleep(max(60.0, min(grace, 600.0)))
+        with contextlib.suppress(OSError):
+            spool.remove_abandoned(archive.incoming_dir, older_than_seconds=grace)
 
 
 @app.command()
@@ -83,12 +179,15 @@ def serve(
     import uvicorn
 
     from archive.api.app import create_app
+    from archive.services import spool
 
     settings = get_settings()
     if settings.database_url.startswith("sqlite"):
         # One office, one machine: bring the schema up to date without a separate step.
         _migrate_and_seed()
     archive = _open()
+    # Spool files no upload holds are what killed uploads left: gone before serving.
+    spool.remove_abandoned(archive.incoming_dir, older_than_seconds=60)
     if demo:
         from archive.demo.load import load_demo
 
@@ -102,20 +201,62 @@ def serve(
             "--unit-name 'UBND ...' --full-name 'Quản trị hệ thống'",
             fg=typer.colors.YELLOW,
         )
-    helper = None
-    if worker:
-        helper = subprocess.Popen(
-            [sys.executable, "-m", "archive.cli", "worker", "--beat"],
-        )
+    application = create_app(archive)
+    helper = _EmbeddedWorker() if worker else None
+    if helper is not None:
+        _stop_with_app(application, helper.stop)
+    threading.Thread(
+        target=_sweep_spool_forever, args=(archive,), name="spool-sweep", daemon=True
+    ).start()
     bind_host = host or settings.host
     bind_port = port or settings.port
     typer.echo(f"Kho lưu trữ đang chạy tại · Archive running at http://{bind_host}:{bind_port}")
     try:
-        uvicorn.run(create_app(archive), host=bind_host, port=bind_port, log_level="info")
+        uvicorn.run(
+            application,
+            host=bind_host,
+            port=bind_port,
+            log_level="info",
+            # The client address comes from archive.api.deps.client_of, which believes
+            # X-Forwarded-For only from ARCHIVE_TRUSTED_PROXIES; uvicorn's own handling
+            # would believe any client on 127.0.0.1.
+            proxy_headers=False,
+            server_header=False,
+        )
     finally:
         if helper is not None:
-            helper.send_signal(signal.SIGTERM)
-            helper.wait(timeout=30)
+            helper.stop()
+
+
+# -- worker ---------------------------------------------------------------------------------
+
+
+def _worker_locks(settings: Settings, beat: bool) -> tuple[list[ProcessLock], bool]:
+    """The embedded queue serves one worker; the scheduler runs once per store."""
+    from archive.worker import is_embedded_queue
+
+    held: list[ProcessLock] = []
+    if is_embedded_queue(settings.broker_url):
+        lock = ProcessLock("worker", settings.database_url, settings.data_dir)
+        if not lock.acquire():
+            typer.echo(
+                "Đang chờ tiến trình nền trước kết thúc · Waiting for the previous worker of "
+                "this data folder to finish."
+            )
+            lock.acquire(wait=True)
+        held.append(lock)
+    if beat:
+        scheduler = ProcessLock("scheduler", settings.database_url, settings.data_dir)
+        if scheduler.acquire():
+            held.append(scheduler)
+        else:
+            beat = False
+            typer.secho(
+                "Lịch định kỳ đã chạy ở tiến trình khác, tiến trình này chỉ làm việc · The "
+                "scheduler already runs in another worker of this store; this one only works.",
+                fg=typer.colors.YELLOW,
+            )
+    return held, beat
 
 
 @app.command()
@@ -127,15 +268,101 @@ def worker(
     concurrency: Annotated[int, typer.Option(help="Số tiến trình · Processes")] = 1,
 ) -> None:
     """Chạy tiến trình nền (Celery) · Run a background worker."""
-    _open()  # refuse to start against a missing or unwritable store
+    _die_with_parent()
+    _open().close()  # refuse to start against a missing or unwritable store
+    settings = get_settings()
+    held, beat = _worker_locks(settings, beat)
+    from celery.exceptions import SecurityWarning
+
     from archive.worker import celery_app
 
-    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}"]
-    if get_settings().broker_url.startswith("sqla+"):
+    # Celery warns when run as root; the archive accepts only JSON (never pickle), which is
+    # what makes running as root dangerous, so the warning would only alarm a clerk.
+    warnings.filterwarnings("ignore", category=SecurityWarning)
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--without-mingle"]
+    if settings.broker_url.startswith("sqla+"):
         argv.append("--pool=solo")  # the SQLite queue serves one consumer process
     if beat:
         argv.append("--beat")
-    celery_app.worker_main(argv)
+    try:
+        celery_app.worker_main(argv)
+    finally:
+        for lock in held:
+            lock.release()
+
+
+# -- periodic jobs, now -----------------------------------------------------------------------
+
+
+@run_app.command("sweep")
+def run_sweep(
+    grace_hours: Annotated[
+        float | None, typer.Option(help="Bỏ qua đối tượng mới hơn · Skip newer objects")
+    ] = None,
+) -> None:
+    """Dọn đối tượng mồ côi, tải lên dở, khóa bản gốc · Sweep orphans, lock originals."""
+    from archive.services import sweep as sweep_service
+
+    archive = _open()
+    grace = timedelta(hours=grace_hours) if grace_hours is not None else None
+    report = sweep_service.run(archive, grace=grace)
+    typer.echo(
+        f"Đã xóa · Removed {len(report.removed)} đối tượng mồ côi · orphans; giữ lại · kept "
+        f"{report.kept_young} (còn mới · too young); tệp tải dở · stale uploads: "
+        f"{report.stale_uploads}; multipart: {report.aborted_multipart}; "
+        f"đã khóa · locked: {report.protected}."
+    )
+    for line in report.refused:
+        typer.secho(f"KHÔNG XÓA ĐƯỢC · REFUSED  {line}", fg=typer.colors.YELLOW)
+
+
+@run_app.command("fixity")
+def run_fixity() -> None:
+    """Kiểm tra toàn vẹn mọi tài liệu đã lưu · Re-hash every stored object."""
+    from archive.services import fixity as fixity_service
+
+    archive = _open()
+    with typer.progressbar(length=1, label="Đang kiểm tra · Checking") as bar:
+        last = [0]
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - last[0])
+            last[0] = done
+
+        report = fixity_service.run(archive, progress=progress, requested_by="cli")
+    typer.echo(
+        f"Đã kiểm tra · Checked {report.checked} đối tượng · objects "
+        f"({report.bytes_read / 1024 / 1024:,.1f} MiB): {report.ok} nguyên vẹn · intact, "
+        f"{len(report.mismatched)} sai lệch · mismatched, {len(report.missing)} mất · missing."
+    )
+    for problem in report.problems:
+        label = "SAI LỆCH · MISMATCH" if problem.status == "mismatch" else "MẤT · MISSING"
+        typer.secho(f"{label}  {problem.describe()}", fg=typer.colors.RED)
+    if not report.intact:
+        raise typer.Exit(2)
+
+
+@run_app.command("checkpoint")
+def run_checkpoint() -> None:
+    """Ghi mốc nhật ký vào kho tài liệu · Write the audit head into the object store."""
+    from archive.services import trail
+
+    written = trail.write_checkpoint(_open())
+    if written is None:
+        typer.echo("Mốc đã có · The current head is already checkpointed.")
+    else:
+        typer.echo(f"Đã ghi mốc · Checkpoint written: entry {written.seq}, {written.key}")
+
+
+# Kept as top-level commands too: the names administrators already know.
+app.command("fixity", help="Kiểm tra toàn vẹn · Re-hash every stored object (= run fixity).")(
+    run_fixity
+)
+app.command("sweep", help="Dọn đối tượng mồ côi · Sweep orphans (= run sweep).")(run_sweep)
+
+
+# -- units and users ------------------------------------------------------------------------
 
 
 @unit_app.command("create")
@@ -171,19 +398,21 @@ def user_create(
 ) -> None:
     """Tạo tài khoản · Create a user account."""
     from archive.services import accounts
+    from archive.services.passwords import check_password
 
     archive = _open()
     with archive.db.read() as conn:
         unit_exists = account_rows.unit_by_code(conn, unit) is not None
     secret = (
         password
-        or os.environ.get("ARCHIVE_NEW_PASSWORD")
+        if password is not None
+        else os.environ.get("ARCHIVE_NEW_PASSWORD")
         or typer.prompt("Mật khẩu · Password", hide_input=True, confirmation_prompt=True)
     )
     try:
         # Check everything that can be refused before creating the unit, so a refusal
         # leaves nothing behind.
-        accounts.check_password_strength(secret)
+        check_password(secret, username)
         if not unit_exists and not unit_name:
             raise NotFound(
                 "unit_not_found",
@@ -206,6 +435,14 @@ def user_create(
     typer.echo(f"Đã tạo tài khoản · Account created: {user.username} ({user.role.value})")
 
 
+def _user_id(archive: Archive, username: str) -> int:
+    with archive.db.read() as conn:
+        found = account_rows.user_with_hash(conn, username)
+    if found is None:
+        raise _fail(f"Không có tài khoản '{username}' / No account '{username}'")
+    return found[0].id
+
+
 @user_app.command("grant")
 def user_grant(
     username: str,
@@ -217,81 +454,69 @@ def user_grant(
     from archive.services import accounts
 
     archive = _open()
-    with archive.db.read() as conn:
-        found = account_rows.user_with_hash(conn, username)
-    if found is None:
-        raise _fail(f"Không có tài khoản '{username}' / No account '{username}'")
+    user_id = _user_id(archive, username)
     try:
         accounts.grant_auditor(
-            archive, found[0].id, unit, date.fromisoformat(start), date.fromisoformat(end), by=None
+            archive, user_id, unit, date.fromisoformat(start), date.fromisoformat(end), by=None
         )
     except ArchiveError as exc:
         raise _fail(f"{exc.vi} / {exc.en}") from None
     typer.echo(f"Đã giao phạm vi · Granted: {username} → {unit} {start}..{end}")
 
 
-@app.command()
-def fixity() -> None:
-    """Kiểm tra toàn vẹn mọi tài liệu đã lưu · Re-hash every stored object."""
-    from archive.services import fixity as fixity_service
+@user_app.command("activate")
+def user_activate(username: str) -> None:
+    """Mở khóa tài khoản · Reactivate an account (e.g. a locked-out administrator)."""
+    from archive.services import accounts
 
     archive = _open()
-    with typer.progressbar(length=1, label="Đang kiểm tra · Checking") as bar:
-        last = [0]
-
-        def progress(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - last[0])
-            last[0] = done
-
-        report = fixity_service.run(archive, progress=progress)
-    typer.echo(
-        f"Đã kiểm tra · Checked {report.checked} đối tượng · objects "
-        f"({report.bytes_read / 1024 / 1024:,.1f} MiB): {report.ok} nguyên vẹn · intact, "
-        f"{len(report.mismatched)} sai lệch · mismatched, {len(report.missing)} mất · missing."
-    )
-    for key in report.mismatched:
-        typer.secho(f"SAI LỆCH · MISMATCH  {key}", fg=typer.colors.RED)
-    for key in report.missing:
-        typer.secho(f"MẤT · MISSING  {key}", fg=typer.colors.RED)
-    if not report.intact:
-        raise typer.Exit(2)
+    user = accounts.activate(archive, _user_id(archive, username), by=None)
+    typer.echo(f"Đã mở khóa · Reactivated: {user.username} ({user.role.value})")
 
 
-@app.command()
-def sweep(
-    grace_hours: Annotated[
-        float | None, typer.Option(help="Bỏ qua đối tượng mới hơn · Skip newer objects")
-    ] = None,
-) -> None:
-    """Dọn đối tượng mồ côi · Remove stored objects no record points at."""
-    from archive.services import sweep as sweep_service
+@user_app.command("deactivate")
+def user_deactivate(username: str) -> None:
+    """Khóa tài khoản · Deactivate an account (never the last active administrator)."""
+    from archive.services import accounts
 
     archive = _open()
-    grace = timedelta(hours=grace_hours) if grace_hours is not None else None
-    report = sweep_service.run(archive, grace=grace)
-    typer.echo(
-        f"Đã xóa · Removed {len(report.removed)} đối tượng mồ côi · orphans; giữ lại · kept "
-        f"{report.kept_young} (còn mới · too young); tệp tải dở · stale uploads: "
-        f"{report.stale_uploads}."
-    )
-    for line in report.refused:
-        typer.secho(f"KHÔNG XÓA ĐƯỢC · REFUSED  {line}", fg=typer.colors.YELLOW)
+    try:
+        user = accounts.deactivate(archive, _user_id(archive, username), by=None)
+    except ArchiveError as exc:
+        raise _fail(f"{exc.vi} / {exc.en}") from None
+    typer.echo(f"Đã khóa · Deactivated: {user.username}")
+
+
+# -- audit ----------------------------------------------------------------------------------
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    expect_head: Annotated[
+        str | None,
+        typer.Option(help="Mã băm cuối đã ghi ở nơi khác · A head hash kept elsewhere"),
+    ] = None,
+) -> None:
     """Kiểm tra chuỗi băm của nhật ký · Verify the audit trail's hash chain."""
     from archive.services import trail
 
-    report = trail.verify(_open())
+    archive = _open()
+    report = trail.verify(archive, expect_head=expect_head)
+    kept = len(trail.checkpoints(archive))
     if report.intact:
         typer.echo(
-            f"Nhật ký nguyên vẹn · Audit trail intact: {report.entries} mục · entries; "
-            f"mã băm cuối · head hash {report.head_hash}"
+            f"Nhật ký nguyên vẹn · Audit trail intact: {report.entries} mục · entries, "
+            f"{kept} mốc · checkpoints; mã băm cuối · head hash {report.head_hash}"
         )
         return
     typer.secho("NHẬT KÝ BỊ THAY ĐỔI · AUDIT TRAIL ALTERED", fg=typer.colors.RED, err=True)
+    if report.first_break is not None:
+        typer.secho(
+            f"  Chỗ hỏng đầu tiên · first break: entry {report.first_break}; "
+            f"{report.broken} mục không khớp · entries do not check",
+            fg=typer.colors.RED,
+            err=True,
+        )
     for problem in report.problems:
         typer.secho(f"  {problem}", fg=typer.colors.RED, err=True)
     raise typer.Exit(2)
@@ -305,6 +530,11 @@ def demo() -> None:
     if get_settings().database_url.startswith("sqlite"):
         _migrate_and_seed()
     load_demo(_open(), progress=typer.echo)
+
+
+for _extension in installed():
+    if _extension.commands is not None:
+        _extension.commands(app)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from archive.domain.pdf import ActiveContent
 
 GIB = 1024**3
 
@@ -64,6 +67,58 @@ class Settings(BaseSettings):
         ge=0,
         description="Age after which a stored object no row points at is swept away.",
     )
+    spool_grace_hours: float = Field(
+        default=1.0,
+        ge=0,
+        description="Age after which an upload's spool file that no running upload holds "
+        "is removed (left by a killed upload); checked by every web node for its own folder.",
+    )
+    sweep_interval_hours: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often the worker sweeps orphan objects and stale multipart uploads "
+        "and confirms retention of new originals.",
+    )
+    checkpoint_interval_minutes: float = Field(
+        default=60.0,
+        gt=0,
+        description="How often the worker writes the audit trail's head hash into the "
+        "object store as a checkpoint.",
+    )
+    fixity_batch_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="Longest a single fixity batch runs before it hands over to the next; "
+        "never more than a third of the task visibility timeout.",
+    )
+    pdf_check_processes: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        description="Separate processes that check uploaded PDFs (one check at a time each).",
+    )
+    pdf_check_memory_mb: int = Field(
+        default=1536,
+        ge=256,
+        description="Memory limit of each PDF checking process, in MiB.",
+    )
+    pdf_check_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="Time limit for checking one PDF; a check that overruns is killed and "
+        "the file refused.",
+    )
+    refuse_active_content: str = Field(
+        default="",
+        description="Active content refused at upload: empty (keep and record everything), "
+        "`all`, or a comma list of javascript, launch_action, open_action, embedded_files, "
+        "xfa, submit_action, remote_goto, prefix_bytes.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma list of addresses or networks of reverse proxies whose "
+        "X-Forwarded-For header is believed; empty believes no one.",
+    )
     session_hours: float = Field(
         default=12.0, gt=0, description="Lifetime of a login session or bearer token."
     )
@@ -88,7 +143,41 @@ class Settings(BaseSettings):
             self.broker_url = f"sqla+sqlite:///{self.data_dir / 'queue.sqlite'}"
         if not self.result_backend:
             self.result_backend = f"db+sqlite:///{self.data_dir / 'results.sqlite'}"
+        # A batch longer than the visibility timeout would be handed to a second worker.
+        self.fixity_batch_seconds = min(self.fixity_batch_seconds, self.task_visibility_timeout / 3)
         return self
+
+    @field_validator("refuse_active_content")
+    @classmethod
+    def _known_active_content(cls, value: str) -> str:
+        names = {v.strip() for v in value.split(",") if v.strip()}
+        unknown = names - {a.value for a in ActiveContent} - {"all"}
+        if unknown:
+            raise ValueError(f"unknown active content: {', '.join(sorted(unknown))}")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip():
+                ipaddress.ip_network(item.strip(), strict=False)
+        return value
+
+    @property
+    def refused_active_content(self) -> frozenset[ActiveContent]:
+        names = {v.strip() for v in self.refuse_active_content.split(",") if v.strip()}
+        if "all" in names:
+            return frozenset(ActiveContent)
+        return frozenset(ActiveContent(n) for n in names)
+
+    @property
+    def proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(
+            ipaddress.ip_network(item.strip(), strict=False)
+            for item in self.trusted_proxies.split(",")
+            if item.strip()
+        )
 
     @property
     def embedded(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -75,4 +76,43 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 def client_of(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The address a request came from, as the audit trail and the login throttle see it.
+
+    ``X-Forwarded-For`` is believed only when the connection itself comes from one of
+    ``ARCHIVE_TRUSTED_PROXIES``; then the nearest address in it that is not a trusted proxy
+    is the client. Anyone else could write any address there (and reset the lock-out, or
+    put a false address in the trail).
+    """
+    peer = request.client.host if request.client else None
+    archive: Archive = request.app.state.archive
+    proxies = archive.settings.proxy_networks
+    if peer is None or not proxies or not _within(peer, proxies):
+        return peer
+    forwarded = [
+        hop.strip()
+        for header in request.headers.getlist("x-forwarded-for")
+        for hop in header.split(",")
+        if hop.strip()
+    ]
+    for hop in reversed(forwarded):
+        if not _within(hop, proxies):
+            return hop if _is_address(hop) else peer
+    return peer
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _within(
+    address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from archive.domain.errors import ArchiveError
 from archive.services.context import NotReady
@@ -31,14 +34,23 @@ _HTTP_MESSAGES = {
 }
 
 
-def error_json(status: int, code: str, vi: str, en: str, **details: object) -> JSONResponse:
+def error_json(
+    status: int,
+    code: str,
+    vi: str,
+    en: str,
+    headers: Mapping[str, str] | None = None,
+    **details: object,
+) -> JSONResponse:
     body: dict[str, object] = {"code": code, "message": vi, "message_en": en}
     if details:
         body["details"] = details
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    extra = dict(headers or {})
+    if status == 401:
+        extra["WWW-Authenticate"] = "Bearer"
     if status == 429:
-        headers = {"Retry-After": str(details.get("retry_after_seconds", 60))}
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
+        extra["Retry-After"] = str(details.get("retry_after_seconds", 60))
+    return JSONResponse({"error": body}, status_code=status, headers=extra or None)
 
 
 def install(app: FastAPI) -> None:
@@ -47,7 +59,7 @@ def install(app: FastAPI) -> None:
         status = STATUS.get(exc.kind, 400)
         if status >= 500:
             log.error("archive error %s: %s", exc.code, exc.en)
-        return error_json(status, exc.code, exc.vi, exc.en, **exc.details)
+        return error_json(status, exc.code, exc.vi, exc.en, None, **exc.details)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -69,21 +81,26 @@ def install(app: FastAPI) -> None:
         vi, _, en = str(exc).partition(" / ")
         return error_json(503, "not_ready", vi, en or vi)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error", exc_info=exc)
-        return error_json(
-            500,
-            "internal_error",
-            "Hệ thống gặp lỗi ngoài dự kiến; thao tác chưa được thực hiện. Hãy thử lại sau, "
-            "nếu vẫn lỗi hãy báo quản trị viên kèm thời điểm xảy ra.",
-            "The system met an unexpected error; nothing was done. Try again later, and if it "
-            "persists tell the administrator when it happened.",
-        )
+    # Unexpected errors are answered by middleware.LastResort, which (unlike a handler
+    # registered for Exception) does not re-raise and so keeps the connection alive.
 
     @app.exception_handler(HTTPException)
-    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         vi, en = _HTTP_MESSAGES.get(
             exc.status_code, ("Yêu cầu không thực hiện được.", str(exc.detail))
         )
-        return error_json(exc.status_code, f"http_{exc.status_code}", vi, en)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # RFC 9110, 15.5.6: every method the address answers, not only those of the
+            # first route Starlette tried (GET and POST of one path are separate routes).
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return error_json(exc.status_code, f"http_{exc.status_code}", vi, en, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        path = getattr(route, "path", None)
+        if path and compile_path(path)[0].match(request.url.path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)

@@ -3,34 +3,28 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from archive.domain.folios import TocEntry
-from archive.domain.model import Document, DocumentVersion, Dossier, Party, Unit, User
+from archive.domain.model import (
+    Derivative,
+    Document,
+    DocumentVersion,
+    Dossier,
+    Party,
+    StageEvent,
+    Unit,
+    User,
+)
+from archive.metadata.accounts import TokenInfo
+from archive.metadata.schema import MAX_ROW_ID
 
-
-class ErrorBody(BaseModel):
-    code: str = Field(description="Stable code for programs, e.g. `not_pdf`.")
-    message: str = Field(description="What went wrong and what to do, in Vietnamese.")
-    message_en: str = Field(description="The same in English.")
-    details: dict[str, Any] | None = None
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorBody
-
-
-Responses = dict[int | str, dict[str, Any]]
-
-
-def refusals(*pairs: tuple[int, str]) -> Responses:
-    """OpenAPI entries for the refusals a route can answer with."""
-    return {status: {"model": ErrorResponse, "description": text} for status, text in pairs}
-
-
-NOT_FOUND = refusals((404, "Not found, or not yours to see (existence is not revealed)"))
+# Ids are 32-bit on PostgreSQL; a larger number names nothing, so it is refused as invalid
+# instead of reaching the database (where it would overflow).
+Id = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+Count = Annotated[int, Field(ge=0, le=MAX_ROW_ID)]
 
 
 class LoginRequest(BaseModel):
@@ -46,6 +40,30 @@ class TokenAnswer(BaseModel):
 
 class ApiTokenRequest(BaseModel):
     name: str = Field(min_length=1, max_length=128, description="What the token is for.")
+
+
+class TokenOut(BaseModel):
+    """A session or API token, as its owner and administrators see it (never the secret)."""
+
+    id: int
+    kind: Literal["session", "api"]
+    name: str | None
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    active: bool
+
+    @classmethod
+    def of(cls, t: TokenInfo, now: datetime) -> TokenOut:
+        return cls(
+            id=t.id,
+            kind=t.kind,
+            name=t.name,
+            created_at=t.created_at,
+            expires_at=t.expires_at,
+            revoked_at=t.revoked_at,
+            active=t.revoked_at is None and t.expires_at > now,
+        )
 
 
 class GrantOut(BaseModel):
@@ -82,13 +100,17 @@ class UserOut(BaseModel):
 class UserCreate(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9._-]+$")
     full_name: str = Field(min_length=1, max_length=255)
-    password: str = Field(max_length=1024, description="At least 8 characters.")
+    password: str = Field(
+        max_length=1024,
+        description="At least 12 characters, not only spaces, not containing the user "
+        "name, not a common password.",
+    )
     role: Literal["official", "leader", "clerk", "auditor", "admin"]
     unit_code: str
 
 
 class GrantCreate(BaseModel):
-    unit_code: str
+    unit_code: str = Field(min_length=1, max_length=64)
     period_from: date
     period_to: date
 
@@ -107,7 +129,7 @@ class UnitOut(BaseModel):
 class UnitCreate(BaseModel):
     code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_.-]+$")
     name: str = Field(min_length=1, max_length=255)
-    parent_code: str | None = None
+    parent_code: str | None = Field(default=None, max_length=64)
 
 
 class PartyIO(BaseModel):
@@ -125,36 +147,75 @@ class PartyIO(BaseModel):
 
 
 class DossierCreate(BaseModel):
-    case_type: str = Field(description="Case type code, e.g. `xlvphc`.")
+    model_config = ConfigDict(extra="forbid")
+
+    case_type: str = Field(max_length=64, description="Case type code, e.g. `xlvphc`.")
     title: str = Field(min_length=1, max_length=2000)
-    field: str = Field(description="Field of law (lĩnh vực) of the case type.")
+    field: str = Field(max_length=64, description="Field of law (lĩnh vực) of the case type.")
     opened_on: date
-    unit_code: str | None = Field(default=None, description="Default: the user's own unit.")
+    unit_code: str | None = Field(
+        default=None, max_length=64, description="Default: the user's own unit."
+    )
     code: str | None = Field(default=None, max_length=64, description="Default: generated.")
-    stage: str | None = None
+    stage: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The stage the case is at (default: the case type's first), effective "
+        "on `opened_on`; later stages are moved through `POST .../events`.",
+    )
     retention: str | None = Field(default=None, description="`vinh_vien`, 70, 50, 30, 20, 10.")
     closed_on: date | None = None
-    parties: list[PartyIO] = []
-    key_dates: dict[str, date] = Field(default_factory=dict, description="Stage → date.")
+    parties: list[PartyIO] = Field(default_factory=list, max_length=200)
     custom: dict[str, Any] = Field(default_factory=dict, description="Case type's own fields.")
 
 
 class DossierChange(BaseModel):
+    """A dossier's description; its stage moves only through `POST .../events`."""
+
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = None
-    field: str | None = None
-    stage: str | None = None
+    title: str | None = Field(default=None, max_length=2000)
+    field: str | None = Field(default=None, max_length=64)
     retention: str | None = None
     opened_on: date | None = None
     closed_on: date | None = None
-    parties: list[PartyIO] | None = None
-    key_dates: dict[str, date] | None = None
+    parties: list[PartyIO] | None = Field(default=None, max_length=200)
     custom: dict[str, Any] | None = None
 
 
+class StageMove(BaseModel):
+    to_stage: str = Field(max_length=64, description="A stage the case type allows next.")
+    effective_on: date = Field(
+        description="The day the step really happened (record made, decision signed): "
+        "deadlines count from it. Not in the future, not before the previous step."
+    )
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class StageEventOut(BaseModel):
+    id: int
+    from_stage: str | None
+    to_stage: str
+    effective_on: date
+    recorded_at: datetime
+    actor_id: int | None
+    reason: str | None
+
+    @classmethod
+    def of(cls, e: StageEvent) -> StageEventOut:
+        return cls(
+            id=e.id,
+            from_stage=e.from_stage,
+            to_stage=e.to_stage,
+            effective_on=e.effective_on,
+            recorded_at=e.recorded_at,
+            actor_id=e.actor_id,
+            reason=e.reason,
+        )
+
+
 class ShareRequest(BaseModel):
-    unit_code: str
+    unit_code: str = Field(min_length=1, max_length=64)
 
 
 class DossierOut(BaseModel):
@@ -162,6 +223,7 @@ class DossierOut(BaseModel):
     code: str
     title: str
     case_type: str
+    case_type_version: int = Field(description="The version of the case type it keeps.")
     unit_id: int
     field: str
     stage: str
@@ -169,7 +231,9 @@ class DossierOut(BaseModel):
     opened_on: date
     closed_on: date | None
     parties: list[PartyIO]
-    key_dates: dict[str, date]
+    key_dates: dict[str, date] = Field(
+        description="The date each stage took effect, from the dossier's events."
+    )
     custom: dict[str, Any]
     shared_with: list[int]
     created_at: datetime
@@ -182,6 +246,7 @@ class DossierOut(BaseModel):
             code=d.code,
             title=d.title,
             case_type=d.case_type,
+            case_type_version=d.case_type_version,
             unit_id=d.unit_id,
             field=d.field,
             stage=d.stage,
@@ -210,11 +275,32 @@ class VersionOut(BaseModel):
     size: int
     page_count: int
     signed: bool
+    signature_count: int
     pdf_version: str
     original_filename: str | None
-    uploaded_by: int
+    uploaded_by: int | None = Field(description="None: made by the archive itself (OCR).")
     uploaded_at: datetime
     storage_key: str
+    reason: Literal["upload", "signature", "ocr", "pdfa"] = Field(
+        description="Why this version exists."
+    )
+    derived_from: int | None = Field(description="The version it was made from.")
+    active_content: list[
+        Literal[
+            "javascript",
+            "launch_action",
+            "open_action",
+            "embedded_files",
+            "xfa",
+            "submit_action",
+            "remote_goto",
+            "prefix_bytes",
+        ]
+    ] = Field(description="Content that can act when the file is opened, kept as received.")
+    irregularities: dict[str, Any] = Field(
+        description="What is odd but harmless: `encryption` (owner password only: what it "
+        "restricts) and `repairs` (what a reader had to mend to open it)."
+    )
 
     @classmethod
     def of(cls, v: DocumentVersion) -> VersionOut:
@@ -224,11 +310,16 @@ class VersionOut(BaseModel):
             size=v.size,
             page_count=v.page_count,
             signed=v.signed,
+            signature_count=v.signature_count,
             pdf_version=v.pdf_version,
             original_filename=v.original_filename,
             uploaded_by=v.uploaded_by,
             uploaded_at=v.uploaded_at,
             storage_key=v.storage_key,
+            reason=v.reason.value,
+            derived_from=v.derived_from,
+            active_content=[a.value for a in v.active_content],
+            irregularities=dict(v.irregularities),
         )
 
 
@@ -246,6 +337,7 @@ class DocumentOut(BaseModel):
     sha256: str
     signed: bool
     version: int
+    active_content: list[str] = Field(description="Of the current version.")
     versions: list[VersionOut]
 
     @classmethod
@@ -264,22 +356,49 @@ class DocumentOut(BaseModel):
             sha256=d.current.sha256,
             signed=d.current.signed,
             version=d.current.version,
+            active_content=[a.value for a in d.current.active_content],
             versions=[VersionOut.of(v) for v in d.versions],
+        )
+
+
+class DerivativeOut(BaseModel):
+    id: int
+    version: int
+    kind: str
+    sha256: str
+    size: int
+    media_type: str
+    detail: dict[str, Any]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, d: Derivative) -> DerivativeOut:
+        return cls(
+            id=d.id,
+            version=d.version,
+            kind=d.kind,
+            sha256=d.sha256,
+            size=d.size,
+            media_type=d.media_type,
+            detail=dict(d.detail),
+            created_at=d.created_at,
         )
 
 
 class DocumentChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: str | None = None
+    kind: str | None = Field(default=None, max_length=64)
     title: str | None = Field(default=None, min_length=1, max_length=2000)
-    number: str | None = None
+    number: str | None = Field(default=None, max_length=64)
     issued_on: date | None = None
-    issuer: str | None = None
+    issuer: str | None = Field(default=None, max_length=255)
 
 
 class ReorderRequest(BaseModel):
-    document_ids: list[int] = Field(description="Every document of the dossier, in new order.")
+    document_ids: list[Id] = Field(
+        max_length=100_000, description="Every document of the dossier, in new order."
+    )
 
 
 class TocLine(BaseModel):
@@ -341,12 +460,28 @@ class ChainOut(BaseModel):
     intact: bool
     entries: int
     head_hash: str
+    broken: int = Field(description="Entries that fail a check.")
+    first_break: int | None = Field(description="Number of the first entry that fails.")
     problems: list[str]
 
 
-class HealthOut(BaseModel):
+class LiveOut(BaseModel):
     status: Literal["ok"]
+    version: str
+
+
+class ReadyOut(BaseModel):
+    status: Literal["ready"]
     database: str
     storage: str
     embedded: bool
     version: str
+
+
+class CaseTypeVersionOut(BaseModel):
+    code: str
+    version: int
+    source: Literal["builtin", "admin"]
+    current: bool
+    created_at: datetime
+    created_by: int | None

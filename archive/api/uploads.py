@@ -8,7 +8,6 @@ way, so a 500 MB upload costs the server a few megabytes of memory.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 import anyio
@@ -16,9 +15,10 @@ from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from archive.domain.errors import Invalid
+from archive.domain.text import safe_filename
 from archive.services.context import Archive
-from archive.services.documents import ReceivedFile
 from archive.services.spool import Spool, too_large
+from archive.services.versions import ReceivedFile
 
 FLUSH_AT = 1024 * 1024
 MAX_FIELD = 64 * 1024
@@ -45,14 +45,6 @@ UPLOAD_BODY: dict[str, Any] = {
         "application/pdf": {"schema": {"type": "string", "format": "binary"}},
     },
 }
-
-
-def clean_filename(raw: str | None) -> str | None:
-    if not raw:
-        return None
-    # Browsers on Windows may send a full path; keep only the name, for the record.
-    name = PureWindowsPath(PurePosixPath(raw).name).name.strip()
-    return name[:255] or None
 
 
 @dataclass
@@ -94,7 +86,7 @@ async def receive(request: Request, archive: Archive) -> tuple[dict[str, str], R
         if ctype == "multipart/form-data":
             fields, filename = await _multipart(request, spool, params)
         elif ctype in PDF_TYPES:
-            fields, filename = {}, clean_filename(request.query_params.get("filename"))
+            fields, filename = {}, safe_filename(request.query_params.get("filename"))
             buffer = bytearray()
             async for chunk in request.stream():
                 buffer += chunk
@@ -111,7 +103,11 @@ async def receive(request: Request, archive: Archive) -> tuple[dict[str, str], R
     except BaseException:
         spool.discard()
         raise
-    return fields, ReceivedFile(spool.path, sha256, spool.size, filename), spool
+    return (
+        fields,
+        ReceivedFile(spool.path, sha256, spool.size, filename, spool.chunk_digests),
+        spool,
+    )
 
 
 async def _multipart(
@@ -153,7 +149,7 @@ async def _multipart(
         if b"filename" in disp:
             part.is_file = True
             files_seen += 1
-            filename = clean_filename(disp[b"filename"].decode("utf-8", "replace"))
+            filename = safe_filename(disp[b"filename"].decode("utf-8", "replace"))
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
         if part.is_file:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
@@ -167,5 +168,57 @@ def revoke_token(conn: Connection, token_hash: str) -> None:
     conn.execute(
         update(auth_tokens)
         .where(auth_tokens.c.token_hash == token_hash, auth_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A session or API token as its owner sees it (never the token itself)."""
+
+    id: int
+    kind: str
+    name: str | None
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+def tokens_of(conn: Connection, user_id: int) -> list[TokenInfo]:
+    rows = conn.execute(
+        select(auth_tokens).where(auth_tokens.c.user_id == user_id).order_by(auth_tokens.c.id)
+    ).mappings()
+    return [
+        TokenInfo(
+            id=r["id"],
+            kind=r["kind"],
+            name=r["name"],
+            created_at=r["created_at"],
+            expires_at=r["expires_at"],
+            revoked_at=r["revoked_at"],
+        )
+        for r in rows
+    ]
+
+
+def revoke_token_id(conn: Connection, user_id: int, token_id: int) -> bool:
+    if not storable_id(token_id):
+        return False
+    result = conn.execute(
+        update(auth_tokens)
+        .where(
+            auth_tokens.c.id == token_id,
+            auth_tokens.c.user_id == user_id,
+            auth_tokens.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=datetime.now(UTC))
+    )
+    return bool(result.rowcount)
+
+
+def revoke_all_tokens(conn: Connection, user_id: int) -> None:
+    conn.execute(
+        update(auth_tokens)
+        .where(auth_tokens.c.user_id == user_id, auth_tokens.c.revoked_at.is_(None))
         .values(revoked_at=datetime.now(UTC))
     )

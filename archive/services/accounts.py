@@ -9,18 +9,18 @@ from datetime import UTC, date, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from archive.domain.errors import Conflict, Invalid, NotFound, Unauthenticated
+from archive.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from archive.domain.model import Unit, User
 from archive.domain.roles import Role
 from archive.domain.text import clean_text
 from archive.metadata import accounts, audit
 from archive.services.context import Archive
+from archive.services.passwords import check_password
 
 _hasher = PasswordHasher()
 # A fixed hash to verify against when the username is unknown, so the answer takes as long
 # as for a real account and does not reveal which usernames exist.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-MIN_PASSWORD = 8
 
 
 def token_digest(token: str) -> str:
@@ -33,15 +33,6 @@ def _bad_login() -> Unauthenticated:
         "Tên đăng nhập hoặc mật khẩu không đúng.",
         "Wrong username or password.",
     )
-
-
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise Invalid(
-            "weak_password",
-            f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.",
-            f"The password needs at least {MIN_PASSWORD} characters.",
-        )
 
 
 def create_unit(
@@ -86,7 +77,7 @@ def create_user(
     unit_code: str,
     by: User | None,
 ) -> User:
-    check_password_strength(password)
+    check_password(password, username)
     password_hash = _hasher.hash(password)
     with archive.db.write() as conn:
         if accounts.user_with_hash(conn, username):
@@ -246,20 +237,95 @@ def logout(archive: Archive, user: User, token: str) -> None:
         )
 
 
-def deactivate(archive: Archive, user_id: int, *, by: User) -> User:
-    """Lock an account; it is never deleted, so its actions stay in the audit trail."""
+def _account(conn: object, user_id: int) -> User:
+    user = accounts.user_by_id(conn, user_id)  # type: ignore[arg-type]
+    if user is None:
+        raise NotFound("user_not_found", "Không có tài khoản này.", "No such account.")
+    return user
+
+
+def deactivate(archive: Archive, user_id: int, *, by: User | None) -> User:
+    """Lock an account; it is never deleted, so its actions stay in the audit trail.
+
+    No one locks themselves out, and the last active administrator stays: otherwise one
+    request could leave an installation that nobody can administer any more.
+    """
     with archive.db.write() as conn:
-        if accounts.user_by_id(conn, user_id) is None:
-            raise NotFound("user_not_found", "Không có tài khoản này.", "No such account.")
+        target = _account(conn, user_id)
+        if by is not None and by.id == user_id:
+            raise Forbidden(
+                "cannot_deactivate_self",
+                "Bạn không thể tự khóa tài khoản của mình; hãy nhờ quản trị viên khác.",
+                "You cannot deactivate your own account; ask another administrator.",
+            )
+        if target.role is Role.ADMIN and target.active:
+            admins = [u for u in accounts.list_users(conn) if u.role is Role.ADMIN and u.active]
+            if len(admins) <= 1:
+                raise Conflict(
+                    "last_administrator",
+                    "Đây là quản trị viên cuối cùng còn hoạt động; hãy tạo hoặc mở khóa một "
+                    "quản trị viên khác trước khi khóa tài khoản này.",
+                    "This is the last active administrator; create or reactivate another "
+                    "administrator before deactivating this account.",
+                )
         accounts.set_active(conn, user_id, False)
+        audit.append(
+            conn,
+            actor_id=by.id if by else None,
+            actor=by.username if by else "system",
+            action="user.deactivate",
+            object_type="user",
+            object_id=user_id,
+            unit_id=target.unit_id,
+        )
+        return _account(conn, user_id)
+
+
+def activate(archive: Archive, user_id: int, *, by: User | None) -> User:
+    """Reopen a locked account (its old sessions and tokens stay revoked by expiry only if
+    they expired: locking does not delete them, so reactivation revokes them all)."""
+    with archive.db.write() as conn:
+        target = _account(conn, user_id)
+        if not target.active:
+            accounts.set_active(conn, user_id, True)
+            # Sessions opened before the lock must not come back to life with the account.
+            accounts.revoke_all_tokens(conn, user_id)
+            audit.append(
+                conn,
+                actor_id=by.id if by else None,
+                actor=by.username if by else "system",
+                action="user.activate",
+                object_type="user",
+                object_id=user_id,
+                unit_id=target.unit_id,
+            )
+        return _account(conn, user_id)
+
+
+def tokens_of(archive: Archive, user_id: int) -> list[accounts.TokenInfo]:
+    with archive.db.read() as conn:
+        _account(conn, user_id)
+        return accounts.tokens_of(conn, user_id)
+
+
+def revoke_token(archive: Archive, user_id: int, token_id: int, *, by: User) -> None:
+    """Revoke one of ``user_id``'s tokens (their own, or anyone's for an administrator;
+    the route decides who may ask)."""
+    with archive.db.write() as conn:
+        target = _account(conn, user_id)
+        if not accounts.revoke_token_id(conn, user_id, token_id):
+            raise NotFound(
+                "token_not_found",
+                "Không có mã truy cập này, hoặc nó đã bị thu hồi.",
+                "No such token, or it was already revoked.",
+            )
         audit.append(
             conn,
             actor_id=by.id,
             actor=by.username,
-            action="user.deactivate",
+            action="token.revoke",
             object_type="user",
             object_id=user_id,
+            unit_id=target.unit_id,
+            detail={"token_id": token_id},
         )
-        user = accounts.user_by_id(conn, user_id)
-    assert user is not None
-    return user

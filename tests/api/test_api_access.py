@@ -113,6 +113,11 @@ def everything_listed(api: Api, username: str) -> tuple[list[dict[str, Any]], in
     return items, totals.pop()
 
 
+def _opening(dossier: dict[str, Any]) -> dict[str, Any]:
+    """What an official sends to open a dossier like ``dossier``."""
+    return {k: dossier[k] for k in ("case_type", "title", "field", "opened_on", "custom")}
+
+
 def refused(answer: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert answer.status_code == status, answer.text
     body = cast(dict[str, Any], answer.json())
@@ -219,7 +224,10 @@ def test_sharing_lends_reading_not_changing(live: Api) -> None:
             reader.patch(f"/api/dossiers/{tp.id}", json={"title": "Đổi tên"}), 403, "not_owner_unit"
         )
         refused(
-            reader.patch(f"/api/dossiers/{tp.id}", json={"stage": "lap_bien_ban"}),
+            reader.post(
+                f"/api/dossiers/{tp.id}/events",
+                json={"to_stage": "lap_bien_ban", "effective_on": "2024-06-02"},
+            ),
             403,
             "not_owner_unit",
         )
@@ -391,7 +399,7 @@ def test_the_city_leader_sees_every_department_below(live: Api) -> None:
             leader.patch(f"/api/dossiers/{tp.id}", json={"title": "Sửa"}), 403, "role_not_allowed"
         )["error"]
         assert error["details"]["action"] == "edit_dossier"
-        refused(leader.post("/api/dossiers", json=tp.dossier), 403, "role_not_allowed")
+        refused(leader.post("/api/dossiers", json=_opening(tp.dossier)), 403, "role_not_allowed")
         refused(upload(leader, tp.id), 403, "role_not_allowed")
     with live.client("official_qldt") as reader:
         assert reader.get(f"/api/dossiers/{tp.id}").status_code == 200
@@ -422,7 +430,10 @@ def test_a_department_leader_reads_and_shares_but_does_not_open_dossiers(live: A
         assert error["details"]["action"] == "create_dossier"
         assert "Lãnh đạo" in error["message"]
         refused(
-            leader.patch(f"/api/dossiers/{tp.id}", json={"stage": "lap_bien_ban"}),
+            leader.post(
+                f"/api/dossiers/{tp.id}/events",
+                json={"to_stage": "lap_bien_ban", "effective_on": "2024-06-02"},
+            ),
             403,
             "role_not_allowed",
         )
@@ -452,7 +463,7 @@ def test_a_clerk_files_documents_but_does_not_open_or_edit_dossiers(live: Api) -
         )
         assert reordered.status_code == 204, reordered.text
         assert clerk.get(f"/api/documents/{tp.doc_id}/content").content == tp.pdf
-        refused(clerk.post("/api/dossiers", json=tp.dossier), 403, "role_not_allowed")
+        refused(clerk.post("/api/dossiers", json=_opening(tp.dossier)), 403, "role_not_allowed")
         refused(
             clerk.patch(f"/api/dossiers/{tp.id}", json={"title": "Sửa"}), 403, "role_not_allowed"
         )
@@ -549,7 +560,12 @@ def _auditor_writes(api: Api, case: Filed) -> list[tuple[str, str, dict[str, Any
             },
         ),
         ("PATCH", f"/api/dossiers/{case.id}", {"json": {"title": "Thanh tra sửa"}}),
-        ("PATCH", f"/api/dossiers/{case.id}", {"json": {"stage": "lap_bien_ban"}}),
+        (
+            "POST",
+            f"/api/dossiers/{case.id}/events",
+            {"json": {"to_stage": "lap_bien_ban", "effective_on": "2024-08-09"}},
+        ),
+        ("POST", f"/api/documents/{case.doc_id}/signatures", pdf),
         (
             "POST",
             f"/api/dossiers/{case.id}/documents",

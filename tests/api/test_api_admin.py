@@ -223,9 +223,24 @@ def test_duplicate_accounts_are_refused(live: Api) -> None:
         assert client.get("/api/auth/me").json()["full_name"] == "Nguyễn Văn Đức"
 
 
-@pytest.mark.parametrize("password", ["", "ngan", "1234567"])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "",
+        "ngan",
+        "1234567",
+        "matkhau12",  # shorter than twelve
+        "            ",  # twelve spaces
+        "{username}-2024",  # the user name in it
+        "password2024!",  # a common word with digits after it
+        "qwertyuiop123",  # on the list of common passwords
+        "123456789012",  # only digits
+        "abcabcabcabc",  # one piece said over and over
+    ],
+)
 def test_a_weak_password_is_refused(live: Api, password: str) -> None:
-    """A password shorter than eight characters is refused and no account is made."""
+    """A password an attacker would guess is refused, saying why, and no account is made:
+    shorter than twelve characters, only spaces, holding the user name, or common."""
     username = f"yeu-{tag()}"
     with live.client("admin") as admin:
         answer = admin.post(
@@ -233,7 +248,7 @@ def test_a_weak_password_is_refused(live: Api, password: str) -> None:
             json={
                 "username": username,
                 "full_name": "Mật khẩu yếu",
-                "password": password,
+                "password": password.format(username=username),
                 "role": "official",
                 "unit_code": "tu_phap",
             },
@@ -395,6 +410,11 @@ def _manage_requests(api: Api, victim: dict[str, Any]) -> list[tuple[str, str, d
             {"json": {"unit_code": "qldt", "period_from": "2000-01-01", "period_to": "2099-12-31"}},
         ),
         ("POST", f"/api/users/{victim['id']}/deactivate", {}),
+        ("POST", f"/api/users/{victim['id']}/activate", {}),
+        ("GET", f"/api/users/{victim['id']}/tokens", {}),
+        ("DELETE", f"/api/users/{victim['id']}/tokens/1", {}),
+        ("PUT", "/api/case-types/xlvphc", {"json": {"code": "xlvphc"}}),
+        ("POST", "/api/case-types", {"json": {"code": "moi"}}),
     ]
 
 
@@ -478,30 +498,58 @@ def test_one_case_type_and_an_unknown_one(live: Api) -> None:
     assert body["code"] == "xlvphc"
     assert body["stages"][0] == {"code": "phat_hien", "name": body["stages"][0]["name"]}
     assert "violation" in {f["code"] for f in body["fields"] if f.get("required")}
-    error = refused(unknown, 404, "unknown_case_type")
+    error = refused(unknown, 404, "case_type_not_found")
     assert "ly_hon" in error["message"]
 
 
 # -- Health and documentation -------------------------------------------------------------
 
 
-def test_health_answers_without_signing_in_and_names_the_backend(live: Api) -> None:
-    """A monitor asks /api/health with no account: it says whether the archive runs
-    embedded (SQLite + folder) or scaled (PostgreSQL + MinIO), and reveals no secret."""
+def test_health_answers_at_once_and_readiness_names_the_backend(
+    live: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A monitor asks /api/health (is the process alive?) and /api/ready (do the database
+    and the store answer?) with no account. Liveness touches neither; readiness names the
+    kinds of backend, never a host, user or secret, and lists nothing."""
+    listed: list[str] = []
+    real = live.archive.store.iter_objects
+
+    def counting() -> Any:
+        listed.append("listed")
+        return real()
+
+    monkeypatch.setattr(live.archive.store, "iter_objects", counting)
     with live.anonymous() as client:
-        answer = client.get("/api/health")
-    assert answer.status_code == 200, answer.text
-    health = answer.json()
-    assert health["status"] == "ok"
+        alive = client.get("/api/health")
+        ready = client.get("/api/ready")
+    assert alive.status_code == 200, alive.text
+    assert alive.json()["status"] == "ok" and alive.json()["version"]
+    assert ready.status_code == 200, ready.text
+    health = ready.json()
+    assert health["status"] == "ready"
     assert health["embedded"] is (live.backend.kind == "embedded")
-    assert health["version"]
+    assert listed == []  # not one listing of the bucket, however large the collection
     if live.backend.kind == "scaled":
         assert "postgresql" in health["database"]
         password = make_url(live.backend.settings.database_url).password
-        assert password and f":{password}@" not in answer.text
-        assert live.backend.settings.s3_secret_key not in answer.text
+        assert password and f":{password}@" not in ready.text
+        assert live.backend.settings.s3_secret_key not in ready.text
     else:
         assert "sqlite" in health["database"]
+
+
+def test_readiness_says_so_when_the_store_is_gone(
+    live: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down() -> None:
+        raise OSError("no route to host")
+
+    monkeypatch.setattr(live.archive.store, "ping", down)
+    with live.anonymous() as client:
+        alive = client.get("/api/health")
+        ready = client.get("/api/ready")
+    assert alive.status_code == 200  # the process itself is alive
+    refused(ready, 503, "not_ready")
 
 
 def test_an_unknown_address_answers_in_the_archives_words(live: Api) -> None:
@@ -511,6 +559,7 @@ def test_an_unknown_address_answers_in_the_archives_words(live: Api) -> None:
         wrong_method = client.delete("/api/dossiers")
     refused(missing, 404, "http_404")
     refused(wrong_method, 405, "http_405")
+    assert set(wrong_method.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
 
 
 def _api_routes() -> list[tuple[str, str]]:
@@ -539,9 +588,78 @@ def test_the_api_documentation_describes_every_route(live: Api) -> None:
     for method, path in routes:
         operation = paths[path][method.lower()]
         assert " · " in operation.get("summary", ""), (method, path)
-        needs_token = path not in {"/api/health", "/api/auth/login"}
+        needs_token = path not in {
+            "/api/health",
+            "/api/ready",
+            "/api/auth/login",
+            "/api/auth/session",
+        }
         assert bool(operation.get("security")) is needs_token, (method, path)
     assert docs.status_code == 200
     assert docs.headers["content-type"].startswith("text/html")
     assert "swagger" in docs.text.lower() and "/openapi.json" in docs.text
     assert all(a.status_code == 200 and a.content for a in assets), [str(a.url) for a in assets]
+
+
+# -- Keeping administration possible ---------------------------------------------------
+
+
+def test_no_administrator_locks_themselves_out(live: Api) -> None:
+    """One request by the only administrator used to lock everyone out of administration
+    for good. Now no one deactivates themselves (so through the API the last active
+    administrator always stays; the command line refuses it too, see tests/cli). Another
+    administrator is locked and reactivated, and the sessions from before the lock stay
+    dead after reactivation."""
+    admin_id = live.people["admin"].id
+    with live.client("admin") as admin:
+        refused(admin.post(f"/api/users/{admin_id}/deactivate"), 403, "cannot_deactivate_self")
+        second = new_user(admin, "admin", "ubnd")
+    with sign_in(live, second["username"]) as other:
+        refused(other.post(f"/api/users/{second['id']}/deactivate"), 403, "cannot_deactivate_self")
+        locked = other.post(f"/api/users/{admin_id}/deactivate")
+        assert locked.status_code == 200 and locked.json()["active"] is False
+        reopened = other.post(f"/api/users/{admin_id}/activate")
+        assert reopened.status_code == 200 and reopened.json()["active"] is True
+    with live.client("admin") as admin:  # the token from before the lock stays revoked
+        refused(admin.get("/api/auth/me"), 401, "not_signed_in")
+    live._tokens.pop("admin", None)
+    with live.client("admin") as admin:
+        assert admin.get("/api/auth/me").status_code == 200
+        assert admin.post(f"/api/users/{second['id']}/deactivate").status_code == 200
+        audit = admin.get("/api/audit", params={"object_type": "user", "limit": 20}).json()
+    actions = [(e["action"], e["object_id"]) for e in audit]
+    assert ("user.activate", str(admin_id)) in actions
+    assert ("user.deactivate", str(second["id"])) in actions
+
+
+def test_an_administrator_changes_a_case_type_as_a_new_version(live: Api) -> None:
+    """Case types are data an administrator edits through the API: each change is stored
+    as the next version (the older ones stay readable, and dossiers keep theirs)."""
+    with live.client("admin") as admin:
+        current = admin.get("/api/case-types/qltt").json()
+        changed = {**current, "legal_basis": current["legal_basis"] + " (sửa đổi 2025)"}
+        answer = admin.put("/api/case-types/qltt", json=changed)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["version"] == current["version"] + 1
+        assert admin.get("/api/case-types/qltt").json()["legal_basis"].endswith("(sửa đổi 2025)")
+        old = admin.get("/api/case-types/qltt", params={"version": current["version"]})
+        assert old.json()["legal_basis"] == current["legal_basis"]
+        history = admin.get("/api/case-types/qltt/versions").json()
+        assert [(v["version"], v["source"], v["current"]) for v in history][-2:] == [
+            (current["version"], "builtin", False),
+            (current["version"] + 1, "admin", True),
+        ]
+        broken = {**current, "transitions": [["ke_hoach", "khong_co"]]}
+        refused(admin.put("/api/case-types/qltt", json=broken), 422, "bad_case_type")
+        refused(admin.put("/api/case-types/khong_co", json=current), 404, "case_type_not_found")
+        new_type = {
+            **current,
+            "code": "tiep_cong_dan",
+            "name": {"vi": "Tiếp công dân", "en": "Citizen reception"},
+        }
+        created = admin.post("/api/case-types", json=new_type)
+        assert created.status_code == 201, created.text
+        assert created.json()["version"] == 1
+        refused(admin.post("/api/case-types", json=new_type), 409, "case_type_exists")
+    with live.client("official_tp") as official:
+        refused(official.put("/api/case-types/qltt", json=current), 403, "role_not_allowed")

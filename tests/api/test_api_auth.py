@@ -1,9 +1,10 @@
 """Signing in and out: who may talk to the archive, and how the archive knows who they are.
 
-People sign in with a username and password. The answer carries a bearer token for
-programs and sets an ``archive_session`` cookie the browser keeps (HttpOnly, so page scripts
-cannot read it; SameSite=Strict, so another site cannot ride on it). Nothing but the health
-check and the sign-in itself answers a caller who is not signed in.
+People sign in with a username and password. Programs get a bearer token
+(``/api/auth/login``); browsers get an ``archive_session`` cookie (``/api/auth/session``) and
+never see the token, so no page script can read it (HttpOnly) and another site cannot ride
+on it (SameSite=Strict). Nothing but the health checks and the sign-in itself answers a
+caller who is not signed in.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ from archive.services.context import Archive
 # Addresses anyone may call; every other route of the app needs a signed-in user.
 PUBLIC = {
     "/api/health",
+    "/api/ready",
     "/api/auth/login",
+    "/api/auth/session",
+    "/docs-init.js",
     "/docs",
     "/openapi.json",
     "/redoc",
@@ -57,6 +61,11 @@ def login(api: Api, username: str, password: str = PASSWORD) -> httpx.Response:
 
 def bearer(api: Api, token: str) -> httpx.Client:
     return api.anonymous(headers={"Authorization": f"Bearer {token}"})
+
+
+def browser_login(api: Api, username: str, password: str = PASSWORD) -> httpx.Response:
+    with api.anonymous() as client:
+        return client.post("/api/auth/session", json={"username": username, "password": password})
 
 
 def session_cookie(answer: httpx.Response) -> str:
@@ -104,9 +113,8 @@ def assert_refused(answer: httpx.Response, status: int, code: str) -> dict[str, 
     return error
 
 
-def test_sign_in_gives_a_bearer_token_and_a_strict_httponly_session_cookie(live: Api) -> None:
-    """Signing in answers a bearer token and sets the browser's session cookie, which page
-    scripts cannot read and which another site cannot make the browser send."""
+def test_a_program_signs_in_for_a_bearer_token_and_no_cookie(live: Api) -> None:
+    """A program's sign-in answers a bearer token with its expiry, and sets no cookie."""
     before = datetime.now(UTC)
     answer = login(live, "official_tp")
     assert answer.status_code == 200, answer.text
@@ -118,27 +126,39 @@ def test_sign_in_gives_a_bearer_token_and_a_strict_httponly_session_cookie(live:
     expires = datetime.fromisoformat(body["expires_at"])
     assert before + timedelta(hours=hours) - timedelta(minutes=1) <= expires
     assert expires <= datetime.now(UTC) + timedelta(hours=hours)
-
-    cookie = session_cookie(answer)
-    attributes = [part.strip().lower() for part in cookie.split(";")]
-    assert cookie.split(";")[0] == f"archive_session={token}"
-    assert "httponly" in attributes
-    assert "samesite=strict" in attributes
-    assert f"max-age={int(hours * 3600)}" in attributes
+    assert "archive_session" not in answer.headers.get("set-cookie", "")
     with bearer(live, token) as client:
         me = client.get("/api/auth/me")
     assert me.status_code == 200, me.text
     assert me.json()["username"] == "official_tp"
 
 
+def test_a_browser_gets_a_strict_httponly_cookie_and_never_the_token(live: Api) -> None:
+    """The browser's sign-in sets the session cookie, which page scripts cannot read and
+    which another site cannot make the browser send; the body names the person only."""
+    answer = browser_login(live, "official_tp")
+    assert answer.status_code == 200, answer.text
+    cookie = session_cookie(answer)
+    token = cookie.split(";")[0].split("=", 1)[1]
+    assert len(token) >= 32
+    assert token not in answer.text  # the token is in the cookie only
+    assert answer.json()["username"] == "official_tp"
+    attributes = [part.strip().lower() for part in cookie.split(";")]
+    hours = live.archive.settings.session_hours
+    assert "httponly" in attributes
+    assert "samesite=strict" in attributes
+    assert "path=/" in attributes
+    assert f"max-age={int(hours * 3600)}" in attributes
+
+
 def test_the_session_cookie_alone_signs_the_browser_in(live: Api) -> None:
     """A browser sends no Authorization header: the cookie set at sign-in is enough."""
     with live.anonymous() as browser:
         signed_in = browser.post(
-            "/api/auth/login", json={"username": "clerk_tp", "password": PASSWORD}
+            "/api/auth/session", json={"username": "clerk_tp", "password": PASSWORD}
         )
         assert signed_in.status_code == 200, signed_in.text
-        assert browser.cookies.get("archive_session") == signed_in.json()["access_token"]
+        assert browser.cookies.get("archive_session")
         me = browser.get("/api/auth/me")
         assert "authorization" not in me.request.headers
         assert me.status_code == 200, me.text
@@ -154,7 +174,8 @@ def test_wrong_password_and_unknown_user_get_the_same_refusal(live: Api) -> None
     wrong_password = login(live, "official_tp", "mat-khau-sai-roi")
     unknown_user = login(live, f"khong-co-ai-{secrets.token_hex(3)}")
     empty_password = login(live, "official_tp", " ")
-    for answer in (wrong_password, unknown_user, empty_password):
+    by_browser = browser_login(live, "official_tp", "mat-khau-sai-roi")
+    for answer in (wrong_password, unknown_user, empty_password, by_browser):
         error = assert_refused(answer, 401, "bad_credentials")
         assert "mật khẩu" in error["message"].lower()
         assert answer.headers["www-authenticate"] == "Bearer"
@@ -208,7 +229,7 @@ def test_signing_out_ends_that_session_only(live: Api) -> None:
 def test_sign_out_through_the_cookie(live: Api) -> None:
     """The browser signs out with its cookie; the cookie is cleared and stops working."""
     with live.anonymous() as browser:
-        browser.post("/api/auth/login", json={"username": "leader_city", "password": PASSWORD})
+        browser.post("/api/auth/session", json={"username": "leader_city", "password": PASSWORD})
         token = browser.cookies["archive_session"]
         assert browser.post("/api/auth/logout").status_code == 204
         assert "archive_session" not in browser.cookies
@@ -224,7 +245,8 @@ def test_the_route_list_matches_the_published_api(live: Api) -> None:
     assert listed == {
         pair
         for pair in ROUTES
-        if pair[1] not in {"/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"}
+        if pair[1]
+        not in {"/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect", "/docs-init.js"}
     }
     assert len(PROTECTED) >= 25
 
@@ -255,13 +277,15 @@ def test_nothing_is_served_without_signing_in(live: Api, method: str, path: str)
 
 
 def test_public_addresses_answer_without_signing_in(live: Api) -> None:
-    """The health check and the sign-in form itself are the only things open to all."""
+    """The health checks and the sign-in forms themselves are the only things open to all."""
     with live.anonymous() as client:
         assert client.get("/api/health").status_code == 200
+        assert client.get("/api/ready").status_code == 200
         assert client.get("/openapi.json").status_code == 200
-        answer = client.post("/api/auth/login", json={})
-        assert answer.status_code == 422
-        assert answer.json()["error"]["code"] == "invalid_request"
+        for path in ("/api/auth/login", "/api/auth/session"):
+            answer = client.post(path, json={})
+            assert answer.status_code == 422
+            assert answer.json()["error"]["code"] == "invalid_request"
 
 
 def test_an_api_token_works_as_a_bearer_token(live: Api) -> None:
@@ -356,3 +380,46 @@ def test_me_says_who_is_signed_in(live: Api, username: str) -> None:
         ]
     else:
         assert me["grants"] == []
+
+
+def test_people_list_and_revoke_their_own_tokens(live: Api) -> None:
+    """Everyone sees their sessions and API tokens (never the secrets) and revokes one; the
+    revoked token stops working at once, the others go on."""
+    session = login(live, "leader_tp").json()["access_token"]
+    with bearer(live, session) as client:
+        script = client.post("/api/auth/tokens", json={"name": "Ký hàng loạt"}).json()
+        listed = client.get("/api/auth/tokens")
+        assert listed.status_code == 200, listed.text
+        tokens = listed.json()
+        assert session not in listed.text and script["access_token"] not in listed.text
+        named = [t for t in tokens if t["name"] == "Ký hàng loạt"]
+        assert len(named) == 1 and named[0]["kind"] == "api" and named[0]["active"] is True
+        assert any(t["kind"] == "session" and t["active"] for t in tokens)
+        revoked = client.delete(f"/api/auth/tokens/{named[0]['id']}")
+        assert revoked.status_code == 204, revoked.text
+        assert_refused(client.delete(f"/api/auth/tokens/{named[0]['id']}"), 404, "token_not_found")
+        after = {t["id"]: t for t in client.get("/api/auth/tokens").json()}
+        assert after[named[0]["id"]]["active"] is False
+        assert client.get("/api/auth/me").status_code == 200  # the session itself goes on
+    with bearer(live, script["access_token"]) as gone:
+        assert_refused(gone.get("/api/auth/me"), 401, "not_signed_in")
+    # Someone else's token cannot be revoked through one's own list: it is not found.
+    other = login(live, "official_tp").json()["access_token"]
+    with bearer(live, other) as client:
+        foreign = client.delete(f"/api/auth/tokens/{named[0]['id']}")
+    assert_refused(foreign, 404, "token_not_found")
+
+
+def test_an_administrator_lists_and_revokes_anyones_tokens(live: Api) -> None:
+    account = new_account(live)
+    token = login(live, account["username"]).json()["access_token"]
+    with live.client("admin") as admin:
+        listed = admin.get(f"/api/users/{account['id']}/tokens")
+        assert listed.status_code == 200, listed.text
+        (session,) = [t for t in listed.json() if t["active"]]
+        assert admin.delete(f"/api/users/{account['id']}/tokens/{session['id']}").status_code == 204
+    with bearer(live, token) as client:
+        assert_refused(client.get("/api/auth/me"), 401, "not_signed_in")
+    with live.client("official_tp") as official:
+        refused = official.get(f"/api/users/{account['id']}/tokens")
+    assert_refused(refused, 403, "role_not_allowed")

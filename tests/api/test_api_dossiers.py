@@ -119,7 +119,9 @@ def test_opening_a_dossier_takes_the_case_types_defaults(live: Api, type_code: s
         assert dossier["case_type"] == type_code
         assert dossier["shared_with"] == []
         assert dossier["closed_on"] is None
-        assert dossier["key_dates"] == {}
+        # The first stage is the dossier's first event, effective the day it was opened.
+        assert dossier["key_dates"] == {definition["stages"][0]["code"]: "2024-03-08"}
+        assert dossier["case_type_version"] == definition["version"]
     assert numbers[1] == numbers[0] + 1
 
 
@@ -244,10 +246,10 @@ INVALID: list[tuple[str, dict[str, Any], int, str]] = [
     ("retention not in the legal list", {"retention": "15"}, 422, "bad_retention"),
     ("closed before it was opened", {"closed_on": "2024-05-25"}, 422, "bad_dates"),
     (
-        "a key date for a stage the type lacks",
-        {"key_dates": {"xet_xu": "2024-06-01"}},
+        "key dates sent instead of stage events",
+        {"key_dates": {"phat_hien": "2024-06-01"}},
         422,
-        "unknown_stage",
+        "invalid_request",
     ),
     ("a title of spaces only", {"title": "   "}, 422, "missing_title"),
     ("a date that does not exist", {"opened_on": "2024-02-30"}, 422, "invalid_request"),
@@ -301,51 +303,72 @@ def test_refusals_name_what_is_allowed(live: Api) -> None:
 
 
 def test_stage_moves_follow_the_case_type(live: Api) -> None:
-    """A dossier moves only along the case type's transitions: from 'phát hiện' the record
-    of violation comes first; a move the type does not allow is refused naming the moves
-    that are allowed; a stage the type lacks is refused as unknown."""
+    """A dossier moves only along the case type's transitions, each move an event with the
+    date it took effect: from 'phát hiện' the record of violation comes first; a move the
+    type does not allow is refused naming the moves that are allowed; a stage the type
+    lacks is refused as unknown; a date before the previous step or in the future is
+    refused. PATCH changes the description only, never the stage."""
     transitions = {tuple(t) for t in case_type(live, "xlvphc")["transitions"]}
     with live.client("official_tp") as client:
         dossier = created(client)
         address = f"/api/dossiers/{dossier['id']}"
-        skip = refused(
-            client.patch(address, json={"stage": "ra_quyet_dinh"}), 422, "stage_not_allowed"
-        )
+        events = f"{address}/events"
+
+        def move(stage: str, on: str, reason: str | None = None) -> httpx.Response:
+            return client.post(
+                events, json={"to_stage": stage, "effective_on": on, "reason": reason}
+            )
+
+        skip = refused(move("ra_quyet_dinh", "2024-05-27"), 422, "stage_not_allowed")
         assert skip["details"]["allowed"] == ["lap_bien_ban"]
         assert ("phat_hien", "ra_quyet_dinh") not in transitions
-        refused(client.patch(address, json={"stage": "xet_xu"}), 422, "unknown_stage")
+        refused(move("xet_xu", "2024-05-27"), 422, "unknown_stage")
+        refused(client.patch(address, json={"stage": "lap_bien_ban"}), 422, "invalid_request")
         assert client.get(address).json()["stage"] == "phat_hien"
+        refused(move("lap_bien_ban", "2024-05-01"), 422, "date_before_previous_stage")
+        refused(move("lap_bien_ban", "2999-01-01"), 422, "date_in_future")
 
-        for step in ("lap_bien_ban", "ra_quyet_dinh", "thi_hanh"):
-            moved = client.patch(address, json={"stage": step})
-            assert moved.status_code == 200, moved.text
-            assert moved.json()["stage"] == step
-        back = refused(
-            client.patch(address, json={"stage": "lap_bien_ban"}), 422, "stage_not_allowed"
-        )
+        dates = {
+            "lap_bien_ban": "2024-05-27",
+            "ra_quyet_dinh": "2024-06-03",
+            "thi_hanh": "2024-06-05",
+        }
+        for step, on in dates.items():
+            moved = move(step, on, f"Bước {step}")
+            assert moved.status_code == 201, moved.text
+            assert (moved.json()["to_stage"], moved.json()["effective_on"]) == (step, on)
+            assert client.get(address).json()["stage"] == step
+        back = refused(move("lap_bien_ban", "2024-06-06"), 422, "stage_not_allowed")
         assert sorted(back["details"]["allowed"]) == sorted(
             b for a, b in transitions if a == "thi_hanh"
         )
         assert sorted(back["details"]["allowed"]) == ["cuong_che", "ket_thuc"]
-        same = client.patch(address, json={"stage": "thi_hanh"})  # staying is not a move
-        assert same.status_code == 200, same.text
-        done = client.patch(
-            address,
-            json={
-                "stage": "ket_thuc",
-                "closed_on": "2024-09-30",
-                "key_dates": {"ket_thuc": "2024-09-30"},
-            },
-        )
-        assert done.status_code == 200, done.text
-        assert (done.json()["stage"], done.json()["closed_on"]) == ("ket_thuc", "2024-09-30")
-        assert done.json()["key_dates"] == {"ket_thuc": "2024-09-30"}
-    stages = [
-        e["detail"]["stage"]
-        for e in trail_of(live, dossier["id"])
-        if e["action"] == "dossier.change"
+        done = move("ket_thuc", "2024-09-30")
+        assert done.status_code == 201, done.text
+        closed = client.patch(address, json={"closed_on": "2024-09-30"})
+        assert (closed.json()["stage"], closed.json()["closed_on"]) == ("ket_thuc", "2024-09-30")
+        assert closed.json()["key_dates"] == {
+            "phat_hien": dossier["opened_on"],
+            **dates,
+            "ket_thuc": "2024-09-30",
+        }
+        history = client.get(events).json()
+    assert [(e["from_stage"], e["to_stage"]) for e in history] == [
+        (None, "phat_hien"),
+        ("phat_hien", "lap_bien_ban"),
+        ("lap_bien_ban", "ra_quyet_dinh"),
+        ("ra_quyet_dinh", "thi_hanh"),
+        ("thi_hanh", "ket_thuc"),
     ]
-    assert stages == ["lap_bien_ban", "ra_quyet_dinh", "thi_hanh", "thi_hanh", "ket_thuc"]
+    assert history[1]["reason"] == "Bước lap_bien_ban"
+    assert all(e["actor_id"] == live.people["official_tp"].id for e in history)
+    moves = [
+        (e["detail"]["from"], e["detail"]["to"], e["detail"]["effective_on"])
+        for e in trail_of(live, dossier["id"])
+        if e["action"] == "dossier.stage"
+    ]
+    assert moves[-1] == ("thi_hanh", "ket_thuc", "2024-09-30")
+    assert len(moves) == 5
 
 
 def test_a_change_touches_only_what_is_sent(live: Api) -> None:
@@ -435,23 +458,18 @@ NULLS: list[Any] = [
         "custom",
         id="custom",
     ),
-    pytest.param(
-        "key_dates",
-        id="key_dates",
-    ),
     pytest.param("field", id="field"),
-    pytest.param("stage", id="stage"),
     pytest.param("retention", id="retention"),
 ]
 
 
 @pytest.mark.parametrize("name", NULLS)
 def test_blanking_a_required_field_is_refused(live: Api, name: str) -> None:
-    """A dossier always has a title, a field of law, a stage, a retention, an opening
-    date and its case type's required fields: sending null for one of them is refused
-    (422) and the dossier stays as it was."""
+    """A dossier always has a title, a field of law, a retention, an opening date and its
+    case type's required fields: sending null for one of them is refused (422) and the
+    dossier stays as it was."""
     with live.client("official_tp") as client:
-        dossier = created(client, key_dates={"phat_hien": "2024-05-26"})
+        dossier = created(client)
         answer = client.patch(f"/api/dossiers/{dossier['id']}", json={name: None})
         after = client.get(f"/api/dossiers/{dossier['id']}").json()
     assert answer.status_code == 422, answer.text
@@ -682,26 +700,45 @@ def test_every_change_is_in_the_audit_trail_and_the_chain_holds(live: Api) -> No
         dossier = created(client)
         address = f"/api/dossiers/{dossier['id']}"
         assert client.patch(address, json={"title": "Đổi tiêu đề"}).status_code == 200
-        assert client.patch(address, json={"stage": "lap_bien_ban"}).status_code == 200
+        moved = client.post(
+            f"{address}/events", json={"to_stage": "lap_bien_ban", "effective_on": "2024-05-27"}
+        )
+        assert moved.status_code == 201, moved.text
         assert client.post(f"{address}/shares", json={"unit_code": "qldt"}).status_code == 200
         assert client.delete(f"{address}/shares/qldt").status_code == 200
         assert client.get(address).status_code == 200
-        refused(client.patch(address, json={"stage": "ket_thuc_ngay"}), 422, "unknown_stage")
+        assert client.patch(address, json={}).status_code == 200  # nothing asked, nothing done
+        refused(
+            client.post(
+                f"{address}/events",
+                json={"to_stage": "ket_thuc_ngay", "effective_on": "2024-06-01"},
+            ),
+            422,
+            "unknown_stage",
+        )
     entries = trail_of(live, dossier["id"])
     tu_phap = live.people.unit_ids["tu_phap"]
     assert [(e["action"], e["actor"], e["unit_id"]) for e in entries] == [
         ("dossier.create", "official_tp", tu_phap),
+        ("dossier.stage", "official_tp", tu_phap),
         ("dossier.change", "official_tp", tu_phap),
-        ("dossier.change", "official_tp", tu_phap),
+        ("dossier.stage", "official_tp", tu_phap),
         ("dossier.share", "official_tp", tu_phap),
         ("dossier.unshare", "official_tp", tu_phap),
         ("dossier.read", "official_tp", tu_phap),
     ]
-    assert entries[0]["detail"] == {"code": dossier["code"], "case_type": "xlvphc"}
-    assert entries[1]["detail"]["fields"] == ["title"]
-    assert entries[2]["detail"] == {"fields": ["stage"], "stage": "lap_bien_ban"}
-    assert entries[3]["detail"] == {"with_unit": "qldt"}
+    assert entries[0]["detail"] == {
+        "code": dossier["code"],
+        "case_type": "xlvphc",
+        "case_type_version": dossier["case_type_version"],
+    }
+    assert entries[1]["detail"]["to"] == "phat_hien" and entries[1]["detail"]["from"] is None
+    assert entries[2]["detail"]["fields"] == ["title"]
+    assert entries[3]["detail"]["to"] == "lap_bien_ban"
+    assert entries[3]["detail"]["effective_on"] == "2024-05-27"
     assert entries[4]["detail"] == {"with_unit": "qldt"}
+    assert entries[5]["detail"] == {"with_unit": "qldt"}
+    assert entries[6]["detail"] == {"view": "record"}
 
     with live.client("admin") as admin:
         newest = admin.get("/api/audit", params={"limit": 1}).json()[0]

@@ -113,10 +113,11 @@ def add_document(tmp_path: Path, data: bytes) -> str:
 def test_administrator_workflow(tmp_path: Path) -> None:
     out = ok(run(tmp_path, "migrate"))
     assert "Database is up to date" in out
-    assert "an_hanh_chinh, qltt, thads, xlvphc" in out
+    for code in ("an_hanh_chinh", "qltt", "thads", "xlvphc"):
+        assert f"Case type {code}: loaded" in out
     assert sqlite_path(tmp_path).is_file()
     again = ok(run(tmp_path, "migrate"))
-    assert "Case types loaded" not in again  # built-ins are seeded once, never overwritten
+    assert "Case type" not in again  # unchanged built-ins are not stored again
 
     out = ok(
         run(
@@ -171,6 +172,24 @@ def test_administrator_workflow(tmp_path: Path) -> None:
     assert f"{head_seq} mục · entries" in out
     assert head_seq >= 5  # two units, two users, one grant, one fixity run
 
+    # The head is checkpointed into the object store, and checked against a copy kept
+    # elsewhere; a hash the trail never had is reported.
+    out = ok(run(tmp_path, "run", "checkpoint"))
+    assert f"entry {head_seq}" in out
+    assert "already" in ok(run(tmp_path, "run", "checkpoint"))
+    assert "1 mốc · checkpoints" in ok(run(tmp_path, "audit", "verify", "--expect-head", head_hash))
+    foreign = run(tmp_path, "audit", "verify", "--expect-head", "ab" * 32)
+    assert foreign.returncode == 2 and "kept elsewhere" in foreign.stderr
+
+    # The last active administrator is never locked out; a locked account reopens.
+    last = refused(run(tmp_path, "user", "deactivate", "quantri"))
+    assert "quản trị viên cuối cùng" in last and "last active administrator" in last
+    assert "Deactivated: thanhtra" in ok(run(tmp_path, "user", "deactivate", "thanhtra"))
+    assert "Reactivated: thanhtra" in ok(run(tmp_path, "user", "activate", "thanhtra"))
+    with sqlite3.connect(sqlite_path(tmp_path)) as db:
+        active = dict(db.execute("SELECT username, active FROM users").fetchall())
+    assert active == {"quantri": 1, "thanhtra": 1}
+
 
 def test_mistakes_are_refused_in_both_languages(tmp_path: Path) -> None:
     ok(run(tmp_path, "migrate"))
@@ -179,7 +198,17 @@ def test_mistakes_are_refused_in_both_languages(tmp_path: Path) -> None:
         run(tmp_path, "user", "create", "a", "--role", "admin", "--unit", "ubnd",
             "--password", "ngan")
     )  # fmt: skip
-    assert "ít nhất 8" in weak and "at least 8" in weak
+    assert "ít nhất 12" in weak and "at least 12" in weak
+    common = refused(
+        run(tmp_path, "user", "create", "a", "--role", "admin", "--unit", "ubnd",
+            "--password", "password2024!")
+    )  # fmt: skip
+    assert "phổ biến" in common and "too common" in common
+    blank = refused(
+        run(tmp_path, "user", "create", "a", "--role", "admin", "--unit", "ubnd",
+            "--password", " " * 16)
+    )  # fmt: skip
+    assert "khoảng trắng" in blank and "only spaces" in blank
     twice = refused(run(tmp_path, "unit", "create", "ubnd", "UBND"))
     assert "Đã có đơn vị" in twice and "already exists" in twice
     orphan = refused(run(tmp_path, "unit", "create", "x", "X", "--parent", "khong_co"))
@@ -207,7 +236,7 @@ def test_refused_user_create_leaves_no_unit_behind(tmp_path: Path) -> None:
         run(tmp_path, "user", "create", "a", "--role", "admin", "--unit", "ubnd_moi",
             "--unit-name", "UBND mới", "--password", "ngan")
     )  # fmt: skip
-    assert "ít nhất 8" in weak and "at least 8" in weak
+    assert "ít nhất 12" in weak and "at least 12" in weak
     with sqlite3.connect(sqlite_path(tmp_path)) as db:
         assert db.execute("SELECT count(*) FROM units").fetchone() == (0,)
 
@@ -263,6 +292,7 @@ def test_audit_verify_reports_a_corrupted_row(tmp_path: Path) -> None:
     assert "NHẬT KÝ BỊ THAY ĐỔI" in result.stderr
     assert "AUDIT TRAIL ALTERED" in result.stderr
     assert "entry 2: content changed" in result.stderr
+    assert "first break: entry 2" in result.stderr
     assert "head says 3" in result.stderr
     assert "intact" not in result.stdout
     assert "Traceback" not in output

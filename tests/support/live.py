@@ -20,7 +20,12 @@ from support.people import PASSWORD, People
 class LiveServer:
     def __init__(self, archive: Archive) -> None:
         config = uvicorn.Config(
-            create_app(archive), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
+            create_app(archive),
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            lifespan="off",
+            proxy_headers=False,  # as `archive serve` runs it: the app decides whom to believe
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

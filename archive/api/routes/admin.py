@@ -1,21 +1,39 @@
-"""Administration: units, accounts, roles and auditors' inspection scopes."""
+"""Administration: units, accounts, roles, auditors' inspection scopes, anyone's tokens."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, datetime
 
+from fastapi import APIRouter, Response
+
+from archive.api.answers import TEXT, answers
 from archive.api.deps import ActorDep, ArchiveDep
-from archive.api.schemas import GrantCreate, UnitCreate, UnitOut, UserCreate, UserOut, refusals
+from archive.api.schemas import (
+    GrantCreate,
+    TokenOut,
+    UnitCreate,
+    UnitOut,
+    UserCreate,
+    UserOut,
+)
 from archive.domain.access import require
 from archive.domain.roles import Action, Role
 from archive.metadata import accounts as account_rows
 from archive.services import accounts
 
 router = APIRouter(prefix="/api", tags=["Quản trị · Administration"])
-FORBIDDEN = refusals((403, "Administrators only"))
+ADMIN_ONLY = "role_not_allowed"
+# Ids that name nothing (too large for a row id included) are simply not found.
+UserId = int
+TokenId = int
 
 
-@router.get("/units", response_model=list[UnitOut], summary="Danh sách đơn vị · Units")
+@router.get(
+    "/units",
+    response_model=list[UnitOut],
+    responses=answers(validated=False),
+    summary="Danh sách đơn vị · Units",
+)
 def list_units(actor: ActorDep, archive: ArchiveDep) -> list[UnitOut]:
     with archive.db.read() as conn:
         return [UnitOut.of(u) for u in account_rows.list_units(conn)]
@@ -25,7 +43,7 @@ def list_units(actor: ActorDep, archive: ArchiveDep) -> list[UnitOut]:
     "/units",
     response_model=UnitOut,
     status_code=201,
-    responses=FORBIDDEN,
+    responses=answers(ADMIN_ONLY, "unit_exists", "unit_not_found", *TEXT, changes=True),
     summary="Thêm đơn vị · Add a unit",
 )
 def create_unit(body: UnitCreate, actor: ActorDep, archive: ArchiveDep) -> UnitOut:
@@ -38,7 +56,7 @@ def create_unit(body: UnitCreate, actor: ActorDep, archive: ArchiveDep) -> UnitO
 @router.get(
     "/users",
     response_model=list[UserOut],
-    responses=FORBIDDEN,
+    responses=answers(ADMIN_ONLY, validated=False),
     summary="Danh sách tài khoản · Accounts",
 )
 def list_users(actor: ActorDep, archive: ArchiveDep) -> list[UserOut]:
@@ -51,7 +69,9 @@ def list_users(actor: ActorDep, archive: ArchiveDep) -> list[UserOut]:
     "/users",
     response_model=UserOut,
     status_code=201,
-    responses=FORBIDDEN,
+    responses=answers(
+        ADMIN_ONLY, "user_exists", "unit_not_found", "weak_password", *TEXT, changes=True
+    ),
     summary="Tạo tài khoản · Create an account",
 )
 def create_user(body: UserCreate, actor: ActorDep, archive: ArchiveDep) -> UserOut:
@@ -72,10 +92,10 @@ def create_user(body: UserCreate, actor: ActorDep, archive: ArchiveDep) -> UserO
     "/users/{user_id}/grants",
     response_model=UserOut,
     status_code=201,
-    responses=FORBIDDEN,
+    responses=answers(ADMIN_ONLY, "not_found", "not_auditor", "bad_period", changes=True),
     summary="Giao phạm vi kiểm tra cho thanh tra · Grant an auditor units and a period",
 )
-def grant(user_id: int, body: GrantCreate, actor: ActorDep, archive: ArchiveDep) -> UserOut:
+def grant(user_id: UserId, body: GrantCreate, actor: ActorDep, archive: ArchiveDep) -> UserOut:
     require(actor.user, Action.MANAGE)
     return UserOut.of(
         accounts.grant_auditor(
@@ -87,11 +107,51 @@ def grant(user_id: int, body: GrantCreate, actor: ActorDep, archive: ArchiveDep)
 @router.post(
     "/users/{user_id}/deactivate",
     response_model=UserOut,
-    responses=FORBIDDEN,
+    responses=answers(
+        ADMIN_ONLY, "user_not_found", "cannot_deactivate_self", "last_administrator", changes=True
+    ),
     summary="Khóa tài khoản · Deactivate an account",
-    description="Accounts are never deleted: their actions stay in the audit trail.",
+    description="Accounts are never deleted: their actions stay in the audit trail. No one "
+    "deactivates themselves, and the last active administrator stays.",
 )
-def deactivate(user_id: int, actor: ActorDep, archive: ArchiveDep) -> UserOut:
+def deactivate(user_id: UserId, actor: ActorDep, archive: ArchiveDep) -> UserOut:
     require(actor.user, Action.MANAGE)
-    user = accounts.deactivate(archive, user_id, by=actor.user)
-    return UserOut.of(user)
+    return UserOut.of(accounts.deactivate(archive, user_id, by=actor.user))
+
+
+@router.post(
+    "/users/{user_id}/activate",
+    response_model=UserOut,
+    responses=answers(ADMIN_ONLY, "user_not_found", changes=True),
+    summary="Mở khóa tài khoản · Reactivate an account",
+    description="Sessions and tokens from before the lock stay revoked.",
+)
+def activate(user_id: UserId, actor: ActorDep, archive: ArchiveDep) -> UserOut:
+    require(actor.user, Action.MANAGE)
+    return UserOut.of(accounts.activate(archive, user_id, by=actor.user))
+
+
+@router.get(
+    "/users/{user_id}/tokens",
+    response_model=list[TokenOut],
+    responses=answers(ADMIN_ONLY, "user_not_found"),
+    summary="Mã truy cập của một tài khoản · An account's sessions and tokens",
+)
+def user_tokens(user_id: UserId, actor: ActorDep, archive: ArchiveDep) -> list[TokenOut]:
+    require(actor.user, Action.MANAGE)
+    now = datetime.now(UTC)
+    return [TokenOut.of(t, now) for t in accounts.tokens_of(archive, user_id)]
+
+
+@router.delete(
+    "/users/{user_id}/tokens/{token_id}",
+    status_code=204,
+    responses=answers(ADMIN_ONLY, "user_not_found", "token_not_found", changes=True),
+    summary="Thu hồi mã truy cập của người khác · Revoke anyone's token",
+)
+def revoke_token(
+    user_id: UserId, token_id: TokenId, actor: ActorDep, archive: ArchiveDep
+) -> Response:
+    require(actor.user, Action.MANAGE)
+    accounts.revoke_token(archive, user_id, token_id, by=actor.user)
+    return Response(status_code=204)

@@ -1,15 +1,15 @@
-"""Dossiers: open, list, read, change, share, and their table of contents (mục lục)."""
+"""Dossiers: open, list, read, change, move through stages, share, and their mục lục."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
+from archive.api.answers import TEXT, answers
 from archive.api.deps import ActorDep, ArchiveDep
 from archive.api.schemas import (
-    NOT_FOUND,
     DossierChange,
     DossierCreate,
     DossierOut,
@@ -17,16 +17,34 @@ from archive.api.schemas import (
     FolioOut,
     PartyIO,
     ShareRequest,
+    StageEventOut,
+    StageMove,
     TableOfContents,
     TocLine,
-    refusals,
 )
 from archive.domain.model import Party, PartyKind
 from archive.metadata.dossiers import DossierFilter
+from archive.metadata.schema import MAX_ROW_ID
 from archive.services import documents as document_service
 from archive.services import dossiers as dossier_service
 
 router = APIRouter(prefix="/api/dossiers", tags=["Hồ sơ · Dossiers"])
+# Ids name rows or nothing: any integer is accepted, and one that names nothing (too
+# large for a row id included) is simply not found, like a missing one.
+DossierId = int
+NOT_FOUND = "dossier_not_found"
+CASE_TYPE_RULES = (
+    "unknown_field_of_law",
+    "unknown_party_role",
+    "bad_custom",
+    "bad_custom_field",
+    "missing_custom_field",
+    "unknown_custom_field",
+    "bad_retention",
+    "missing_title",
+    "bad_dates",
+)
+CHANGE_RIGHTS = ("role_not_allowed", NOT_FOUND, "not_owner_unit")
 
 
 def _parties(items: list[PartyIO]) -> tuple[Party, ...]:
@@ -47,7 +65,17 @@ def _parties(items: list[PartyIO]) -> tuple[Party, ...]:
     response_model=DossierOut,
     status_code=201,
     summary="Mở hồ sơ mới · Open a dossier",
-    responses=refusals((422, "Not valid for the case type"), (409, "Code already used")),
+    responses=answers(
+        "role_not_allowed",
+        "unknown_case_type",
+        "unknown_stage",
+        "unit_not_found",
+        "unit_not_allowed",
+        "dossier_code_taken",
+        *CASE_TYPE_RULES,
+        *TEXT,
+        changes=True,
+    ),
 )
 def create_dossier(body: DossierCreate, actor: ActorDep, archive: ArchiveDep) -> DossierOut:
     draft = dossier_service.DossierDraft(
@@ -61,7 +89,6 @@ def create_dossier(body: DossierCreate, actor: ActorDep, archive: ArchiveDep) ->
         retention=body.retention,
         closed_on=body.closed_on,
         parties=_parties(list(body.parties)),
-        key_dates=body.key_dates,
         custom=body.custom,
     )
     return DossierOut.of(dossier_service.create(archive, actor, draft))
@@ -70,6 +97,7 @@ def create_dossier(body: DossierCreate, actor: ActorDep, archive: ArchiveDep) ->
 @router.get(
     "",
     response_model=DossierPage,
+    responses=answers(*TEXT),
     summary="Danh sách hồ sơ · List dossiers",
     description="Only dossiers the user may open are counted or returned.",
 )
@@ -77,14 +105,14 @@ def list_dossiers(
     actor: ActorDep,
     archive: ArchiveDep,
     unit_id: int | None = None,
-    case_type: str | None = None,
-    field: str | None = None,
-    stage: str | None = None,
+    case_type: Annotated[str | None, Query(max_length=64)] = None,
+    field: Annotated[str | None, Query(max_length=64)] = None,
+    stage: Annotated[str | None, Query(max_length=64)] = None,
     opened_from: date | None = None,
     opened_to: date | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Words in code or title")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> DossierPage:
     flt = DossierFilter(
         unit_id=unit_id,
@@ -104,21 +132,29 @@ def list_dossiers(
 @router.get(
     "/{dossier_id}",
     response_model=DossierOut,
-    responses=NOT_FOUND,
+    responses=answers(NOT_FOUND),
     summary="Xem hồ sơ · Read a dossier",
 )
-def get_dossier(dossier_id: int, actor: ActorDep, archive: ArchiveDep) -> DossierOut:
+def get_dossier(dossier_id: DossierId, actor: ActorDep, archive: ArchiveDep) -> DossierOut:
     return DossierOut.of(dossier_service.fetch(archive, actor, dossier_id))
 
 
 @router.patch(
     "/{dossier_id}",
     response_model=DossierOut,
-    responses=NOT_FOUND,
-    summary="Sửa thông tin hồ sơ · Change a dossier",
+    responses=answers(
+        *CHANGE_RIGHTS,
+        "missing_value",
+        "unknown_dossier_field",
+        *CASE_TYPE_RULES,
+        *TEXT,
+        changes=True,
+    ),
+    summary="Sửa thông tin hồ sơ · Change a dossier's description",
+    description="Its stage moves through `POST /api/dossiers/{dossier_id}/events`.",
 )
 def change_dossier(
-    dossier_id: int, body: DossierChange, actor: ActorDep, archive: ArchiveDep
+    dossier_id: DossierId, body: DossierChange, actor: ActorDep, archive: ArchiveDep
 ) -> DossierOut:
     values: dict[str, object] = body.model_dump(exclude_unset=True)
     if body.parties is not None:
@@ -127,13 +163,56 @@ def change_dossier(
 
 
 @router.post(
+    "/{dossier_id}/events",
+    response_model=StageEventOut,
+    status_code=201,
+    responses=answers(
+        *CHANGE_RIGHTS,
+        "unknown_stage",
+        "stage_not_allowed",
+        "date_in_future",
+        "date_before_previous_stage",
+        *TEXT,
+        changes=True,
+    ),
+    summary="Chuyển giai đoạn · Move the dossier to its next stage",
+    description="Records who moved it, why, and the date the step took effect; deadlines "
+    "are counted from these events.",
+)
+def move_stage(
+    dossier_id: DossierId, body: StageMove, actor: ActorDep, archive: ArchiveDep
+) -> StageEventOut:
+    event = dossier_service.move_stage(
+        archive,
+        actor,
+        dossier_id,
+        to_stage=body.to_stage,
+        effective_on=body.effective_on,
+        reason=body.reason,
+    )
+    return StageEventOut.of(event)
+
+
+@router.get(
+    "/{dossier_id}/events",
+    response_model=list[StageEventOut],
+    responses=answers(NOT_FOUND),
+    summary="Các bước đã qua · The dossier's stage history",
+)
+def stage_history(
+    dossier_id: DossierId, actor: ActorDep, archive: ArchiveDep
+) -> list[StageEventOut]:
+    return [StageEventOut.of(e) for e in dossier_service.events(archive, actor, dossier_id)]
+
+
+@router.post(
     "/{dossier_id}/shares",
     response_model=DossierOut,
-    responses=NOT_FOUND,
+    responses=answers(*CHANGE_RIGHTS, "unit_not_found", changes=True),
     summary="Chia sẻ hồ sơ cho đơn vị khác · Share with another unit",
 )
 def share_dossier(
-    dossier_id: int, body: ShareRequest, actor: ActorDep, archive: ArchiveDep
+    dossier_id: DossierId, body: ShareRequest, actor: ActorDep, archive: ArchiveDep
 ) -> DossierOut:
     return DossierOut.of(dossier_service.share(archive, actor, dossier_id, body.unit_code))
 
@@ -141,11 +220,14 @@ def share_dossier(
 @router.delete(
     "/{dossier_id}/shares/{unit_code}",
     response_model=DossierOut,
-    responses=NOT_FOUND,
+    responses=answers(*CHANGE_RIGHTS, "unit_not_found", changes=True),
     summary="Thôi chia sẻ · Stop sharing",
 )
 def unshare_dossier(
-    dossier_id: int, unit_code: str, actor: ActorDep, archive: ArchiveDep
+    dossier_id: DossierId,
+    unit_code: Annotated[str, Path(max_length=64)],
+    actor: ActorDep,
+    archive: ArchiveDep,
 ) -> DossierOut:
     return DossierOut.of(dossier_service.unshare(archive, actor, dossier_id, unit_code))
 
@@ -153,10 +235,12 @@ def unshare_dossier(
 @router.get(
     "/{dossier_id}/contents",
     response_model=TableOfContents,
-    responses=NOT_FOUND,
+    responses=answers(NOT_FOUND),
     summary="Mục lục hồ sơ và bút lục · Table of contents with folio numbers",
 )
-def table_of_contents(dossier_id: int, actor: ActorDep, archive: ArchiveDep) -> TableOfContents:
+def table_of_contents(
+    dossier_id: DossierId, actor: ActorDep, archive: ArchiveDep
+) -> TableOfContents:
     dossier, entries = dossier_service.contents(archive, actor, dossier_id)
     return TableOfContents(
         dossier_id=dossier.id,
@@ -169,9 +253,14 @@ def table_of_contents(dossier_id: int, actor: ActorDep, archive: ArchiveDep) -> 
 @router.get(
     "/{dossier_id}/folios/{folio}",
     response_model=FolioOut,
-    responses=NOT_FOUND,
+    responses=answers(NOT_FOUND, "folio_out_of_range"),
     summary="Tìm tờ theo số bút lục · Find the page carrying a folio number",
 )
-def find_folio(dossier_id: int, folio: int, actor: ActorDep, archive: ArchiveDep) -> FolioOut:
+def find_folio(
+    dossier_id: DossierId,
+    folio: Annotated[int, Path(ge=1, le=MAX_ROW_ID)],
+    actor: ActorDep,
+    archive: ArchiveDep,
+) -> FolioOut:
     found = document_service.folio(archive, actor, dossier_id, folio)
     return FolioOut(folio=found.folio, document_id=found.document_id, page=found.page)

@@ -6,30 +6,32 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from archive.api.answers import answers
 from archive.api.deps import ActorDep, ArchiveDep
-from archive.api.schemas import AuditOut, ChainOut, refusals
+from archive.api.schemas import AuditOut, ChainOut
 from archive.domain.access import require
 from archive.domain.roles import Action
 from archive.metadata import audit
 from archive.services import trail
 
 router = APIRouter(prefix="/api/audit", tags=["Nhật ký · Audit trail"])
-FORBIDDEN = refusals((403, "Administrators and auditors only"))
+# Entry numbers are 64-bit; anything larger names no entry.
+MAX_SEQ = 2**62
 
 
 @router.get(
     "",
     response_model=list[AuditOut],
-    responses=FORBIDDEN,
+    responses=answers("role_not_allowed"),
     summary="Nhật ký thao tác · Audit entries, newest first",
     description="Administrators see every entry; auditors those of their units.",
 )
 def entries(
     actor: ActorDep,
     archive: ArchiveDep,
-    object_type: str | None = None,
-    object_id: str | None = None,
-    before_seq: int | None = None,
+    object_type: Annotated[str | None, Query(max_length=32)] = None,
+    object_id: Annotated[str | None, Query(max_length=64)] = None,
+    before_seq: Annotated[int | None, Query(ge=1, le=MAX_SEQ)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditOut]:
     require(actor.user, Action.READ_AUDIT)
@@ -61,8 +63,10 @@ def entries(
 @router.get(
     "/verify",
     response_model=ChainOut,
-    responses=FORBIDDEN,
+    responses=answers("role_not_allowed", validated=False),
     summary="Kiểm tra tính toàn vẹn nhật ký · Verify the hash chain",
+    description="Checks every entry, the recorded head and every checkpoint of the head "
+    "kept in the object store. Names the first entry of each break and counts the rest.",
 )
 def verify(actor: ActorDep, archive: ArchiveDep) -> ChainOut:
     require(actor.user, Action.READ_AUDIT)
@@ -71,5 +75,7 @@ def verify(actor: ActorDep, archive: ArchiveDep) -> ChainOut:
         intact=report.intact,
         entries=report.entries,
         head_hash=report.head_hash,
+        broken=report.broken,
+        first_break=report.first_break,
         problems=list(report.problems),
     )

@@ -1,0 +1,145 @@
+"""The processes of an installation stop together, and never run twice.
+
+``kill -TERM`` of ``archive serve`` used to orphan its worker, and the next start then ran
+two workers and two schedulers on one queue. Here real processes are started the way the
+README starts them and stopped every way they can be: SIGTERM, SIGINT (Ctrl-C), SIGKILL.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from support.archives import open_backend
+from support.processes import Served, archive_env
+from support.redisdb import own_redis_db
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def _workers_of(data_dir: Path) -> list[psutil.Process]:
+    """Every `archive worker` process serving this data folder, wherever it was started."""
+    found = []
+    for proc in psutil.process_iter(["cmdline", "environ"]):
+        try:
+            cmdline = proc.info["cmdline"] or []
+            environ = proc.info["environ"] or {}
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        if "worker" in cmdline and "archive.cli" in cmdline:
+            if environ.get("ARCHIVE_DATA_DIR") == str(data_dir):
+                found.append(proc)
+    return found
+
+
+def _wait_until(check: object, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {seconds} s: {what}")
+        time.sleep(0.2)
+
+
+def _log_has(path: Path, text: str) -> bool:
+    return path.is_file() and text in path.read_text(errors="replace")
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+def test_the_embedded_worker_stops_with_the_server(how: signal.Signals, tmp_path: Path) -> None:
+    with open_backend("embedded", tmp_path) as backend:
+        data_dir = backend.settings.data_dir
+        served = Served(backend.settings, tmp_path)
+        with served:
+            _wait_until(lambda: len(_workers_of(data_dir)) == 1, 60, "the worker started")
+            _wait_until(lambda: _log_has(served.log_path, " ready."), 60, "the worker is ready")
+            (worker,) = _workers_of(data_dir)
+            assert worker.ppid() == served.pid
+            os.kill(served.pid, how)
+            assert served.proc is not None
+            served.proc.wait(timeout=60)
+            _wait_until(
+                lambda: not worker.is_running() or worker.status() == "zombie", 60, "worker gone"
+            )
+        assert _workers_of(data_dir) == []
+        # A new start runs exactly one worker again.
+        again = Served(backend.settings, tmp_path, name="serve-again")
+        with again:
+            _wait_until(lambda: len(_workers_of(data_dir)) == 1, 60, "one worker after restart")
+            time.sleep(2)
+            assert len(_workers_of(data_dir)) == 1
+
+
+def test_a_second_embedded_worker_waits_for_the_first(tmp_path: Path) -> None:
+    """The embedded queue serves one worker: a second `archive worker` on the same data
+    folder waits for the first to finish instead of taking jobs beside it."""
+    with open_backend("embedded", tmp_path) as backend:
+        env = archive_env(backend.settings)
+        first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+        argv = [sys.executable, "-m", "archive.cli", "worker", "--beat"]
+        with first_log.open("wb") as out:
+            first = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            _wait_until(lambda: _log_has(first_log, " ready."), 60, "the first worker is ready")
+            with second_log.open("wb") as out:
+                second = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+            try:
+                _wait_until(
+                    lambda: _log_has(second_log, "Waiting for the previous worker"), 60, "waits"
+                )
+                time.sleep(2)
+                assert not _log_has(second_log, " ready.")
+                first.send_signal(signal.SIGTERM)
+                first.wait(timeout=60)
+                _wait_until(lambda: _log_has(second_log, " ready."), 60, "the second takes over")
+            finally:
+                second.send_signal(signal.SIGTERM)
+                second.wait(timeout=60)
+        finally:
+            if first.poll() is None:
+                first.kill()
+
+
+def test_one_scheduler_per_store_however_many_workers(tmp_path: Path) -> None:
+    """Scaled: any number of workers may start with --beat; one holds the store's
+    scheduler lock (a PostgreSQL advisory lock), the others only work — and when the
+    holder dies, even by SIGKILL, the lock goes with it."""
+    with own_redis_db() as redis_url:
+        with open_backend(
+            "scaled", tmp_path, broker_url=redis_url, result_backend=redis_url
+        ) as backend:
+            env = archive_env(backend.settings)
+            argv = [sys.executable, "-m", "archive.cli", "worker", "--beat"]
+            logs = [tmp_path / f"w{n}.log" for n in range(2)]
+            procs = []
+            try:
+                for log in logs:
+                    with log.open("wb") as out:
+                        procs.append(
+                            subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+                        )
+                    _wait_until(lambda log=log: _log_has(log, " ready."), 60, f"{log.name} ready")
+                assert not _log_has(logs[0], "already runs in another worker")
+                assert _log_has(logs[1], "already runs in another worker")
+                procs[0].kill()
+                procs[0].wait(timeout=30)
+                third = tmp_path / "w2.log"
+                with third.open("wb") as out:
+                    procs.append(
+                        subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+                    )
+                _wait_until(lambda: _log_has(third, " ready."), 60, "third ready")
+                assert not _log_has(third, "already runs in another worker")
+            finally:
+                for proc in procs:
+                    if proc.poll() is None:
+                        proc.send_signal(signal.SIGTERM)
+                        try:
+                            proc.wait(timeout=60)
+                        except subprocess.TimeoutExpired:
+                            proc.kill()
