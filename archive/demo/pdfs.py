@@ -7,12 +7,19 @@ the signer block bottom right with "Nơi nhận" on the left, page numbers centr
 from page 2. The font is a Unicode serif embedded as TrueType (subset), found by
 :func:`find_serif_fonts`; the output has exactly ``doc.pages`` pages and is byte-for-byte
 reproducible for the same document and font files.
+
+A paper shorter than ``doc.pages`` grows first by filler paragraphs of its own kind
+(``doc.filler``: a land judgment by land-case text, a building-site record by measurements),
+each used once, dated between ``doc.since`` and the paper's own date and telling the case's
+facts (``doc.facts``) the same way throughout; then by moving its closing paragraphs and
+signature to a new page. Filler never states a page or folio count.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import itertools
 import random
 import re
 import unicodedata
@@ -467,109 +474,161 @@ def _signature_block(doc: DemoDocument, st: _Styles) -> Flowable:
 
 
 # --------------------------------------------------------------------------------------------
-# Filler text: realistic paragraphs that grow a document to its page count
+# Filler text: paragraphs that fit the paper they pad (``DemoDocument.filler`` names the family)
 # --------------------------------------------------------------------------------------------
 
+# Slots: {d1} and {d2} are days between the paper's ``since`` and the day before its date, {d1}
+# before {d2}; {d0} is a day before ``since`` (what led to the case). {ward}, {plot}, {sheet},
+# {area} and {year} are the case's facts (``DemoDocument.facts``, else drawn once per paper, the
+# ward being the first one the paper names), so every paragraph of a paper, and every paper of a
+# dossier, tells the same story. No template states a number of pages or a dossier's folios.
 
-_COURT = (
-    "Theo đơn khởi kiện, bản tự khai và các tài liệu có trong hồ sơ, người khởi kiện trình bày: "
-    "thửa đất số {plot}, tờ bản đồ số {sheet}, diện tích {area} m² tại phường {ward} có nguồn gốc "
-    "do gia đình khai hoang, sử dụng ổn định, liên tục từ năm {year}, không có tranh chấp với các "
-    "hộ liền kề; gia đình đã kê khai, đăng ký và thực hiện đầy đủ nghĩa vụ tài chính với Nhà nước.",
-    "Tại phiên tòa, người đại diện theo ủy quyền của người bị kiện trình bày: việc kiểm đếm, xác "
-    "định nguồn gốc đất và lập phương án bồi thường được thực hiện công khai tại trụ sở Ủy ban "
-    "nhân dân phường {ward} từ ngày {d1} đến ngày {d2}; trong thời gian niêm yết không nhận được ý "
-    "kiến phản hồi của người khởi kiện.",
-    "Tại Biên bản xác minh ngày {d1}, Ủy ban nhân dân phường {ward} xác nhận: diện tích {area} m² "
-    "thuộc thửa đất số {plot} được thể hiện trên bản đồ địa chính đo vẽ năm {year}; hiện trạng sử "
-    "dụng đất là đất ở kết hợp vườn, có nhà cấp bốn xây dựng trước ngày 01/7/2004.",
-    "Về thẩm quyền ban hành quyết định: quyết định bị kiện được ban hành đúng thẩm quyền theo quy "
-    "định của Luật Đất đai và Luật Tổ chức chính quyền địa phương; đối tượng khởi kiện là quyết "
-    "định hành chính thuộc thẩm quyền giải quyết của Tòa án theo Điều 30 và Điều 32 Luật Tố tụng "
-    "hành chính; thời hiệu khởi kiện vẫn còn.",
-    "Về trình tự, thủ tục: hồ sơ thể hiện Ủy ban nhân dân thành phố đã ban hành thông báo thu hồi "
-    "đất số {num}/TB-UBND ngày {d1}, tổ chức họp dân, điều tra, khảo sát, đo đạc, kiểm đếm; tuy "
-    "nhiên biên bản kiểm đếm không có chữ ký của người sử dụng đất và không thể hiện việc vận "
-    "động, thuyết phục theo quy định.",
-    "Tòa án đã tiến hành thu thập tài liệu, chứng cứ gồm: sổ mục kê năm {year}; bản đồ địa chính "
-    "tờ số {sheet}; biên bản kiểm đếm ngày {d1}; phương án bồi thường, hỗ trợ đã được phê duyệt; "
-    "các văn bản trả lời của Ủy ban nhân dân phường {ward} và Văn phòng đăng ký đất đai tỉnh Hà "
-    "Nam.",
+_COURT_ADMIN = (
+    "Về thẩm quyền: quyết định bị kiện là quyết định hành chính thuộc đối tượng khởi kiện và thẩm "
+    "quyền giải quyết của Tòa án theo Điều 30 và Điều 32 Luật Tố tụng hành chính; việc khởi kiện "
+    "còn trong thời hiệu quy định tại Điều 116 Luật Tố tụng hành chính.",
     "Đại diện Viện kiểm sát nhân dân phát biểu ý kiến: trong quá trình giải quyết vụ án, Thẩm "
     "phán, Hội đồng xét xử và Thư ký phiên tòa đã chấp hành đúng quy định của Luật Tố tụng hành "
     "chính; người tham gia tố tụng đã thực hiện đúng quyền và nghĩa vụ của mình.",
-    "Xét yêu cầu bồi thường của người khởi kiện: tại phiên tòa người khởi kiện không cung cấp được "
-    "chứng cứ chứng minh thiệt hại thực tế phát sinh; số tiền {money} đồng được tính theo bảng giá "
-    "đất do Ủy ban nhân dân tỉnh Hà Nam ban hành là có căn cứ.",
-    "Người làm chứng là ông tổ trưởng tổ dân phố số {floors} phường {ward} trình bày: gia đình "
-    "người khởi kiện sử dụng đất từ trước năm {year}, có tường bao xây gạch, không lấn chiếm đất "
-    "công.",
-    "Ngày {d1}, Tòa án đã ban hành quyết định xem xét, thẩm định tại chỗ; kết quả đo đạc xác định "
-    "diện tích thực tế sử dụng là {area} m², chênh lệch so với hồ sơ địa chính {len2} m² do sai số "
-    "đo đạc qua các thời kỳ.",
-    "Tại phiên họp kiểm tra việc giao nộp, tiếp cận, công khai chứng cứ và đối thoại ngày {d2}, "
-    "các đương sự giữ nguyên ý kiến, không thống nhất được với nhau về việc giải quyết vụ án.",
-    "Người có quyền lợi, nghĩa vụ liên quan có văn bản đề nghị giải quyết vắng mặt và đề nghị Tòa "
-    "án giải quyết vụ án theo quy định của pháp luật; không có yêu cầu độc lập.",
+    "Tại phiên họp kiểm tra việc giao nộp, tiếp cận, công khai chứng cứ và đối thoại, các đương "
+    "sự giữ nguyên ý kiến, không thống nhất được với nhau về việc giải quyết vụ án.",
+    "Người bị kiện có văn bản nêu ý kiến: quyết định bị kiện được ban hành trên cơ sở hồ sơ do cơ "
+    "quan chuyên môn tham mưu, có ý kiến thẩm định của Phòng Tư pháp; đề nghị Tòa án giải quyết "
+    "theo quy định của pháp luật.",
+    "Tòa án đã tống đạt hợp lệ thông báo thụ lý vụ án, thông báo về phiên họp kiểm tra việc giao "
+    "nộp, tiếp cận, công khai chứng cứ và đối thoại cho các đương sự; các đương sự đã được tiếp "
+    "cận đầy đủ tài liệu, chứng cứ có trong hồ sơ vụ án.",
+    "Ngày {d2}, người khởi kiện có đơn trình bày bổ sung; Tòa án đã xem xét và xác định nội dung "
+    "bổ sung không vượt quá phạm vi yêu cầu khởi kiện ban đầu nên được giải quyết trong cùng vụ "
+    "án.",
+    "Các tài liệu, chứng cứ do đương sự xuất trình và do Tòa án thu thập được công khai tại phiên "
+    "tòa; các đương sự không có ý kiến về tính xác thực của tài liệu, chứng cứ.",
+    "Tại phiên tòa, người khởi kiện giữ nguyên yêu cầu khởi kiện; người đại diện theo ủy quyền của "
+    "người bị kiện giữ nguyên ý kiến đã trình bày trong quá trình giải quyết vụ án.",
 )
-_RECORD = (
+_COURT_LAND = (
+    "Theo đơn khởi kiện, bản tự khai và các tài liệu có trong hồ sơ, người khởi kiện trình bày: "
+    "thửa đất số {plot}, tờ bản đồ số {sheet}, diện tích {area} m² tại phường {ward} có nguồn gốc "
+    "do gia đình nhận chuyển nhượng năm {year}, sử dụng ổn định, liên tục, không có tranh chấp với "
+    "các hộ liền kề; gia đình đã kê khai, đăng ký và thực hiện đầy đủ nghĩa vụ tài chính với Nhà "
+    "nước.",
+    "Người đại diện theo ủy quyền của người bị kiện trình bày: việc kiểm đếm, xác định nguồn gốc "
+    "đất và lập phương án được thực hiện công khai tại trụ sở Ủy ban nhân dân phường {ward}; "
+    "phương án được niêm yết trong thời hạn 20 ngày, trong thời gian niêm yết không nhận được ý "
+    "kiến phản hồi của người khởi kiện.",
+    "Theo văn bản cung cấp thông tin ngày {d1} của Ủy ban nhân dân phường {ward}: thửa đất số "
+    "{plot}, tờ bản đồ số {sheet} được thể hiện trên bản đồ địa chính và sổ mục kê đất đai; hiện "
+    "trạng sử dụng đất là đất ở kết hợp vườn, có nhà cấp bốn xây dựng trước ngày 01/7/2004.",
+    "Về trình tự, thủ tục: hồ sơ thể hiện trước khi ban hành quyết định bị kiện, Ủy ban nhân dân "
+    "thành phố đã ban hành thông báo thu hồi đất, tổ chức họp dân, điều tra, khảo sát, đo đạc, "
+    "kiểm đếm và lấy ý kiến về phương án bồi thường, hỗ trợ, tái định cư.",
+    "Tòa án đã tiến hành thu thập tài liệu, chứng cứ gồm: sổ mục kê đất đai; bản đồ địa chính tờ "
+    "số {sheet}; biên bản làm việc ngày {d1}; các văn bản trả lời của Ủy ban nhân dân phường "
+    "{ward} và Văn phòng đăng ký đất đai tỉnh Hà Nam.",
+    "Người làm chứng là tổ trưởng tổ dân phố số {floors} phường {ward} trình bày: gia đình người "
+    "khởi kiện sinh sống trên thửa đất từ năm {year}, có tường bao xây gạch, không lấn chiếm đất "
+    "công.",
+    "Ngày {d2}, Tòa án đã tiến hành xem xét, thẩm định tại chỗ; kết quả đo đạc xác định diện tích "
+    "thực tế sử dụng chênh lệch so với hồ sơ địa chính {len2} m² do sai số đo đạc qua các thời kỳ.",
+    "Người khởi kiện cung cấp cho Tòa án bản sao giấy chứng nhận quyền sử dụng đất số {num} đứng "
+    "tên hộ gia đình người khởi kiện; bản sao có chứng thực hợp đồng chuyển nhượng và biên lai "
+    "nộp thuế sử dụng đất các năm.",
+)
+_COURT_CIVIL = (
+    "Tòa án đã tiến hành phiên họp kiểm tra việc giao nộp, tiếp cận, công khai chứng cứ và hòa "
+    "giải vào ngày {d1}; các đương sự không thỏa thuận được với nhau về việc giải quyết vụ án.",
+    "Tại phiên tòa, nguyên đơn giữ nguyên yêu cầu khởi kiện; bị đơn thừa nhận nghĩa vụ nhưng đề "
+    "nghị được thanh toán dần do hoàn cảnh kinh tế khó khăn; nguyên đơn không đồng ý.",
+    "Các tài liệu, chứng cứ có trong hồ sơ vụ án gồm: đơn khởi kiện; bản tự khai của các đương "
+    "sự; biên bản lấy lời khai ngày {d2}; biên bản về kết quả hòa giải; các giấy tờ chứng minh "
+    "nghĩa vụ do nguyên đơn xuất trình.",
+    "Đại diện Viện kiểm sát nhân dân thành phố Phủ Lý phát biểu: Thẩm phán, Hội đồng xét xử và "
+    "Thư ký phiên tòa đã tuân theo đúng quy định của Bộ luật Tố tụng dân sự; đề nghị Hội đồng xét "
+    "xử chấp nhận yêu cầu khởi kiện của nguyên đơn.",
+    "Về thẩm quyền: vụ án thuộc thẩm quyền giải quyết của Tòa án nhân dân thành phố Phủ Lý theo "
+    "quy định của Bộ luật Tố tụng dân sự do bị đơn cư trú, có trụ sở tại địa bàn thành phố.",
+    "Về thời hiệu khởi kiện: nguyên đơn khởi kiện trong thời hạn luật định; bị đơn không có yêu "
+    "cầu áp dụng thời hiệu.",
+    "Sau khi thụ lý vụ án, Tòa án đã thông báo hợp lệ cho các đương sự; bị đơn nộp văn bản ghi ý "
+    "kiến ngày {d1}, không có yêu cầu phản tố.",
+    "Quá trình giải quyết vụ án, các đương sự thống nhất xác nhận số tiền và thời điểm phát sinh "
+    "nghĩa vụ; phần tranh chấp chỉ còn thời hạn và phương thức thanh toán.",
+    "Về án phí dân sự sơ thẩm: bị đơn phải chịu án phí theo quy định tại Nghị quyết số "
+    "326/2016/UBTVQH14 ngày 30 tháng 12 năm 2016 của Ủy ban Thường vụ Quốc hội; hoàn trả nguyên "
+    "đơn tiền tạm ứng án phí đã nộp.",
+    "Bị đơn trình bày: bị đơn có tài sản tại phường {ward}; bị đơn cam kết thực hiện nghĩa vụ khi "
+    "bản án có hiệu lực pháp luật.",
+    "Tại phiên tòa, các đương sự không xuất trình thêm tài liệu, chứng cứ mới và không có yêu cầu "
+    "triệu tập thêm người làm chứng.",
+)
+_COURT_CRIMINAL = (
+    "Tại phiên tòa, bị cáo khai nhận toàn bộ hành vi phạm tội như nội dung bản cáo trạng; lời khai "
+    "của bị cáo phù hợp với lời khai của bị hại, người làm chứng và các tài liệu, chứng cứ khác có "
+    "trong hồ sơ vụ án.",
+    "Đại diện Viện kiểm sát nhân dân thành phố Phủ Lý giữ nguyên quyết định truy tố đối với bị "
+    "cáo và đề nghị Hội đồng xét xử áp dụng các tình tiết giảm nhẹ trách nhiệm hình sự.",
+    "Về tình tiết giảm nhẹ: bị cáo thành khẩn khai báo, ăn năn hối cải theo điểm s khoản 1 Điều 51 "
+    "Bộ luật Hình sự; bị cáo không có tình tiết tăng nặng trách nhiệm hình sự.",
+    "Về nhân thân: bị cáo chưa có tiền án, tiền sự; có nơi cư trú rõ ràng tại địa phương.",
+    "Bị hại trình bày: bị hại yêu cầu bị cáo trả lại toàn bộ số tiền đã chiếm đoạt, không yêu cầu "
+    "bồi thường khoản nào khác.",
+    "Hành vi của bị cáo là nguy hiểm cho xã hội, xâm phạm trực tiếp quyền sở hữu tài sản của người "
+    "khác được pháp luật bảo vệ, gây mất trật tự, trị an tại địa phương; cần xử lý nghiêm để giáo "
+    "dục, răn đe và phòng ngừa chung.",
+    "Cơ quan Cảnh sát điều tra Công an thành phố Phủ Lý đã thu thập các tài liệu, chứng cứ gồm: "
+    "sao kê tài khoản ngân hàng; tin nhắn trao đổi giữa bị cáo và bị hại; biên bản lấy lời khai "
+    "ngày {d0}.",
+    "Về án phí: bị cáo phải chịu 200.000 đồng án phí hình sự sơ thẩm và án phí dân sự sơ thẩm "
+    "theo quy định.",
+)
+_RECORD_SITE = (
     "Tại thời điểm lập biên bản, hiện trạng được ghi nhận như sau: công trình xây dựng {floors} "
     "tầng, kết cấu khung bê tông cốt thép, tường gạch, diện tích xây dựng khoảng {area} m², đã "
     "hoàn thiện phần thô; tại công trình không có biển báo thông tin công trình theo quy định.",
     "Tổ công tác đã tiến hành đo đạc, xác định kích thước phần vi phạm: chiều dài {len1} m, chiều "
     "rộng {len2} m, chiều cao {len3} m; việc đo đạc được thực hiện bằng thước thép và máy đo "
-    "khoảng cách laser, có sự chứng kiến của đại diện tổ dân phố phường {ward}.",
+    "khoảng cách laser, có sự chứng kiến của đại diện tổ dân phố.",
     "Tang vật, phương tiện, giấy phép, chứng chỉ hành nghề bị tạm giữ: không. Người vi phạm đã "
-    "được giải thích các quyền và nghĩa vụ theo quy định của Luật Xử lý vi phạm hành chính, trong "
-    "đó có quyền giải trình và quyền khiếu nại, khởi kiện.",
-    "Ý kiến của đại diện chính quyền địa phương: Ủy ban nhân dân phường {ward} đã nhiều lần nhắc "
-    "nhở, yêu cầu dừng thi công từ ngày {d1} nhưng chủ đầu tư vẫn tiếp tục thi công; đề nghị cơ "
-    "quan có thẩm quyền xử lý nghiêm theo quy định.",
+    "được giải thích các quyền và nghĩa vụ theo quy định của Luật Xử lý vi phạm hành chính.",
+    "Ý kiến của đại diện chính quyền địa phương: Ủy ban nhân dân phường {ward} đã nhắc nhở, yêu "
+    "cầu dừng thi công từ ngày {d1} nhưng chủ đầu tư vẫn tiếp tục thi công; đề nghị cơ quan có "
+    "thẩm quyền xử lý theo quy định.",
     "Hồ sơ, giấy tờ do người vi phạm xuất trình tại thời điểm kiểm tra gồm: bản sao giấy chứng "
-    "nhận quyền sử dụng đất số {num}; hợp đồng thi công ký ngày {d1}; bản vẽ thiết kế không có "
+    "nhận quyền sử dụng đất số {num}; hợp đồng thi công ký ngày {d0}; bản vẽ thiết kế không có "
     "thẩm định của cơ quan có thẩm quyền.",
     "Các tình tiết khác có liên quan: việc vi phạm được phát hiện qua phản ánh của người dân trên "
-    "đường dây nóng ngày {d1}; tổ công tác đã chụp {count} ảnh hiện trường lưu hồ sơ vụ việc.",
-    "Thành phần chứng kiến gồm ông tổ trưởng tổ dân phố số {floors} và {count} hộ dân liền kề; các "
-    "hộ liền kề xác nhận việc thi công diễn ra liên tục từ ngày {d1}, chủ yếu vào buổi tối.",
+    "đường dây nóng ngày {d2}; tổ công tác đã chụp ảnh hiện trường lưu hồ sơ vụ việc.",
+    "Thành phần chứng kiến gồm tổ trưởng tổ dân phố số {floors} và đại diện {count} hộ dân liền "
+    "kề; các hộ liền kề xác nhận việc thi công diễn ra liên tục từ ngày {d1}, chủ yếu vào buổi "
+    "tối.",
     "Tại thời điểm kiểm tra, trên công trình có {count} công nhân đang làm việc, không trang bị "
     "đầy đủ bảo hộ lao động; vật liệu xây dựng tập kết chiếm dụng vỉa hè với chiều dài khoảng "
     "{len1} m.",
     "Đã yêu cầu người vi phạm xuất trình giấy tờ liên quan trong thời hạn 03 ngày làm việc kể từ "
     "ngày lập biên bản; quá thời hạn trên nếu không xuất trình được thì bị xử lý theo hồ sơ hiện "
     "có.",
-    "Kết quả kiểm tra, đối chiếu với hồ sơ cấp phép lưu tại Phòng Quản lý đô thị cho thấy phần xây "
-    "dựng vượt mật độ và chiều cao cho phép; khoảng lùi so với chỉ giới đường đỏ thiếu {len2} m.",
+    "Kết quả đối chiếu với hồ sơ lưu tại Phòng Quản lý đô thị cho thấy phần xây dựng vượt mật độ "
+    "và chiều cao cho phép; khoảng lùi so với chỉ giới đường đỏ thiếu {len2} m.",
 )
-_DECISION = (
-    "Xét hồ sơ vụ việc gồm {count} tài liệu, được đánh số bút lục từ số 01 đến số {folio}, trong "
-    "đó có biên bản vi phạm, bản ảnh hiện trường, văn bản xác minh của Ủy ban nhân dân phường "
-    "{ward} và các tài liệu khác có liên quan.",
-    "Quá trình xác minh cho thấy hành vi vi phạm xảy ra từ ngày {d1}, đã được Ủy ban nhân dân "
-    "phường {ward} phát hiện, lập biên bản và yêu cầu khắc phục; đến ngày {d2} tổ chức, cá nhân vi "
-    "phạm vẫn chưa thực hiện việc khắc phục hậu quả.",
-    "Giao Trưởng phòng chuyên môn chủ trì, phối hợp với Ủy ban nhân dân phường {ward} và các cơ "
-    "quan có liên quan theo dõi, đôn đốc việc chấp hành; báo cáo kết quả về Ủy ban nhân dân thành "
-    "phố trước ngày {d2}.",
-    "Tổng hợp kết quả thực hiện: trong kỳ đã tiếp nhận {count} nguồn tin, tiến hành kiểm tra {num} "
-    "lượt cơ sở, phát hiện và xử lý {folio} trường hợp vi phạm, tổng số tiền phạt thu nộp ngân "
-    "sách nhà nước là {money} đồng.",
-    "Yêu cầu các tổ chức, cá nhân có liên quan thực hiện nghiêm túc nội dung văn bản này; trong "
-    "quá trình thực hiện, nếu có khó khăn, vướng mắc thì phản ánh kịp thời về cơ quan ban hành để "
-    "được hướng dẫn, giải quyết.",
-    "Việc lưu trữ hồ sơ thực hiện theo quy định của pháp luật về lưu trữ; văn thư cơ quan có trách "
-    "nhiệm vào sổ, cấp số, đóng dấu và phát hành văn bản trong ngày làm việc tiếp theo kể từ ngày "
-    "ký.",
-    "Về kinh phí: kinh phí thực hiện được bố trí từ nguồn ngân sách nhà nước giao cho đơn vị năm "
-    "{year2}; việc thanh toán, quyết toán thực hiện theo quy định hiện hành về quản lý tài chính.",
-    "Chế độ báo cáo: định kỳ trước ngày 20 hằng tháng, các đơn vị tổng hợp kết quả thực hiện, khó "
-    "khăn, vướng mắc và đề xuất, kiến nghị gửi về cơ quan chủ trì để tổng hợp, báo cáo cấp trên.",
-    "Phối hợp với Ủy ban nhân dân phường {ward} tuyên truyền, phổ biến pháp luật cho các hộ kinh "
-    "doanh trên địa bàn; vận động ký cam kết chấp hành quy định, đã có {count} hộ ký cam kết.",
-    "Trường hợp phát hiện dấu hiệu tội phạm, chuyển ngay hồ sơ vụ việc cho cơ quan tiến hành tố "
-    "tụng hình sự có thẩm quyền theo quy định tại Điều 62 Luật Xử lý vi phạm hành chính.",
+_RECORD = (
+    "Người vi phạm đã được giải thích các quyền và nghĩa vụ theo quy định của Luật Xử lý vi phạm "
+    "hành chính; việc lập biên bản được thực hiện công khai tại nơi phát hiện vi phạm.",
+    "Giấy tờ người vi phạm xuất trình tại thời điểm lập biên bản: căn cước công dân bản chính; "
+    "người vi phạm xác nhận các thông tin về nhân thân ghi trong biên bản là đúng.",
+    "Tang vật, phương tiện, giấy phép, chứng chỉ hành nghề bị tạm giữ: không.",
+    "Tình trạng của người vi phạm tại thời điểm lập biên bản: tỉnh táo, minh mẫn, đủ khả năng nhận "
+    "thức và tự nguyện trình bày ý kiến.",
+    "Thời tiết tại thời điểm lập biên bản: trời {weather}; việc lập biên bản không bị gián đoạn.",
+    "Vụ việc được phát hiện trong quá trình tuần tra, kiểm tra theo Kế hoạch công tác số "
+    "{num}/KH ngày {d0} của đơn vị.",
+    "Người vi phạm cam kết chấm dứt hành vi vi phạm và chấp hành nghiêm các quy định của pháp "
+    "luật.",
+    "Cá nhân, tổ chức có liên quan đến vụ việc: không có.",
+    "Người chứng kiến xác nhận đã được đọc lại biên bản và nội dung ghi nhận đúng với sự việc xảy "
+    "ra tại chỗ.",
+    "Các biện pháp ngăn chặn và bảo đảm xử lý vi phạm hành chính được áp dụng: không áp dụng.",
 )
-_PETITION = (
+_PETITION_LAND = (
     "Gia đình tôi sinh sống ổn định tại địa phương từ năm {year}, luôn chấp hành tốt chủ trương, "
     "đường lối của Đảng, chính sách, pháp luật của Nhà nước và các quy định của địa phương; chưa "
     "từng bị xử lý vi phạm trong lĩnh vực nào.",
@@ -577,72 +636,117 @@ _PETITION = (
     "chưa nhận được văn bản trả lời; việc chậm giải quyết ảnh hưởng lớn đến đời sống, sinh hoạt "
     "của gia đình tôi.",
     "Tôi gửi kèm theo đơn này các tài liệu, chứng cứ gồm: bản sao giấy tờ tùy thân; bản sao giấy "
-    "chứng nhận số {num}; {count} ảnh chụp hiện trạng và biên nhận hồ sơ ngày {d2}.",
+    "chứng nhận quyền sử dụng đất số {num}; ảnh chụp hiện trạng và biên nhận hồ sơ ngày {d2}.",
     "Năm {year}, gia đình tôi nhận chuyển nhượng diện tích {area} m² đất thuộc thửa số {plot}, tờ "
     "bản đồ số {sheet} tại phường {ward}; việc chuyển nhượng có xác nhận của chính quyền địa "
     "phương và đã nộp đầy đủ lệ phí trước bạ theo quy định.",
     "Trong quá trình giải quyết, cán bộ địa chính phường {ward} đã đến kiểm tra hiện trạng ngày "
-    "{d1} nhưng không lập biên bản và không thông báo kết quả cho gia đình tôi; tôi đã nhiều lần "
-    "liên hệ qua số điện thoại đường dây nóng nhưng không được trả lời.",
-    "Thu nhập chính của gia đình tôi từ việc buôn bán nhỏ tại chợ, bình quân khoảng {money} đồng "
-    "mỗi năm; hiện gia đình đang nuôi {floors} người con đi học và chăm sóc mẹ già trên 80 tuổi.",
+    "{d1} nhưng không lập biên bản và không thông báo kết quả cho gia đình tôi.",
     "Việc xác định giá đất để tính bồi thường chưa phù hợp với giá chuyển nhượng thực tế trên thị "
     "trường tại khu vực; các thửa đất liền kề cùng vị trí được bồi thường với mức giá cao hơn.",
     "Tôi đề nghị cơ quan có thẩm quyền tổ chức đối thoại trực tiếp để gia đình tôi được trình bày "
     "đầy đủ ý kiến, đồng thời xem xét lại toàn bộ hồ sơ theo đúng quy định của pháp luật.",
+    "Gia đình tôi hiện có {floors} thế hệ cùng sinh sống trên thửa đất này; ngoài thửa đất nêu "
+    "trên, gia đình không có chỗ ở nào khác trên địa bàn thành phố.",
+)
+_PLAN = (
+    "Lực lượng thực hiện: các Kiểm soát viên thị trường của Đội; khi cần thiết, Đội đề nghị Công "
+    "an thành phố Phủ Lý và Ủy ban nhân dân các phường có liên quan phối hợp.",
+    "Phân công: Tổ kiểm tra số 1 phụ trách địa bàn phường {ward}; Tổ kiểm tra số 2 phụ trách các "
+    "địa bàn còn lại; Tổ trưởng chịu trách nhiệm trước Đội trưởng về kết quả kiểm tra.",
+    "Phương pháp kiểm tra: kết hợp kiểm tra theo kế hoạch với kiểm tra đột xuất khi có dấu hiệu "
+    "vi phạm; mọi trường hợp kiểm tra đều có quyết định kiểm tra của người có thẩm quyền.",
+    "Yêu cầu: việc kiểm tra phải đúng đối tượng, đúng quy định của pháp luật, không gây phiền hà, "
+    "không làm ảnh hưởng đến hoạt động kinh doanh bình thường của tổ chức, cá nhân.",
+    "Kinh phí thực hiện: từ nguồn kinh phí hoạt động thường xuyên của Đội năm {year2}; việc thanh "
+    "toán, quyết toán thực hiện theo quy định hiện hành về quản lý tài chính.",
+    "Chế độ báo cáo: định kỳ trước ngày 20 hằng tháng, các Tổ kiểm tra tổng hợp kết quả thực hiện, "
+    "khó khăn, vướng mắc và đề xuất, kiến nghị gửi về Đội trưởng để tổng hợp, báo cáo cấp trên.",
+    "Trường hợp phát hiện dấu hiệu tội phạm, chuyển ngay hồ sơ vụ việc cho cơ quan tiến hành tố "
+    "tụng hình sự có thẩm quyền theo quy định tại Điều 62 Luật Xử lý vi phạm hành chính.",
+    "Tăng cường tuyên truyền, phổ biến pháp luật cho các hộ kinh doanh trên địa bàn; vận động các "
+    "hộ kinh doanh ký cam kết không kinh doanh hàng giả, hàng nhập lậu, hàng không rõ nguồn gốc.",
+    "Tang vật, phương tiện bị tạm giữ được niêm phong, bảo quản tại kho của Đội và xử lý theo quy "
+    "định của Luật Xử lý vi phạm hành chính.",
+    "Căn cứ tình hình thực tế, Đội trưởng điều chỉnh nội dung, thời gian kiểm tra cho phù hợp và "
+    "báo cáo Cục Quản lý thị trường tỉnh Hà Nam.",
+    "Kết thúc đợt kiểm tra, các Tổ kiểm tra hoàn thiện hồ sơ vụ việc và chuyển lưu trữ theo quy "
+    "định.",
+)
+#: Only for page counts far beyond a paper's own text (synthetic documents, never the dataset).
+_GENERIC = (
+    "Yêu cầu các tổ chức, cá nhân có liên quan thực hiện nghiêm túc nội dung văn bản này; trong "
+    "quá trình thực hiện, nếu có khó khăn, vướng mắc thì phản ánh kịp thời về cơ quan ban hành để "
+    "được hướng dẫn, giải quyết.",
+    "Việc lưu trữ hồ sơ thực hiện theo quy định của pháp luật về lưu trữ; văn thư cơ quan có trách "
+    "nhiệm vào sổ, cấp số, đóng dấu và phát hành văn bản theo quy định.",
+    "Trường hợp phát hiện dấu hiệu tội phạm, chuyển ngay hồ sơ vụ việc cho cơ quan tiến hành tố "
+    "tụng hình sự có thẩm quyền theo quy định tại Điều 62 Luật Xử lý vi phạm hành chính.",
+    "Phối hợp với Ủy ban nhân dân phường {ward} tuyên truyền, phổ biến pháp luật cho các hộ gia "
+    "đình, cá nhân trên địa bàn.",
 )
 
-_FAMILIES = {
-    "ban_an": _COURT,
-    "bien_ban_doi_thoai": _COURT,
-    "thong_bao_thu_ly": _COURT,
-    "quyet_dinh_thi_hanh_an": _COURT,
-    "bien_ban_vi_pham": _RECORD,
-    "bien_ban_xac_minh": _RECORD,
-    "bien_ban_kiem_tra": _RECORD,
-    "bien_ban_tam_giu": _RECORD,
-    "anh_hien_truong": _RECORD,
-    "don_khoi_kien": _PETITION,
-    "don_yeu_cau": _PETITION,
-    "don_to_giac": _PETITION,
-    "van_ban_giai_trinh": _PETITION,
+_FAMILIES: dict[str, tuple[str, ...]] = {
+    "court_admin": _COURT_ADMIN,
+    "court_land": _COURT_LAND + _COURT_ADMIN,
+    "court_civil": _COURT_CIVIL,
+    "court_criminal": _COURT_CRIMINAL,
+    "record_site": _RECORD_SITE,
+    "record": _RECORD,
+    "petition_land": _PETITION_LAND,
+    "plan": _PLAN,
 }
+
+_WARD_IN_TEXT = re.compile(r"phường (" + "|".join(re.escape(w) for w in WARDS) + r")(?!\w)")
 
 
 def _filler(doc: DemoDocument) -> Iterator[str]:
-    """Endless, deterministic paragraphs in the register of the document's kind."""
+    """Deterministic paragraphs of the document's family, each at most once; then it ends."""
+    return _paragraphs(doc, _FAMILIES.get(doc.filler, ()), salt="")
+
+
+def _generic_filler(doc: DemoDocument) -> Iterator[str]:
+    """General administrative paragraphs, repeated without end."""
+    for round_ in itertools.count():
+        yield from _paragraphs(doc, _GENERIC, salt=str(round_))
+
+
+def _paragraphs(doc: DemoDocument, templates: tuple[str, ...], salt: str) -> Iterator[str]:
     # crc32, not hash(): str hashes change between processes and the PDFs must not.
-    key = f"{doc.kind}|{doc.number}|{doc.title}|{doc.issued_on}"
+    key = f"{doc.kind}|{doc.number}|{doc.title}|{doc.issued_on}{salt}"
     rng = random.Random(zlib.crc32(key.encode()))  # noqa: S311 — filler text, not security
-    templates = _FAMILIES.get(doc.kind, _DECISION)
     order = list(templates)
-    year = doc.issued_on.year
-    while True:
-        last = order[-1]
-        rng.shuffle(order)
-        if order[0] == last:  # no paragraph twice in a row across two rounds
-            order.append(order.pop(0))
-        for template in order:
-            d1 = date.fromordinal(doc.issued_on.toordinal() - rng.randint(20, 400))
-            d2 = date.fromordinal(d1.toordinal() + rng.randint(5, 60))
-            yield template.format(
-                plot=rng.randint(12, 480),
-                sheet=rng.randint(3, 42),
-                area=rng.randint(40, 420),
-                ward=rng.choice(WARDS),
-                year=rng.randint(1975, year - 5),
-                d1=format_date(d1),
-                d2=format_date(d2),
-                num=rng.randint(10, 999),
-                floors=rng.randint(2, 5),
-                year2=doc.issued_on.year,
-                len1=f"{rng.uniform(3, 20):.2f}".replace(".", ","),
-                len2=f"{rng.uniform(2, 8):.2f}".replace(".", ","),
-                len3=f"{rng.uniform(3, 15):.2f}".replace(".", ","),
-                count=rng.randint(3, 30),
-                folio=rng.randint(12, 80),
-                money=f"{rng.randint(50, 2000) * 100_000:,}".replace(",", "."),
-            )
+    rng.shuffle(order)
+    own_ward = next((m.group(1) for p in doc.paragraphs if (m := _WARD_IN_TEXT.search(p))), None)
+    facts = {
+        "ward": own_ward or rng.choice(WARDS),
+        "plot": str(rng.randint(12, 480)),
+        "sheet": str(rng.randint(3, 42)),
+        "area": str(rng.randint(40, 420)),
+        "year": str(rng.randint(1990, doc.issued_on.year - 5)),
+        **dict(doc.facts),
+    }
+    issued = doc.issued_on.toordinal()
+    since = (doc.since or date.fromordinal(issued - 120)).toordinal()
+    since = min(since, issued - 2)
+    for template in order:
+        d1 = rng.randint(since, issued - 2)
+        d2 = rng.randint(d1 + 1, issued - 1)
+        d0 = since - rng.randint(5, 90)
+        yield template.format(
+            **facts,
+            d0=format_date(date.fromordinal(d0)),
+            d1=format_date(date.fromordinal(d1)),
+            d2=format_date(date.fromordinal(d2)),
+            num=rng.randint(10, 999),
+            floors=rng.randint(2, 5),
+            year2=doc.issued_on.year,
+            len1=f"{rng.uniform(3, 20):.2f}".replace(".", ","),
+            len2=f"{rng.uniform(2, 8):.2f}".replace(".", ","),
+            len3=f"{rng.uniform(3, 15):.2f}".replace(".", ","),
+            count=rng.randint(3, 12),
+            weather=rng.choice(("nắng", "nhiều mây", "âm u", "mưa nhỏ")),
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -692,6 +796,19 @@ class _Pager:
         self.pages[-1].append(flowable if self.record else None)
         self.remaining -= height + flowable.getSpaceAfter()
 
+    def force_break(self) -> None:
+        if self.pages[-1]:
+            self._new_page()
+
+    def add_block(self, block: list[Flowable]) -> None:
+        """A paragraph, or a photo with its caption, which is kept on one page."""
+        if len(block) > 1 and self.pages[-1]:
+            height = sum(_height(f) + f.getSpaceAfter() for f in block)
+            if height > self.remaining - _SLACK and height <= _FRAME_HEIGHT - _SLACK:
+                self._new_page()
+        for flowable in block:
+            self.add(flowable)
+
     def add(self, flowable: Flowable) -> None:
         while True:
             height = _height(flowable)
@@ -720,56 +837,128 @@ def _lay_out(doc: DemoDocument, agency: str, unit_name: str) -> list[Flowable]:
     ]
     at = len(blocks) - 1 if doc.fill_at is None else doc.fill_at
     at = max(0, min(at, len(blocks)))
-    head: list[Flowable] = [
+    header: list[Flowable] = [
         *_header(doc, agency, unit_name, st),
         Paragraph(escape(_nfc(doc.title)), st.title),
         _Rule(40 * mm, 4),
         Spacer(1, 3 * mm),
     ]
-    head += [f for block in blocks[:at] for f in block]
-    tail: list[Flowable] = [f for block in blocks[at:] for f in block]
-    tail += [Spacer(1, 4 * mm), _signature_block(doc, st)]
+    head = [header, *blocks[:at]]
+    tail = [*blocks[at:], [Spacer(1, 4 * mm), _signature_block(doc, st)]]
 
-    pager = _Pager()
-    for flowable in head:
-        pager.add(flowable)
-    tail_height = sum(_height(f) + f.getSpaceAfter() for f in tail)
-    tail_pages = int(tail_height // _FRAME_HEIGHT) + 2
-    filler = _filler(doc)
-    padded = False
-    while True:
-        if pager.count + tail_pages > doc.pages:
-            # Only look ahead near the target: the tail cannot end before its own length.
-            probe = pager.probe()
-            for flowable in tail:
-                probe.add(flowable)
-            if probe.count == doc.pages:
-                break
-            if probe.count > doc.pages:
-                raise ValueError(
-                    f"'{doc.title}' needs {probe.count} pages, more than the {doc.pages} asked for"
-                )
-        pager.add(_body_flowables(next(filler), st, None)[0])
-        padded = True
-    while padded:
-        # A padded document should not end on a page holding only its signature: keep adding
-        # text while the page count holds and the last page stays under about two thirds full.
-        candidate = _body_flowables(next(filler), st, None)[0]
-        probe = pager.probe()
-        for flowable in (candidate, *tail):
-            probe.add(flowable)
-        if probe.count != doc.pages or probe.remaining < _FRAME_HEIGHT / 3:
-            break
-        pager.add(candidate)
-    for flowable in tail:
-        pager.add(flowable)
+    # 1. Filler of the paper's own family, each paragraph at most once, until the text reaches
+    #    the requested length or the family runs out.
+    fill = _pad(doc, head, tail, _filler(doc), st)
+    # 2. Still short: the closing paragraphs and the signature move to a new page, as when a
+    #    signature block is kept with the end of the text. Breaks go as late as possible.
+    every = [*head, *fill, *tail]
+    laid = _spread(every, doc.pages)
+    if laid is None:
+        # 3. A page count far beyond the paper's text (never asked by the demo dataset, whose
+        #    tests forbid repeated paragraphs): general administrative text, repeating if need be.
+        fill = _pad(doc, head, tail, itertools.chain(_filler(doc), _generic_filler(doc)), st)
+        every = [*head, *fill, *tail]
+        laid = _paginate(every, set())
+        if laid.count < doc.pages:
+            raise ValueError(f"'{doc.title}' cannot be spread over {doc.pages} pages")
+    if laid.count > doc.pages:
+        raise ValueError(
+            f"'{doc.title}' needs {laid.count} pages, more than the {doc.pages} asked for"
+        )
 
     story: list[Flowable] = []
-    for index, page in enumerate(pager.pages):
+    for index, page in enumerate(laid.pages):
         if index:
             story.append(PageBreak())
         story += page
     return story
+
+
+def _pad(
+    doc: DemoDocument,
+    head: list[list[Flowable]],
+    tail: list[list[Flowable]],
+    filler: Iterator[str],
+    st: _Styles,
+) -> list[list[Flowable]]:
+    """Filler blocks that bring the paper up to ``doc.pages`` pages, or as near as they can."""
+    pager = _Pager()
+    for block in head:
+        pager.add_block(block)
+    tail_height = sum(_height(f) + f.getSpaceAfter() for block in tail for f in block)
+    tail_pages = int(tail_height // _FRAME_HEIGHT) + 2
+    fill: list[list[Flowable]] = []
+    while True:
+        # Only look ahead near the target: the tail cannot end before its own length.
+        near = pager.count + tail_pages > doc.pages
+        if near and _ahead(pager, [], tail).count >= doc.pages:
+            break
+        text = next(filler, None)
+        if text is None:
+            break
+        candidate = [_body_flowables(text, st, None)[0]]
+        if near and _ahead(pager, [candidate], tail).count > doc.pages:
+            break  # this paragraph would overshoot; the last page is filled by moving text
+        fill.append(candidate)
+        pager.add_block(candidate)
+    while fill:
+        # A padded paper should not end on a page holding only its signature: keep adding
+        # text while the page count holds and the last page stays under about two thirds full.
+        text = next(filler, None)
+        if text is None:
+            break
+        candidate = [_body_flowables(text, st, None)[0]]
+        probe = _ahead(pager, [candidate], tail)
+        if probe.count != doc.pages or probe.remaining < _FRAME_HEIGHT / 3:
+            break
+        fill.append(candidate)
+        pager.add_block(candidate)
+    return fill
+
+
+def _ahead(pager: _Pager, *parts: list[list[Flowable]]) -> _Pager:
+    """How the pages would look with these blocks added (the pager itself is unchanged)."""
+    probe = pager.probe()
+    for part in parts:
+        for block in part:
+            probe.add_block(block)
+    return probe
+
+
+def _spread(every: list[list[Flowable]], pages: int) -> _Pager | None:
+    """The blocks laid out on exactly ``pages`` pages by breaking before late blocks, or None.
+
+    The first and the last block (the heading, the signature) never start a page of their own.
+    """
+    breaks: set[int] = set()
+    laid = _paginate(every, breaks)
+    last_text = len(every) - 2
+    while laid.count < pages:
+        first_break = min(breaks, default=len(every))
+        for index in range(min(last_text, first_break - 1), 0, -1):
+            trial = _paginate(every, breaks | {index})
+            if trial.count == laid.count + 1:
+                breaks.add(index)
+                laid = trial
+                break
+        else:
+            return None
+    if len(laid.pages[-1]) <= 2 and last_text > 0 and last_text not in breaks:
+        # The signature alone on the last page: take the last paragraph over with it, when
+        # the count holds.
+        trial = _paginate(every, breaks | {last_text})
+        if trial.count == laid.count:
+            laid = trial
+    return laid
+
+
+def _paginate(blocks: list[list[Flowable]], breaks: set[int]) -> _Pager:
+    pager = _Pager()
+    for index, block in enumerate(blocks):
+        if index in breaks:
+            pager.force_break()
+        pager.add_block(block)
+    return pager
 
 
 def _page_number(canvas: Any, _doc: Any) -> None:
