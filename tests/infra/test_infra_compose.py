@@ -174,3 +174,23 @@ def test_only_the_api_is_published() -> None:
     assert compose["networks"]["backend"]["internal"] is True
     for name in DATA_SERVICES:
         assert compose["services"][name]["networks"] == ["backend"], name
+
+
+def test_the_application_does_not_hold_the_minio_root_key() -> None:
+    """The root key may bypass governance retention; the app gets an account of its own,
+    made by the one-shot minio-setup service with deploy/minio/archive-policy.json."""
+    services = _services()
+    app_env = services["api"]["environment"]
+    minio_env = services["minio"]["environment"]
+    assert app_env["ARCHIVE_S3_ACCESS_KEY"] != minio_env["MINIO_ROOT_USER"]
+    assert "ARCHIVE_S3" not in str(minio_env)
+    setup = services["minio-setup"]
+    assert "./deploy/minio:/setup:ro" in setup["volumes"]
+    assert setup["image"] == services["minio"]["image"]
+    assert services["migrate"]["depends_on"]["minio-setup"] == {
+        "condition": "service_completed_successfully"
+    }
+    policy = (ROOT / "deploy" / "minio" / "archive-policy.json").read_text()
+    assert "Bypass" not in policy and "s3:*" not in policy
+    script = (ROOT / "deploy" / "minio" / "setup.sh").read_text()
+    assert "--with-lock" in script and "policy attach" in script
