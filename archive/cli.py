@@ -279,7 +279,14 @@ def worker(
     # Celery warns when run as root; the archive accepts only JSON (never pickle), which is
     # what makes running as root dangerous, so the warning would only alarm a clerk.
     warnings.filterwarnings("ignore", category=SecurityWarning)
-    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--without-mingle"]
+    # --quiet: no banner; the worker's log lines say what it does.
+    argv = [
+        "--quiet",
+        "worker",
+        "--loglevel=INFO",
+        f"--concurrency={concurrency}",
+        "--without-mingle",
+    ]
     if settings.broker_url.startswith("sqla+"):
         argv.append("--pool=solo")  # the SQLite queue serves one consumer process
     if beat:

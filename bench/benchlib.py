@@ -63,8 +63,8 @@ def server_env(name: str) -> str:
 # ------------------------------------------------------------------------- the archive
 
 
-def _settings(backend: str, workdir: Path) -> Settings:
-    values: dict[str, Any] = {"data_dir": workdir / "var"}
+def _settings(backend: str, workdir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {"data_dir": workdir / "var", **overrides}
     if backend == "scaled":
         admin_url = server_env("ARCHIVE_TEST_POSTGRES_URL")
         name = f"bench_{secrets.token_hex(5)}"
@@ -142,10 +142,12 @@ def _remove(settings: Settings) -> None:
 
 
 @contextlib.contextmanager
-def bench_archive(backend: str, workdir: Path | None = None) -> Iterator[Settings]:
+def bench_archive(
+    backend: str, workdir: Path | None = None, **overrides: Any
+) -> Iterator[Settings]:
     """A fresh archive with one official, removed (folder, database, bucket) afterwards."""
     folder = workdir or Path(tempfile.mkdtemp(prefix="archive-bench-", dir="/var/tmp"))
-    settings = _settings(backend, folder)
+    settings = _settings(backend, folder, **overrides)
     try:
         _prepare(settings)
         yield settings

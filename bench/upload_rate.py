@@ -9,15 +9,25 @@ Starts the real API (``archive serve --no-worker``) in a subprocess on a fresh a
 "scans") as ``multipart/form-data``, the way the browser does, from ``--concurrency``
 clients at once. Generating the PDFs is not timed. Prints documents/s, MB/s and the
 latency of one upload (p50, p95, max). Everything it made is removed at the end.
+
+In the same run it measures the floor the rate is compared with, on the same files: for
+the embedded backend ``cp`` then ``sha256sum`` of each file into a folder on the same
+disk (one pair of processes per file, as a shell loop would); for the scaled backend a
+plain ``put_object`` of each file to MinIO from this process. The ratio is the upload
+rate over the floor.
 """
 
 from __future__ import annotations
 
 import argparse
 import queue
+import shutil
+import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 from benchlib import MIB, ApiServer, bench_archive, login, new_dossier, percentile, scan_pdf_bytes
@@ -77,6 +87,48 @@ def upload_all(
     return run, time.perf_counter() - began
 
 
+def floor_rate(settings: object, files: list[bytes]) -> tuple[str, float]:
+    """Documents/s of the plainest way to keep the same files on the same kind of store."""
+    folder = Path(tempfile.mkdtemp(prefix="floor-", dir="/var/tmp"))
+    try:
+        sources = []
+        for index, data in enumerate(files):
+            path = folder / f"{index}.pdf"
+            path.write_bytes(data)
+            sources.append(path)
+        if getattr(settings, "storage", "local") == "s3":
+            from minio import Minio
+
+            client = Minio(
+                settings.s3_endpoint,  # type: ignore[attr-defined]
+                access_key=settings.s3_access_key,  # type: ignore[attr-defined]
+                secret_key=settings.s3_secret_key,  # type: ignore[attr-defined]
+                secure=False,
+            )
+            bucket = f"floor-{int(time.time())}"
+            client.make_bucket(bucket)
+            try:
+                began = time.perf_counter()
+                for index, path in enumerate(sources):
+                    client.fput_object(bucket, f"floor/{index}", str(path))
+                elapsed = time.perf_counter() - began
+            finally:
+                for obj in client.list_objects(bucket, recursive=True):
+                    client.remove_object(bucket, obj.object_name)
+                client.remove_bucket(bucket)
+            return "plain MinIO put", len(files) / elapsed
+        copies = folder / "copies"
+        copies.mkdir()
+        began = time.perf_counter()
+        for path in sources:
+            target = copies / path.name
+            subprocess.run(["cp", str(path), str(target)], check=True)
+            subprocess.run(["sha256sum", str(target)], check=True, capture_output=True)
+        return "cp + sha256sum", len(files) / (time.perf_counter() - began)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["embedded", "scaled"], default="embedded")
@@ -116,6 +168,12 @@ def main() -> None:
                 print(f"    failed: {failure}")
             if run.failures:
                 print(f"    {len(run.failures)} uploads failed")
+            what, floor = floor_rate(settings, files)
+            if done:
+                print(
+                    f"  floor ({what}, same files, same run): {floor:.1f} documents/s; "
+                    f"ratio {done / elapsed / floor:.2f}"
+                )
 
 
 if __name__ == "__main__":

@@ -21,6 +21,12 @@ fi
 stamp=".venv/.installed${extras}"
 if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
   echo "==> Cài đặt gói · Installing the package${extras:+ with $extras}"
-  .venv/bin/pip install --quiet --disable-pip-version-check -e ".${extras}"
+  # pip and setuptools print notes a user cannot act on (setuptools' editable-install
+  # warning): their output goes to a log, shown only if the install fails.
+  if ! .venv/bin/pip install --disable-pip-version-check -e ".${extras}" >.venv/install.log 2>&1; then
+    cat .venv/install.log >&2
+    echo "Cài đặt thất bại (nhật ký ở trên, và trong .venv/install.log) · The install failed (log above, and in .venv/install.log)." >&2
+    exit 1
+  fi
   touch "$stamp"
 fi

@@ -17,7 +17,9 @@ SESSION_COOKIE = "archive_session"
 _bearer = HTTPBearer(auto_error=False, description="Token from POST /api/auth/login")
 
 
-def get_archive(request: Request) -> Archive:
+# Dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` dependency in a
+# worker thread, a hop each that every request would pay for nothing.
+async def get_archive(request: Request) -> Archive:
     archive: Archive = request.app.state.archive
     return archive
 
@@ -47,7 +49,7 @@ def _refuse_cross_site(request: Request) -> None:
         )
 
 
-def presented_token(
+async def presented_token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
@@ -69,7 +71,7 @@ TokenDep = Annotated[str, Depends(presented_token)]
 
 
 def current_actor(archive: ArchiveDep, token: TokenDep) -> Actor:
-    return archive.actor(accounts.authenticate(archive, token))
+    return accounts.authenticate(archive, token)
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

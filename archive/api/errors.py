@@ -86,6 +86,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # A body that does not even parse (not JSON, not UTF-8) is as invalid as one
+            # with a wrong field: the same answer, so a client meets one shape for both.
+            return error_json(
+                422,
+                "invalid_request",
+                "Nội dung gửi lên không đọc được (không phải JSON UTF-8 hợp lệ).",
+                "The request body cannot be read (it is not valid UTF-8 JSON).",
+                problems=[{"field": "body", "problem": str(exc.detail)}],
+            )
         vi, en = _HTTP_MESSAGES.get(
             exc.status_code, ("Yêu cầu không thực hiện được.", str(exc.detail))
         )

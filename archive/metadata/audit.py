@@ -5,12 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, String, and_, cast, or_, select, update
+from sqlalchemy import Connection, String, and_, bindparam, cast, or_, select, update
 
 from archive.domain.access import Scope
 from archive.domain.audit import AuditEntry, entry_hash
 from archive.metadata.dossiers import visible
 from archive.metadata.schema import audit_head, audit_log, documents, dossiers
+
+# Built once: every change and every read appends an entry, and building a statement (and
+# its cache key) costs more than running it on SQLite.
+_HEAD_FOR_UPDATE = (
+    select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+)
+_INSERT = audit_log.insert()
+_MOVE_HEAD = (
+    update(audit_head)
+    .where(audit_head.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 
 
 def append(
@@ -26,9 +38,7 @@ def append(
 ) -> AuditEntry:
     """Add one entry inside the caller's write transaction, so the record and the change
     it describes commit together or not at all."""
-    head = conn.execute(
-        select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
-    ).one()
+    head = conn.execute(_HEAD_FOR_UPDATE).one()
     seq = int(head.seq) + 1
     at = datetime.now(UTC)
     body = dict(detail or {})
@@ -45,21 +55,22 @@ def append(
         prev_hash=head.hash,
     )
     conn.execute(
-        audit_log.insert().values(
-            seq=seq,
-            at=at,
-            actor_id=actor_id,
-            actor=actor,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            unit_id=unit_id,
-            detail=body,
-            prev_hash=head.hash,
-            hash=digest,
-        )
+        _INSERT,
+        {
+            "seq": seq,
+            "at": at,
+            "actor_id": actor_id,
+            "actor": actor,
+            "action": action,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "unit_id": unit_id,
+            "detail": body,
+            "prev_hash": head.hash,
+            "hash": digest,
+        },
     )
-    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=digest))
+    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": digest})
     return AuditEntry(
         seq,
         at,

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, RowMapping, func, insert, select, union, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from archive.domain.model import Derivative, Document, DocumentVersion, VersionReason
 from archive.domain.pdf import ActiveContent
@@ -34,6 +36,7 @@ class NewVersion:
     signature_count: int = 0
     active_content: tuple[ActiveContent, ...] = ()
     irregularities: Mapping[str, object] = field(default_factory=dict)
+    protected: bool = False  # the store protected it when storing it
 
 
 def _version(r: RowMapping) -> DocumentVersion:
@@ -77,6 +80,7 @@ def _insert_version(conn: Connection, document_id: int, version: int, v: NewVers
             signature_count=v.signature_count,
             active_content=[a.value for a in v.active_content],
             irregularities=dict(v.irregularities),
+            protected_at=datetime.now(UTC) if v.protected else None,
         )
     )
 
@@ -365,16 +369,14 @@ def chunk_digests(conn: Connection, key: str) -> ChunkDigests | None:
 
 def save_chunk_digests(conn: Connection, digests: ChunkDigests) -> None:
     """Record the digests of a key once; the same key always names the same bytes."""
-    if chunk_digests(conn, digests.storage_key) is not None:
-        return
-    conn.execute(
-        insert(object_digests).values(
-            storage_key=digests.storage_key,
-            size=digests.size,
-            chunk_size=digests.chunk_size,
-            digests=digests.digests,
-        )
-    )
+    values = {
+        "storage_key": digests.storage_key,
+        "size": digests.size,
+        "chunk_size": digests.chunk_size,
+        "digests": digests.digests,
+    }
+    insert_for = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(insert_for(object_digests).values(**values).on_conflict_do_nothing())
 
 
 # -- derivatives ------------------------------------------------------------------------

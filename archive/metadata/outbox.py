@@ -39,18 +39,28 @@ class Batch:
         return self.events[-1].id if self.events else None
 
 
+# One statement takes the next number and locks the head row until commit (built once).
+_NEXT = (
+    update(outbox_head)
+    .where(outbox_head.c.id == 1)
+    .values(seq=outbox_head.c.seq + 1)
+    .returning(outbox_head.c.seq)
+)
+_INSERT = insert(outbox)
+
+
 def emit(conn: Connection, topic: Topic, payload: Mapping[str, object]) -> int:
     """Record an event inside the caller's write transaction; returns its number."""
-    head = conn.execute(
-        select(outbox_head.c.seq).where(outbox_head.c.id == 1).with_for_update()
-    ).scalar_one()
-    seq = int(head) + 1
+    seq = int(conn.execute(_NEXT).scalar_one())
     conn.execute(
-        insert(outbox).values(
-            id=seq, created_at=datetime.now(UTC), topic=topic.value, payload=dict(payload)
-        )
+        _INSERT,
+        {
+            "id": seq,
+            "created_at": datetime.now(UTC),
+            "topic": topic.value,
+            "payload": dict(payload),
+        },
     )
-    conn.execute(update(outbox_head).where(outbox_head.c.id == 1).values(seq=seq))
     return seq
 
 

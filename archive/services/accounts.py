@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from archive.domain.access import scope_for
 from archive.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from archive.domain.model import Unit, User
 from archive.domain.roles import Role
 from archive.domain.text import clean_text
 from archive.metadata import accounts, audit
-from archive.services.context import Archive
+from archive.services.context import Actor, Archive
 from archive.services.passwords import check_password
 
 _hasher = PasswordHasher()
@@ -211,16 +212,19 @@ def create_api_token(archive: Archive, user: User, name: str) -> tuple[str, date
     return token, expires
 
 
-def authenticate(archive: Archive, token: str) -> User:
+def authenticate(archive: Archive, token: str) -> Actor:
+    """The person a token belongs to, with what they may read: one read transaction on
+    every request."""
     with archive.db.read() as conn:
         user = accounts.user_for_token(conn, token_digest(token), datetime.now(UTC))
+        parents = accounts.unit_parents(conn) if user is not None else {}
     if user is None:
         raise Unauthenticated(
             "not_signed_in",
             "Phiên đăng nhập không hợp lệ hoặc đã hết hạn. Hãy đăng nhập lại.",
             "The session is not valid or has expired. Sign in again.",
         )
-    return user
+    return Actor(user=user, scope=scope_for(user, parents))
 
 
 def logout(archive: Archive, user: User, token: str) -> None:

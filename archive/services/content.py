@@ -79,19 +79,29 @@ class Verified:
         offset = index * size_of_chunk
         read_to = min(self.size, (last + 1) * size_of_chunk)
         try:
-            pieces = self.archive.store.read(self.key, offset, read_to - offset)
+            # Pieces of one chunk each where the store can: no copying to reassemble them.
+            pieces = self.archive.store.read(
+                self.key, offset, read_to - offset, piece=size_of_chunk
+            )
         except FileNotFoundError:
             self._fail(actual="missing", chunk=index)
             raise missing(self.key) from None
-        buffer = bytearray()
+        pending: list[bytes] = []
+        held = 0
         for piece in pieces:
-            buffer += piece
+            pending.append(piece)
+            held += len(piece)
             while index <= last:
                 want = min(size_of_chunk, self.size - index * size_of_chunk)
-                if len(buffer) < want:
+                if held < want:
                     break
-                chunk = bytes(buffer[:want])
-                del buffer[:want]
+                if len(pending) == 1 and len(pending[0]) == want:
+                    chunk = pending.pop()
+                else:
+                    joined = b"".join(pending)
+                    chunk, rest = joined[:want], joined[want:]
+                    pending = [rest] if rest else []
+                held -= want
                 actual = hashlib.sha256(chunk).digest()
                 if actual != self.digests.of(index):
                     self._fail(
@@ -101,7 +111,7 @@ class Verified:
                 chunk_start = index * size_of_chunk
                 yield chunk[max(0, start - chunk_start) : min(want, end - chunk_start)]
                 index += 1
-        if index <= last or buffer:
+        if index <= last or held:
             # The store gave fewer (or more) bytes than were recorded: a truncated object.
             self._fail(actual="wrong length", chunk=index)
             raise mismatch(storage_key=self.key, chunk=index)
@@ -118,12 +128,22 @@ def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
-def verified(archive: Archive, key: str, sha256: str, size: int, report: FailureReport) -> Verified:
-    """The object at ``key`` ready to be streamed verified. Objects stored before chunk
-    digests existed are hashed whole once, here; only if they match their SHA-256 are
-    their chunk digests recorded and the object handed out."""
-    with archive.db.read() as conn:
-        digests = document_rows.chunk_digests(conn, key)
+def verified(
+    archive: Archive,
+    key: str,
+    sha256: str,
+    size: int,
+    report: FailureReport,
+    *,
+    digests: document_rows.ChunkDigests | None = None,
+) -> Verified:
+    """The object at ``key`` ready to be streamed verified (``digests`` if the caller read
+    them already). Objects stored before chunk digests existed are hashed whole once,
+    here; only if they match their SHA-256 are their chunk digests recorded and the object
+    handed out."""
+    if digests is None:
+        with archive.db.read() as conn:
+            digests = document_rows.chunk_digests(conn, key)
     if digests is None:
         digests = _digest_whole(archive, key, sha256, size, report)
     return Verified(archive, key, sha256, size, digests, report)

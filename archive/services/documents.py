@@ -250,12 +250,19 @@ def add_derived_version(
     )
 
 
-def fetch(archive: Archive, actor: Actor, document_id: int, *, record: bool = True) -> Document:
-    with archive.db.read() as conn:
-        document = document_rows.get(conn, document_id)
-        dossier = dossier_rows.get(conn, document.dossier_id, actor.scope) if document else None
+def _readable(conn: Connection, actor: Actor, document_id: int) -> tuple[Document, Dossier]:
+    document = document_rows.get(conn, document_id)
+    dossier = (
+        dossier_rows.get(conn, document.dossier_id, actor.scope, whole=False) if document else None
+    )
     if document is None or dossier is None:
         raise document_not_found()
+    return document, dossier
+
+
+def fetch(archive: Archive, actor: Actor, document_id: int, *, record: bool = True) -> Document:
+    with archive.db.read() as conn:
+        document, dossier = _readable(conn, actor, document_id)
     if record:
         with archive.db.write() as conn:
             audit.append(
@@ -280,11 +287,11 @@ def open_content(
     archive: Archive, actor: Actor, document_id: int, version: int | None = None
 ) -> tuple[Document, DocumentVersion, content.Verified]:
     """A version (the current one by default) ready to stream, every chunk verified."""
-    document = fetch(archive, actor, document_id, record=False)
-    chosen = _version_of(document, version)
-    with archive.db.read() as conn:
-        dossier = dossier_rows.get(conn, document.dossier_id, None)
-    unit_id = dossier.unit_id if dossier else None
+    with archive.db.read() as conn:  # one read for the rights, the version, its digests
+        document, dossier = _readable(conn, actor, document_id)
+        chosen = _version_of(document, version)
+        digests = document_rows.chunk_digests(conn, chosen.storage_key)
+    unit_id = dossier.unit_id
 
     def report(detail: dict[str, object]) -> None:
         with archive.db.write() as conn:
@@ -299,7 +306,9 @@ def open_content(
                 detail={"version": chosen.version, **detail},
             )
 
-    verified = content.verified(archive, chosen.storage_key, chosen.sha256, chosen.size, report)
+    verified = content.verified(
+        archive, chosen.storage_key, chosen.sha256, chosen.size, report, digests=digests
+    )
     with archive.db.write() as conn:
         audit.append(
             conn,

@@ -191,7 +191,8 @@ def fetch(
     check on the way to something else, which records its own entry.
     """
     with archive.db.read() as conn:
-        found = dossier_rows.get(conn, dossier_id, actor.scope)
+        # A check on the way to something else needs rights and case type, not the rest.
+        found = dossier_rows.get(conn, dossier_id, actor.scope, whole=view is not None)
     if found is None:
         raise dossier_not_found()
     if view is not None:
@@ -281,8 +282,11 @@ def change(
             "Ngày kết thúc không được trước ngày mở hồ sơ.",
             "The closing date cannot be before the opening date.",
         )
-    if not updates:
-        return current  # nothing asked: no change, nothing recorded
+    if not updates:  # nothing asked: no change, nothing recorded
+        with archive.db.read() as conn:
+            unchanged = dossier_rows.get(conn, dossier_id, None)
+        assert unchanged is not None
+        return unchanged
     with archive.db.write() as conn:
         locks.lock_dossier(conn, dossier_id)
         dossier_rows.change(conn, dossier_id, updates)

@@ -144,6 +144,7 @@ def store(
         signature_count=facts.signature_count,
         active_content=facts.active_content,
         irregularities=facts.irregularities,
+        protected=archive.store.protected_on_put,
     )
     current = reason in BECOMES_CURRENT
     with archive.db.write() as conn:
@@ -201,7 +202,8 @@ def store(
             },
         )
         document = document_rows.get(conn, document_id)
-    protect(archive, key)
+    if not archive.store.protected_on_put:
+        protect(archive, key)
     assert document is not None
     return document
 

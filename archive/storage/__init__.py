@@ -39,6 +39,9 @@ class ObjectStore(Protocol):
     """What the archive needs from a place that keeps bytes."""
 
     description: str
+    # True when put_file already leaves an object as protected as it will be (a read-only
+    # file; a bucket without object lock): no separate protect() step to confirm.
+    protected_on_put: bool
 
     def check_ready(self) -> None:
         """Raise ``StoreUnavailable`` with a clear message unless the store can be written."""
@@ -55,9 +58,11 @@ class ObjectStore(Protocol):
     def protect(self, key: str) -> None:
         """Make the object immutable (WORM) once a row points at it."""
 
-    def read(self, key: str, start: int = 0, length: int | None = None) -> Iterator[bytes]:
-        """Stream the object's bytes from ``start`` (``length`` of them, or to the end);
-        raises ``FileNotFoundError`` if it is missing."""
+    def read(
+        self, key: str, start: int = 0, length: int | None = None, *, piece: int = CHUNK
+    ) -> Iterator[bytes]:
+        """Stream the object's bytes from ``start`` (``length`` of them, or to the end), in
+        pieces of about ``piece`` bytes; raises ``FileNotFoundError`` if it is missing."""
 
     def exists(self, key: str) -> bool: ...
 

@@ -16,6 +16,8 @@ from archive.storage import CHUNK, ObjectInfo, StoreUnavailable, holds_its_bytes
 class LocalStore:
     """Objects under ``root/sha256/..``; a finished object is read-only and never replaced."""
 
+    protected_on_put = True  # objects are written read-only (0444) before they appear
+
     def __init__(self, root: Path) -> None:
         self.root = root
         self.description = f"local folder {root}"
@@ -90,18 +92,20 @@ class LocalStore:
     def protect(self, key: str) -> None:
         self._path(key).chmod(0o444)
 
-    def read(self, key: str, start: int = 0, length: int | None = None) -> Iterator[bytes]:
+    def read(
+        self, key: str, start: int = 0, length: int | None = None, *, piece: int = CHUNK
+    ) -> Iterator[bytes]:
         fh = self._path(key).open("rb")  # opened now: a missing object fails at the call
-        return self._stream(fh, start, length)
+        return self._stream(fh, start, length, piece)
 
     @staticmethod
-    def _stream(fh: BinaryIO, start: int, length: int | None) -> Iterator[bytes]:
+    def _stream(fh: BinaryIO, start: int, length: int | None, piece: int) -> Iterator[bytes]:
         with fh:
             if start:
                 fh.seek(start)
             left = length
             while left is None or left > 0:
-                chunk = fh.read(CHUNK if left is None else min(CHUNK, left))
+                chunk = fh.read(piece if left is None else min(piece, left))
                 if not chunk:
                     return
                 if left is not None:

@@ -101,6 +101,8 @@ class S3Store:
         self.region = region or None
         self.lock_mode = _LOCK_MODES[object_lock]
         self.retention_days = retention_days
+        # Without object lock, versioning is all the protection there is, and put gives it.
+        self.protected_on_put = self.lock_mode is None
         self.description = f"S3 bucket {bucket} at {endpoint}"
         if not endpoint:
             raise StoreUnavailable(
@@ -286,7 +288,9 @@ class S3Store:
             self.bucket, key, Retention(mode, until), version_id=version
         )
 
-    def read(self, key: str, start: int = 0, length: int | None = None) -> Iterator[bytes]:
+    def read(
+        self, key: str, start: int = 0, length: int | None = None, *, piece: int = CHUNK
+    ) -> Iterator[bytes]:
         if length == 0:
             return iter(())
         try:
@@ -296,12 +300,12 @@ class S3Store:
             if _missing(exc):
                 raise FileNotFoundError(errno.ENOENT, "No such object", key) from exc
             raise
-        return self._stream(response)
+        return self._stream(response, piece)
 
     @staticmethod
-    def _stream(response: BaseHTTPResponse) -> Iterator[bytes]:
+    def _stream(response: BaseHTTPResponse, piece: int) -> Iterator[bytes]:
         try:
-            yield from response.stream(CHUNK)
+            yield from response.stream(piece)
         finally:
             # close() drops a half-read body instead of draining it; release_conn() gives the
             # pool slot back either way.

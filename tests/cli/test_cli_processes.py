@@ -23,8 +23,9 @@ from support.redisdb import own_redis_db
 pytestmark = pytest.mark.timeout(240)
 
 
-def _workers_of(data_dir: Path) -> list[psutil.Process]:
-    """Every `archive worker` process serving this data folder, wherever it was started."""
+def _worker_processes(data_dir: Path) -> list[psutil.Process]:
+    """Every process of an `archive worker` of this data folder (with --beat, Celery's
+    scheduler runs in a child process of the worker), wherever it was started."""
     found = []
     for proc in psutil.process_iter(["cmdline", "environ"]):
         try:
@@ -36,6 +37,13 @@ def _workers_of(data_dir: Path) -> list[psutil.Process]:
             if environ.get("ARCHIVE_DATA_DIR") == str(data_dir):
                 found.append(proc)
     return found
+
+
+def _workers_of(data_dir: Path) -> list[psutil.Process]:
+    """The `archive worker` processes themselves (not their scheduler children)."""
+    every = _worker_processes(data_dir)
+    pids = {p.pid for p in every}
+    return [p for p in every if p.ppid() not in pids]
 
 
 def _wait_until(check: object, seconds: float, what: str) -> None:
