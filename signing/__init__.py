@@ -1,8 +1,10 @@
 """PAdES signing and verification on pyHanko — the signing stage.
 
-It plugs into the core through document versions: a signed PDF is stored as a new
-``DocumentVersion`` (the earlier state stays, byte for byte), its ``signed`` flag set from
-the file itself, and every signing step goes through the audit trail.
+It plugs into the core through ``archive.extensions`` (routers, tasks, commands) and
+stores each signed PDF with ``archive.services.documents.add_signed_version``: a new
+version with its lineage (signed from version N, by whom), accepted only as an
+incremental update of the version it signs, so the earlier state stays byte for byte.
+Leaders and clerks hold the ``sign`` action.
 
 Nothing lives here yet: this package is reserved for that stage.
 """

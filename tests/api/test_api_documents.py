@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from datetime import date
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 from support.live import Api
-from support.pdfs import bad_uploads, make_pdf
+from support.pdfs import (
+    bad_uploads,
+    make_pdf,
+    owner_password_pdf,
+    with_javascript,
+    with_signature_appended,
+)
 
 from archive.metadata.schema import document_versions, documents
 
@@ -220,3 +227,150 @@ def test_document_metadata_can_be_corrected(live: Api) -> None:
         assert answer.json()["sha256"] == doc["sha256"]
         wrong_kind = client.patch(f"/api/documents/{doc['id']}", json={"kind": "ban_an"})
         assert wrong_kind.json()["error"]["code"] == "unknown_document_kind"
+
+
+def test_a_leader_stores_the_signed_version_and_the_original_stays(live: Api) -> None:
+    """A leader signs a decision outside the archive and stores it: accepted only as the
+    same file with a signature appended (an incremental update); it becomes the current
+    version with its lineage, and the signed-from version stays byte for byte."""
+    draft = make_pdf(2)
+    with live.client("official_tp") as official:
+        dossier_id = new_dossier(official)
+        doc = upload(official, dossier_id, draft, title="Quyết định xử phạt (dự thảo)").json()
+    signed = with_signature_appended(draft)
+    forged = with_signature_appended(make_pdf(2))  # signed, but not this document
+    files = {"file": ("qd-da-ky.pdf", signed, "application/pdf")}
+    with live.client("official_tp") as official:
+        refused = official.post(f"/api/documents/{doc['id']}/signatures", files=files)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["error"]["code"] == "role_not_allowed"
+    with live.client("leader_tp") as leader:
+        wrong = leader.post(
+            f"/api/documents/{doc['id']}/signatures",
+            files={"file": ("khac.pdf", forged, "application/pdf")},
+        )
+        assert wrong.status_code == 422, wrong.text
+        assert wrong.json()["error"]["code"] == "not_a_signed_version"
+        unsigned = leader.post(
+            f"/api/documents/{doc['id']}/signatures",
+            files={"file": ("chua-ky.pdf", draft + b"\n", "application/pdf")},
+        )
+        assert unsigned.json()["error"]["code"] == "not_a_signed_version"
+        answer = leader.post(f"/api/documents/{doc['id']}/signatures", files=files)
+        assert answer.status_code == 201, answer.text
+        stored = answer.json()
+        assert stored["version"] == 2 and stored["signed"] is True
+        latest = stored["versions"][-1]
+        assert (latest["reason"], latest["derived_from"], latest["signature_count"]) == (
+            "signature",
+            1,
+            1,
+        )
+        assert latest["uploaded_by"] == live.people["leader_tp"].id
+        assert leader.get(f"/api/documents/{doc['id']}/content").content == signed
+        original = leader.get(f"/api/documents/{doc['id']}/content", params={"version": 1})
+        assert original.content == draft
+    with live.client("admin") as admin:
+        trail = admin.get(
+            "/api/audit", params={"object_type": "document", "object_id": str(doc["id"])}
+        ).json()
+    signing = [e for e in trail if e["action"] == "document.sign"]
+    assert len(signing) == 1 and signing[0]["actor"] == "leader_tp"
+
+
+def test_each_read_writes_one_audit_entry_naming_what_was_read(live: Api) -> None:
+    with live.client("official_tp") as client:
+        dossier_id = new_dossier(client)
+        doc = upload(client, dossier_id, make_pdf(2)).json()
+    with live.client("clerk_tp") as clerk:
+        reads = [
+            ("record", f"/api/dossiers/{dossier_id}"),
+            ("contents", f"/api/dossiers/{dossier_id}/contents"),
+            ("documents", f"/api/dossiers/{dossier_id}/documents"),
+            ("folio", f"/api/dossiers/{dossier_id}/folios/2"),
+            ("events", f"/api/dossiers/{dossier_id}/events"),
+        ]
+        for _view, address in reads:
+            assert clerk.get(address).status_code == 200, address
+        assert clerk.get(f"/api/documents/{doc['id']}").status_code == 200
+        assert clerk.get(f"/api/documents/{doc['id']}/content").status_code == 200
+    with live.client("admin") as admin:
+        dossier_trail = admin.get(
+            "/api/audit", params={"object_type": "dossier", "object_id": str(dossier_id)}
+        ).json()
+        document_trail = admin.get(
+            "/api/audit", params={"object_type": "document", "object_id": str(doc["id"])}
+        ).json()
+    by_clerk = [e for e in reversed(dossier_trail) if e["actor"] == "clerk_tp"]
+    assert [(e["action"], e["detail"]["view"]) for e in by_clerk] == [
+        ("dossier.read", view) for view, _ in reads
+    ]
+    assert by_clerk[3]["detail"]["folio"] == 2
+    clerk_documents = [e["action"] for e in reversed(document_trail) if e["actor"] == "clerk_tp"]
+    assert clerk_documents == ["document.read", "document.download"]
+
+
+def test_concurrent_reorders_of_one_dossier_neither_deadlock_nor_fail(live: Api) -> None:
+    """Two reorders of one dossier at once used to deadlock on PostgreSQL (one got 500 and
+    lost its connection): now the second waits for the first under the dossier lock."""
+    with live.client("official_tp") as client:
+        dossier_id = new_dossier(client)
+        ids = [upload(client, dossier_id, make_pdf(1), title=f"Tài liệu {n}").json()["id"]
+               for n in range(6)]  # fmt: skip
+    orders = [ids, list(reversed(ids))]
+    statuses: list[int] = []
+
+    def reorder(order: list[int], client: httpx.Client) -> None:
+        for _ in range(5):
+            statuses.append(
+                client.put(
+                    f"/api/dossiers/{dossier_id}/documents/order", json={"document_ids": order}
+                ).status_code
+            )
+
+    for _trial in range(4):
+        clients = [live.client("official_tp") for _ in orders]
+        threads = [
+            threading.Thread(target=reorder, args=(order, c))
+            for order, c in zip(orders, clients, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for c in clients:
+            c.close()
+    assert statuses == [204] * 40
+    with live.client("official_tp") as client:
+        final = [d["id"] for d in client.get(f"/api/dossiers/{dossier_id}/documents").json()]
+    assert final in orders
+
+
+def test_active_content_is_kept_and_shown_or_refused_by_setting(
+    live: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with live.client("official_tp") as client:
+        dossier_id = new_dossier(client)
+        kept = upload(client, dossier_id, with_javascript())
+        assert kept.status_code == 201, kept.text
+        assert set(kept.json()["active_content"]) == {"javascript", "open_action"}
+        assert set(kept.json()["versions"][0]["active_content"]) == {"javascript", "open_action"}
+        monkeypatch.setattr(live.archive.settings, "refuse_active_content", "javascript")
+        refused = upload(client, dossier_id, with_javascript())
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["code"] == "active_content"
+        assert refused.json()["error"]["details"]["active_content"] == ["javascript"]
+        plain = upload(client, dossier_id, make_pdf(1))
+        assert plain.status_code == 201 and plain.json()["active_content"] == []
+
+
+def test_a_file_with_only_an_owner_password_is_kept_as_received(live: Api) -> None:
+    data = owner_password_pdf()
+    with live.client("official_tp") as client:
+        dossier_id = new_dossier(client)
+        answer = upload(client, dossier_id, data)
+        assert answer.status_code == 201, answer.text
+        version = answer.json()["versions"][0]
+        assert version["irregularities"]["encryption"]["owner_password_only"] is True
+        assert "print" in version["irregularities"]["encryption"]["restricted"]
+        assert client.get(f"/api/documents/{answer.json()['id']}/content").content == data

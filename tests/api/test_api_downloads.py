@@ -84,7 +84,9 @@ def test_ranges_are_served_from_verified_chunks(
     first = len(data) - 50 if start is None else start
     assert answer.status_code == 206, answer.text
     assert answer.content == expected
-    assert answer.headers["content-range"] == f"bytes {first}-{first + len(expected) - 1}/{len(data)}"
+    assert (
+        answer.headers["content-range"] == f"bytes {first}-{first + len(expected) - 1}/{len(data)}"
+    )
     assert answer.headers["content-length"] == str(len(expected))
 
 

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from support.archives import Backend, open_backend
+from support.archives import open_backend
 from support.live import Api, LiveServer
 from support.pdfs import make_pdf
 from support.people import seed_people

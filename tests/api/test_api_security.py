@@ -183,11 +183,11 @@ def test_the_lock_out_holds_across_processes(live: Api, tmp_path: Path) -> None:
     with live.anonymous() as client:
         for _ in range(10):
             client.post("/api/auth/login", json={"username": "auditor", "password": "sai-roi"})
-    with Served(live.backend.settings, tmp_path, "--no-worker") as other:
-        with httpx.Client(base_url=other.base_url, timeout=30) as client:
-            answer = client.post(
-                "/api/auth/login", json={"username": "auditor", "password": PASSWORD}
-            )
+    with (
+        Served(live.backend.settings, tmp_path, "--no-worker") as other,
+        httpx.Client(base_url=other.base_url, timeout=30) as client,
+    ):
+        answer = client.post("/api/auth/login", json={"username": "auditor", "password": PASSWORD})
     assert answer.status_code == 429, answer.text
 
 

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -33,9 +34,9 @@ def _worker_processes(data_dir: Path) -> list[psutil.Process]:
             environ = proc.info["environ"] or {}
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-        if "worker" in cmdline and "archive.cli" in cmdline:
-            if environ.get("ARCHIVE_DATA_DIR") == str(data_dir):
-                found.append(proc)
+        ours = environ.get("ARCHIVE_DATA_DIR") == str(data_dir)
+        if "worker" in cmdline and "archive.cli" in cmdline and ours:
+            found.append(proc)
     return found
 
 
@@ -117,37 +118,106 @@ def test_one_scheduler_per_store_however_many_workers(tmp_path: Path) -> None:
     """Scaled: any number of workers may start with --beat; one holds the store's
     scheduler lock (a PostgreSQL advisory lock), the others only work — and when the
     holder dies, even by SIGKILL, the lock goes with it."""
-    with own_redis_db() as redis_url:
-        with open_backend(
-            "scaled", tmp_path, broker_url=redis_url, result_backend=redis_url
-        ) as backend:
-            env = archive_env(backend.settings)
-            argv = [sys.executable, "-m", "archive.cli", "worker", "--beat"]
-            logs = [tmp_path / f"w{n}.log" for n in range(2)]
-            procs = []
-            try:
-                for log in logs:
-                    with log.open("wb") as out:
-                        procs.append(
-                            subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
-                        )
-                    _wait_until(lambda log=log: _log_has(log, " ready."), 60, f"{log.name} ready")
-                assert not _log_has(logs[0], "already runs in another worker")
-                assert _log_has(logs[1], "already runs in another worker")
-                procs[0].kill()
-                procs[0].wait(timeout=30)
-                third = tmp_path / "w2.log"
-                with third.open("wb") as out:
+    with (
+        own_redis_db() as redis_url,
+        open_backend("scaled", tmp_path, broker_url=redis_url, result_backend=redis_url) as backend,
+    ):
+        env = archive_env(backend.settings)
+        argv = [sys.executable, "-m", "archive.cli", "worker", "--beat"]
+        logs = [tmp_path / f"w{n}.log" for n in range(2)]
+        procs = []
+        try:
+            for log in logs:
+                with log.open("wb") as out:
                     procs.append(
                         subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
                     )
-                _wait_until(lambda: _log_has(third, " ready."), 60, "third ready")
-                assert not _log_has(third, "already runs in another worker")
-            finally:
-                for proc in procs:
-                    if proc.poll() is None:
-                        proc.send_signal(signal.SIGTERM)
-                        try:
-                            proc.wait(timeout=60)
-                        except subprocess.TimeoutExpired:
-                            proc.kill()
+                _wait_until(lambda log=log: _log_has(log, " ready."), 60, f"{log.name} ready")
+            assert not _log_has(logs[0], "already runs in another worker")
+            assert _log_has(logs[1], "already runs in another worker")
+            procs[0].kill()
+            procs[0].wait(timeout=30)
+            third = tmp_path / "w2.log"
+            with third.open("wb") as out:
+                procs.append(subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT))
+            _wait_until(lambda: _log_has(third, " ready."), 60, "third ready")
+            assert not _log_has(third, "already runs in another worker")
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+                    try:
+                        proc.wait(timeout=60)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+
+
+def test_a_killed_upload_leaves_nothing_once_the_server_is_back(tmp_path: Path) -> None:
+    """kill -9 of the server in the middle of a 100 MiB upload leaves a spool file that no
+    upload holds any more; the next `archive serve` removes it before serving (5 kills
+    used to leave 1.6 GB behind until someone noticed)."""
+    import httpx
+
+    with open_backend("embedded", tmp_path) as backend:
+        from support.people import PASSWORD, seed_people
+
+        seed_people(backend.archive)
+        incoming = backend.settings.data_dir / "incoming"
+        served = Served(backend.settings, tmp_path, "--no-worker")
+        with served:
+            token = httpx.post(
+                f"{served.base_url}/api/auth/login",
+                json={"username": "official_tp", "password": PASSWORD},
+            ).json()["access_token"]
+            dossier = httpx.post(
+                f"{served.base_url}/api/dossiers",
+                headers={"Authorization": f"Bearer {token}"},
+                json={
+                    "case_type": "xlvphc",
+                    "title": "Tải lên bị ngắt",
+                    "field": "xay_dung",
+                    "opened_on": "2024-05-26",
+                    "custom": {"violation": "v"},
+                },
+            ).json()
+
+            def body() -> Iterator[bytes]:
+                yield b"%PDF-1.7\n"
+                for _ in range(50):  # 50 MiB, then the server dies under the client
+                    yield b"0" * (1024 * 1024)
+                os.kill(served.pid, signal.SIGKILL)
+                time.sleep(1)
+                yield b"0" * (1024 * 1024)
+
+            with pytest.raises(httpx.HTTPError):
+                httpx.post(
+                    f"{served.base_url}/api/dossiers/{dossier['id']}/documents",
+                    params={"kind": "khac", "title": "Lớn"},
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": "application/pdf",
+                        "Content-Length": str(100 * 1024 * 1024),
+                    },
+                    content=body(),
+                    timeout=60,
+                )
+            assert served.proc is not None
+            served.proc.wait(timeout=30)
+        left = list(incoming.glob("upload-*.part"))
+        assert len(left) == 1 and left[0].stat().st_size >= 30 * 1024 * 1024  # received so far
+        with Served(backend.settings, tmp_path, "--no-worker", name="serve-again"):
+            assert list(incoming.glob("upload-*")) == []
+        with backend.archive.db.read() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM documents").scalar_one() == 0
+
+
+def test_the_server_prints_nothing_a_user_cannot_act_on(tmp_path: Path) -> None:
+    """No Celery banner, no warning about running as root: the log says what runs."""
+    with open_backend("embedded", tmp_path) as backend:
+        served = Served(backend.settings, tmp_path)
+        with served:
+            _wait_until(lambda: _log_has(served.log_path, " ready."), 60, "the worker is ready")
+        log = served.log()
+    assert "Archive running at" in log
+    assert "-------------- celery" not in log and "[config]" not in log
+    assert "superuser" not in log.lower() and "Warning" not in log

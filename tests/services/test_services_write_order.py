@@ -215,3 +215,50 @@ def test_spool_files_of_killed_uploads_are_removed_after_the_grace_period(
     assert actions(archive)[-1] == "storage.sweep"
     in_use.discard()
     assert sweep.run(archive, grace=timedelta(0)).stale_uploads == 0
+
+
+def test_an_original_left_unlocked_by_a_crash_is_locked_by_the_sweep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retention is applied after the rows commit; a crash in between (here: the lock call
+    fails) leaves the row marked unprotected, and the next sweep locks the object. No
+    committed original stays unlocked."""
+    from minio import Minio
+    from support.archives import open_backend
+
+    with open_backend(
+        "scaled", tmp_path, s3_object_lock="governance", s3_retention_days=1
+    ) as backend:
+        archive = backend.archive
+        user = official(archive)
+        dossier_id = new_dossier(archive, user)
+        real_protect = archive.store.protect
+
+        def crash(key: str) -> None:
+            raise OSError("the process died before locking")
+
+        monkeypatch.setattr(archive.store, "protect", crash)
+        document_id = add(archive, user, dossier_id, make_pdf(2))
+        monkeypatch.setattr(archive.store, "protect", real_protect)
+        key = archive_key(archive, document_id)
+        s = backend.settings
+        client = Minio(s.s3_endpoint, s.s3_access_key, s.s3_secret_key, secure=False)
+        version = client.stat_object(s.s3_bucket, key).version_id
+        assert client.get_object_retention(s.s3_bucket, key, version_id=version) is None
+        with archive.db.read() as conn:
+            assert document_rows.unprotected(conn, 10) == [key]
+
+        report = sweep.run(archive)
+
+        assert report.protected == 1
+        retention = client.get_object_retention(s.s3_bucket, key, version_id=version)
+        assert retention is not None and retention.mode == "GOVERNANCE"
+        with archive.db.read() as conn:
+            assert document_rows.unprotected(conn, 10) == []
+
+
+def archive_key(archive: Archive, document_id: int) -> str:
+    with archive.db.read() as conn:
+        document = document_rows.get(conn, document_id)
+    assert document is not None
+    return document.current.storage_key

@@ -75,7 +75,8 @@ def migrated(settings: Settings) -> Archive:
 
 
 def drop_bucket(settings: Settings) -> None:
-    """Remove a test bucket with every version in it (tests never lock their objects)."""
+    """Remove a test bucket with every version in it (tests lock only with GOVERNANCE,
+    which the root key may bypass)."""
     if settings.storage != "s3":
         return
     from minio import Minio
@@ -94,7 +95,7 @@ def drop_bucket(settings: Settings) -> None:
         for o in client.list_objects(settings.s3_bucket, recursive=True, include_version=True)
         if o.object_name
     ]
-    for failure in client.remove_objects(settings.s3_bucket, versions):
+    for failure in client.remove_objects(settings.s3_bucket, versions, bypass_governance_mode=True):
         raise RuntimeError(f"could not empty test bucket: {failure}")
     client.remove_bucket(settings.s3_bucket)
 

@@ -169,3 +169,49 @@ def _assemble(objects: list[bytes]) -> bytes:
         f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     )
     return bytes(out)
+
+
+def with_signature_appended(data: bytes) -> bytes:
+    """``data`` with a signature field appended as an incremental update, the way a
+    signing tool leaves a file: the original bytes stay a prefix. The signature value is
+    a placeholder: this is about the archive's bookkeeping, not cryptography."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        ByteStringObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    writer = PdfWriter(PdfReader(io.BytesIO(data)), incremental=True)
+    value = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Sig"),
+            NameObject("/Filter"): NameObject("/Adobe.PPKLite"),
+            NameObject("/SubFilter"): NameObject("/ETSI.CAdES.detached"),
+            NameObject("/ByteRange"): ArrayObject([NumberObject(0)] * 4),
+            NameObject("/Contents"): ByteStringObject(b"\x00" * 64),
+        }
+    )
+    field = DictionaryObject(
+        {
+            NameObject("/FT"): NameObject("/Sig"),
+            NameObject("/T"): TextStringObject("Chữ ký lãnh đạo"),
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/Rect"): ArrayObject([NumberObject(0)] * 4),
+            NameObject("/V"): writer._add_object(value),
+        }
+    )
+    reference = writer._add_object(field)
+    writer.pages[0][NameObject("/Annots")] = ArrayObject([reference])
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject(
+        {NameObject("/Fields"): ArrayObject([reference]), NameObject("/SigFlags"): NumberObject(3)}
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    signed = out.getvalue()
+    assert signed.startswith(data)
+    return signed
