@@ -186,8 +186,9 @@ def serve(
         # One office, one machine: bring the schema up to date without a separate step.
         _migrate_and_seed()
     archive = _open()
-    # Spool files no upload holds are what killed uploads left: gone before serving.
-    spool.remove_abandoned(archive.incoming_dir, older_than_seconds=60)
+    # Spool files no upload holds (each upload locks its own) are what killed uploads
+    # left: gone before serving, whatever their age.
+    spool.remove_abandoned(archive.incoming_dir, older_than_seconds=0)
     if demo:
         from archive.demo.load import load_demo
 

@@ -72,11 +72,14 @@ class Spool:
 
     def __init__(self, folder: Path, limit: int) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=folder)
-        self.path = Path(name)
+        # Made under a name the clean-up never looks at, locked, then renamed: a spool file
+        # under its ``.part`` name is always either held by its upload or abandoned.
+        fd, name = tempfile.mkstemp(prefix="upload-", suffix=".new", dir=folder)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        self.path = Path(name).with_suffix(".part")
+        os.rename(name, self.path)
         self._fh = os.fdopen(fd, "wb")
-        self._lock_fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        self._lock_fd = os.dup(fd)  # the lock stays held by this one after the file closes
         self._hasher = ChunkHasher()
         self.limit = limit
         self.chunk_digests = b""
