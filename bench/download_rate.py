@@ -10,6 +10,7 @@ a ``--big-mb`` MiB PDF, then in the same run:
   authenticates, writes its audit entry and verifies every 4 MiB chunk before sending
   it) and reads the same stored object ``--count`` times straight from the store (the
   local file, or a MinIO GET with its own client): p50 and p95 latency, and the ratio;
+  beside them, a static file of the same size from the same server (what HTTP costs);
 * downloads the big document once over HTTP and reads its object once straight from the
   store: MiB/s each, and the ratio.
 
@@ -133,12 +134,21 @@ def main() -> None:
             direct_small = direct_reader(settings, key_of(small))
             timed(direct_small, 10)
             direct, _ = timed(direct_small, args.count)
+            def get_static() -> int:
+                # The same server sending a 1.4 MiB file of its own: no sign-in, no audit
+                # entry, no verification. What HTTP and Python cost here by themselves.
+                return len(http.get("/docs-assets/swagger-ui-bundle.js").content)
+
+            timed(get_static, 10)
+            static, _ = timed(get_static, args.count)
             p50_http, p50_direct = percentile(via_http, 0.5), percentile(direct, 0.5)
             print(
                 f"  1 MiB document, {args.count} GETs each: verified over HTTP "
                 f"p50={p50_http * 1000:.1f}ms p95={percentile(via_http, 0.95) * 1000:.1f}ms; "
                 f"straight from the store p50={p50_direct * 1000:.1f}ms "
-                f"p95={percentile(direct, 0.95) * 1000:.1f}ms; ratio {p50_http / p50_direct:.2f}"
+                f"p95={percentile(direct, 0.95) * 1000:.1f}ms; ratio {p50_http / p50_direct:.2f}; "
+                f"a static 1.4 MiB file from the same server p50="
+                f"{percentile(static, 0.5) * 1000:.1f}ms"
             )
             (http_time,), size = timed(get_big, 1)
             (direct_time,), _ = timed(direct_reader(settings, key_of(big)), 1)

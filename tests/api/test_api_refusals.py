@@ -9,7 +9,6 @@ thousand pathological uploads in a row and then examined from outside, in ``/pro
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import httpx
@@ -18,8 +17,7 @@ from support.archives import open_backend
 from support.pdfs import deep_page_tree, encrypted_pdf, make_pdf, pageless_with_stream
 from support.people import PASSWORD, seed_people
 from support.processes import Served, deleted_handles
-
-from archive.services import dossiers as dossier_service
+from support.services import new_dossier
 
 REFUSALS = 1000
 MIB = 1024 * 1024
@@ -45,18 +43,7 @@ def test_a_thousand_refusals_leave_no_memory_handle_or_file_behind(
 ) -> None:
     with open_backend(kind, tmp_path) as backend:
         people = seed_people(backend.archive)
-        actor = backend.archive.actor(people["official_tp"])
-        dossier = dossier_service.create(
-            backend.archive,
-            actor,
-            dossier_service.DossierDraft(
-                case_type="xlvphc",
-                title="Hồ sơ nhận tệp hỏng",
-                field="xay_dung",
-                opened_on=date(2024, 5, 26),
-                custom={"violation": "Xây dựng không phép"},
-            ),
-        )
+        dossier_id = new_dossier(backend.archive, people["official_tp"], "Hồ sơ nhận tệp hỏng")
         samples = [deep_page_tree(3000), pageless_with_stream(MIB), encrypted_pdf()]
         incoming = backend.settings.data_dir / "incoming"
         with Served(backend.settings, tmp_path, "--no-worker") as served:
@@ -66,14 +53,14 @@ def test_a_thousand_refusals_leave_no_memory_handle_or_file_behind(
                 ).json()["access_token"]
                 client.headers["Authorization"] = f"Bearer {token}"
                 for index in range(60):  # warm up: the checkers start, caches fill
-                    refused = _upload(client, dossier.id, samples[index % 3], "x.pdf")
+                    refused = _upload(client, dossier_id, samples[index % 3], "x.pdf")
                     assert refused.status_code == 422, refused.text
-                accepted = _upload(client, dossier.id, make_pdf(2), "tot.pdf")
+                accepted = _upload(client, dossier_id, make_pdf(2), "tot.pdf")
                 assert accepted.status_code == 201, accepted.text
                 before = _rss(served)
                 codes = set()
                 for index in range(REFUSALS):
-                    refused = _upload(client, dossier.id, samples[index % 3], f"hong-{index}.pdf")
+                    refused = _upload(client, dossier_id, samples[index % 3], f"hong-{index}.pdf")
                     assert refused.status_code == 422, refused.text
                     codes.add(refused.json()["error"]["code"])
                 after = _rss(served)
@@ -81,10 +68,10 @@ def test_a_thousand_refusals_leave_no_memory_handle_or_file_behind(
                 # kept alive by a handle in the server.
                 large = pageless_with_stream(50 * MIB)
                 for index in range(3):
-                    refused = _upload(client, dossier.id, large, f"lon-{index}.pdf")
+                    refused = _upload(client, dossier_id, large, f"lon-{index}.pdf")
                     assert refused.status_code == 422
                     assert refused.json()["error"]["code"] == "no_pages"
-                still_fine = _upload(client, dossier.id, make_pdf(3), "sau.pdf")
+                still_fine = _upload(client, dossier_id, make_pdf(3), "sau.pdf")
                 assert still_fine.status_code == 201, still_fine.text
             assert codes == {"unreadable_pdf", "no_pages", "encrypted_pdf"}
             growth = (after - before) / MIB

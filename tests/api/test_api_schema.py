@@ -13,7 +13,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,10 +20,9 @@ from support.archives import open_backend
 from support.live import Api, LiveServer
 from support.pdfs import make_pdf
 from support.people import seed_people
-from support.services import received
+from support.services import new_dossier, received
 
 from archive.services import documents as document_service
-from archive.services import dossiers as dossier_service
 
 ROLES = ["official_tp", "auditor", "admin"]
 EXAMPLES = 12
@@ -53,21 +51,11 @@ def fuzzed(
     with open_backend(request.param, tmp_path_factory.mktemp("schema")) as backend:
         people = seed_people(backend.archive)
         actor = backend.archive.actor(people["official_tp"])
-        dossier = dossier_service.create(
-            backend.archive,
-            actor,
-            dossier_service.DossierDraft(
-                case_type="xlvphc",
-                title="Hồ sơ thử nghiệm lược đồ",
-                field="xay_dung",
-                opened_on=date(2024, 5, 26),
-                custom={"violation": "Xây dựng không phép"},
-            ),
-        )
+        dossier_id = new_dossier(backend.archive, actor, "Hồ sơ thử nghiệm lược đồ")
         document_service.add(
             backend.archive,
             actor,
-            dossier.id,
+            dossier_id,
             document_service.DocumentDraft(kind="bien_ban_vi_pham", title="Biên bản"),
             received(backend.archive, make_pdf(2)),
         )
