@@ -98,6 +98,7 @@ def _schemathesis(api: Api, token: str, report: Path) -> subprocess.CompletedPro
         capture_output=True,
         text=True,
         timeout=800,
+        cwd=report.parent,  # schemathesis keeps a crash cache in its working directory
         check=False,
     )
 
