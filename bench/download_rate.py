@@ -134,6 +134,7 @@ def main() -> None:
             direct_small = direct_reader(settings, key_of(small))
             timed(direct_small, 10)
             direct, _ = timed(direct_small, args.count)
+
             def get_static() -> int:
                 # The same server sending a 1.4 MiB file of its own: no sign-in, no audit
                 # entry, no verification. What HTTP and Python cost here by themselves.
