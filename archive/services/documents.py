@@ -291,35 +291,27 @@ def open_content(
         document, dossier = _readable(conn, actor, document_id)
         chosen = _version_of(document, version)
         digests = document_rows.chunk_digests(conn, chosen.storage_key)
-    unit_id = dossier.unit_id
 
-    def report(detail: dict[str, object]) -> None:
+    def record(action: str, detail: dict[str, object]) -> None:
         with archive.db.write() as conn:
             audit.append(
                 conn,
                 actor_id=actor.user.id,
                 actor=actor.user.username,
-                action="integrity.failure",
+                action=action,
                 object_type="document",
                 object_id=document_id,
-                unit_id=unit_id,
+                unit_id=dossier.unit_id,
                 detail={"version": chosen.version, **detail},
             )
+
+    def report(detail: dict[str, object]) -> None:
+        record("integrity.failure", detail)
 
     verified = content.verified(
         archive, chosen.storage_key, chosen.sha256, chosen.size, report, digests=digests
     )
-    with archive.db.write() as conn:
-        audit.append(
-            conn,
-            actor_id=actor.user.id,
-            actor=actor.user.username,
-            action="document.download",
-            object_type="document",
-            object_id=document_id,
-            unit_id=unit_id,
-            detail={"version": chosen.version, "sha256": chosen.sha256},
-        )
+    record("document.download", {"sha256": chosen.sha256})
     return document, chosen, verified
 
 

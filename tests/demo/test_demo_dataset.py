@@ -7,12 +7,12 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import fields, is_dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.dataset_text import strings
 
 import archive
 from archive.demo.dataset import (
@@ -41,19 +41,6 @@ def case_types() -> dict[str, dict[str, Any]]:
 
 def codes(items: list[dict[str, Any]]) -> set[str]:
     return {item["code"] for item in items}
-
-
-def strings(value: object) -> list[str]:
-    """Every string inside a dataclass tree."""
-    if isinstance(value, str):
-        return [value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return [s for f in fields(value) for s in strings(getattr(value, f.name))]
-    if isinstance(value, dict):
-        return [s for k, v in value.items() for s in (*strings(k), *strings(v))]
-    if isinstance(value, tuple | list):
-        return [s for item in value for s in strings(item)]
-    return []
 
 
 def test_same_seed_gives_equal_dataset_and_another_seed_differs(dataset: DemoDataset) -> None:

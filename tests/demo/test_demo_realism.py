@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 import pypdfium2 as pdfium
 import pytest
+from support.dataset_text import strings
 
 from archive.demo import dataset as demo
 from archive.demo.dataset import (
@@ -47,19 +48,6 @@ class Rendered:
 
 def squash(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
-
-
-def strings(value: object) -> list[str]:
-    """Every string inside a dataclass tree (keys and values of dicts included)."""
-    if isinstance(value, str):
-        return [value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return [s for f in fields(value) for s in strings(getattr(value, f.name))]
-    if isinstance(value, dict):
-        return [s for k, v in value.items() for s in (*strings(k), *strings(v))]
-    if isinstance(value, tuple | list):
-        return [s for item in value for s in strings(item)]
-    return []
 
 
 def dates_in(value: object) -> list[date]:
