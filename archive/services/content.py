@@ -159,7 +159,7 @@ def _digest_whole(
     except FileNotFoundError:
         report({"storage_key": key, "expected_sha256": sha256, "actual": "missing"})
         raise missing(key) from None
-    actual = hasher.whole.hexdigest()
+    actual = hasher.hexdigest()
     if actual != sha256 or hasher.size != size:
         report({"storage_key": key, "expected_sha256": sha256, "actual": actual})
         raise mismatch(storage_key=key)

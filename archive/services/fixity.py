@@ -112,7 +112,7 @@ def _check(archive: Archive, obj: document_rows.StoredObject) -> tuple[str, str 
             hasher.update(chunk)
     except FileNotFoundError:
         return "missing", None, 0
-    actual = hasher.whole.hexdigest()
+    actual = hasher.hexdigest()
     if actual != obj.sha256 or hasher.size != obj.size:
         return "mismatch", actual, hasher.size
     digests = document_rows.ChunkDigests(

@@ -29,29 +29,41 @@ def too_large(limit: int) -> TooLarge:
 
 
 class ChunkHasher:
-    """SHA-256 of the whole stream and of each ``VERIFY_CHUNK``-sized piece of it."""
+    """SHA-256 of the whole stream and of each ``VERIFY_CHUNK``-sized piece of it.
+
+    The first piece is hashed once: until it is complete the whole stream *is* that
+    piece, so the whole-stream hash starts as a copy of the piece's state. Most
+    documents fit in one piece, and so are hashed once instead of twice.
+    """
 
     def __init__(self, chunk_size: int = VERIFY_CHUNK) -> None:
         self.chunk_size = chunk_size
-        self.whole = hashlib.sha256()
+        self._whole: hashlib._Hash | None = None  # until the first piece is complete
         self._piece = hashlib.sha256()
         self._filled = 0
         self._digests = bytearray()
         self.size = 0
 
     def update(self, data: bytes) -> None:
-        self.whole.update(data)
         self.size += len(data)
         view = memoryview(data)
         while view:
             part = view[: self.chunk_size - self._filled]
             self._piece.update(part)
+            if self._whole is not None:
+                self._whole.update(part)
             self._filled += len(part)
             view = view[len(part) :]
             if self._filled == self.chunk_size:
+                if self._whole is None:
+                    self._whole = self._piece.copy()
                 self._digests += self._piece.digest()
                 self._piece = hashlib.sha256()
                 self._filled = 0
+
+    def hexdigest(self) -> str:
+        """SHA-256 of everything so far."""
+        return (self._whole or self._piece).hexdigest()
 
     def chunk_digests(self) -> bytes:
         """32 bytes per chunk, the last one possibly short; call once, at the end."""
@@ -99,7 +111,7 @@ class Spool:
         spool is a way station, and the store makes the object durable when it keeps it."""
         self._fh.close()
         self.chunk_digests = self._hasher.chunk_digests()
-        return self._hasher.whole.hexdigest()
+        return self._hasher.hexdigest()
 
     def discard(self) -> None:
         if not self._fh.closed:

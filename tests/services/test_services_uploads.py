@@ -4,6 +4,8 @@ kept whole with what the archive records about them."""
 from __future__ import annotations
 
 import hashlib
+import os
+import random
 import secrets
 from datetime import date
 from pathlib import Path
@@ -21,7 +23,8 @@ from archive.metadata.schema import audit_log, document_versions, documents, out
 from archive.services import accounts, dossiers
 from archive.services import documents as document_service
 from archive.services.context import Archive
-from archive.services.spool import Spool
+from archive.services.spool import ChunkHasher, Spool
+from archive.storage import VERIFY_CHUNK
 
 
 def person(archive: Archive, username: str, role: Role, unit_code: str) -> User:
@@ -202,3 +205,26 @@ def test_spool_hashes_while_receiving(tmp_path: Path) -> None:
     assert digest == hashlib.sha256(data).hexdigest()
     assert spool.size == len(data)
     assert not spool.path.exists()  # discarded unless kept
+
+
+@pytest.mark.parametrize(
+    "size",
+    [0, 1, VERIFY_CHUNK - 1, VERIFY_CHUNK, VERIFY_CHUNK + 1, 2 * VERIFY_CHUNK + 17],
+)
+def test_chunk_hasher_gives_the_file_hash_and_each_chunk_hash_at_every_boundary(
+    size: int,
+) -> None:
+    """The first chunk is hashed once for both digests: the whole-file digest must still
+    be the SHA-256 of every byte, however the stream is cut."""
+    data = os.urandom(size)
+    hasher = ChunkHasher()
+    cuts = random.Random(size)
+    start = 0
+    while start < size:
+        step = cuts.randint(1, 300_000)
+        hasher.update(data[start : start + step])
+        start += step
+    assert hasher.hexdigest() == hashlib.sha256(data).hexdigest()
+    assert hasher.chunk_digests() == b"".join(
+        hashlib.sha256(data[at : at + VERIFY_CHUNK]).digest() for at in range(0, size, VERIFY_CHUNK)
+    )
