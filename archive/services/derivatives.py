@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from archive.domain.errors import document_not_found
 from archive.domain.events import Topic
 from archive.domain.model import Derivative, User
-from archive.metadata import audit, locks, outbox
+from archive.metadata import audit, outbox
 from archive.metadata import documents as document_rows
 from archive.metadata import dossiers as dossier_rows
 from archive.services.context import Archive
-from archive.services.versions import ReceivedFile, chunk_digests
+from archive.services.versions import ReceivedFile, chunk_digests, store_ahead, storing
 from archive.storage import content_key
 
 
@@ -39,11 +39,8 @@ def store(
     if document is None or dossier is None or version not in {v.version for v in document.versions}:
         raise document_not_found()
     key = content_key(received.sha256)
-    archive.store.put_file(key, received.path, received.size)
-    with archive.db.write() as conn:
-        locks.lock_object_key(conn, key)
-        if not archive.store.exists(key):  # swept meanwhile: store it again (see versions)
-            archive.store.put_file(key, received.path, received.size)
+    store_ahead(archive, key, received)
+    with archive.db.write() as conn, storing(archive, conn, key, received):
         derivative_id = document_rows.put_derivative(
             conn,
             document_id=document_id,

@@ -114,8 +114,6 @@ def add(
     dossier = check_new_document(archive, actor, dossier_id, draft)
     facts = versions.inspect(archive, received)
     key = content_key(received.sha256)
-    with archive.db.read() as conn:
-        _refuse_duplicate(conn, dossier_id, key)  # early, before storing anything
     return versions.store(
         archive,
         by=actor.user,
@@ -125,7 +123,7 @@ def add(
         reason=VersionReason.UPLOAD,
         new_document=_clean_draft(draft),
         action="document.add",
-        # Again under the dossier lock: a concurrent upload of the same file may have won.
+        # Under the dossier lock, before a byte is stored: a concurrent upload may have won.
         under_lock=lambda conn: _refuse_duplicate(conn, dossier_id, key),
     )
 

@@ -1,18 +1,22 @@
 """The one way a new stored state of a document comes into being.
 
 Upload, new version, signature (later: OCR and PDF/A copies) all pass through ``store``:
-bytes checked as a PDF → stored under their content address → one transaction with the
-rows, the chunk digests, the audit entry and the outbox event → WORM retention, confirmed
-in the row. A crash before the commit leaves at most an object no row points at (the
-orphan sweep removes it); a crash between commit and retention leaves a row with
-``protected_at`` empty, which the retention job finds and locks.
+bytes checked as a PDF → one transaction that locks the dossier and the content address,
+stores the bytes under that address while it writes the rows, the chunk digests, the
+audit entry and the outbox event, and commits once the bytes are stored → WORM
+retention, confirmed in the row. A crash before the commit leaves at most an object no
+row points at (the orphan sweep removes it); a crash between commit and retention leaves
+a row with ``protected_at`` empty, which the retention job finds and locks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,16 +101,83 @@ def starts_with(path: Path, sha256: str, size: int) -> bool:
     return digest.hexdigest() == sha256
 
 
-def _ensure_stored(archive: Archive, conn: Connection, key: str, received: ReceivedFile) -> None:
-    """Inside the transaction that commits the row: the object must exist at commit.
+class _Sending:
+    """The bytes of a received file on their way to the store, in a thread of their own,
+    while the transaction that will name them writes its rows: the store's round trips and
+    the database's overlap instead of adding up."""
 
-    The orphan sweep deletes only under the same key lock, after re-checking references,
-    so once this holds the row can never point at a missing object. If the sweep removed
-    the bytes after they were stored, they are stored again from the received file.
+    def __init__(self, archive: Archive, key: str, received: ReceivedFile) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._send, args=(archive, key, received), name="store-put", daemon=True
+        )
+        self._thread.start()
+
+    def _send(self, archive: Archive, key: str, received: ReceivedFile) -> None:
+        try:
+            archive.store.put_file(key, received.path, received.size)
+        except BaseException as exc:  # handed to the waiting transaction
+            self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+def stores_ahead(archive: Archive) -> bool:
+    """Whether bytes are stored before the transaction that names them, not during it.
+
+    SQLite has one writer for the whole database: a transaction waiting on the store (the
+    fsync of a 500 MB scan) would hold up every other write in the office. PostgreSQL
+    locks only the dossier and the key, so there the store's round trips overlap the
+    transaction's instead of adding to them."""
+    return archive.db.is_sqlite
+
+
+def store_ahead(
+    archive: Archive,
+    key: str,
+    received: ReceivedFile,
+    check: Callable[[Connection], None] | None = None,
+) -> None:
+    """Before the write transaction, where ``storing`` does not store during it: ``check``
+    (read-only) first, so that what it refuses is never stored."""
+    if not stores_ahead(archive):
+        return
+    if check is not None:
+        with archive.db.read() as conn:
+            check(conn)
+    archive.store.put_file(key, received.path, received.size)
+
+
+@contextmanager
+def storing(archive: Archive, conn: Connection, key: str, received: ReceivedFile) -> Iterator[None]:
+    """Inside the transaction that commits the rows naming ``key``; the block writes those
+    rows, and is left only once the bytes are stored, so the commit that follows never
+    names a missing object. Call ``store_ahead`` before the transaction.
+
+    The key lock comes first: the orphan sweep deletes only under it, after re-checking
+    references, so bytes stored while this transaction holds it stay until the rows commit
+    (or, if it rolls back, become an orphan the sweep removes after its grace period).
+    Bytes stored ahead may have been swept before the lock was taken: they are stored
+    again from the received file. Even when the block fails the store is waited for, so
+    the spool file the caller removes next is never still being read.
     """
     locks.lock_object_key(conn, key)
-    if not archive.store.exists(key):
-        archive.store.put_file(key, received.path, received.size)
+    if stores_ahead(archive):
+        if not archive.store.exists(key):
+            archive.store.put_file(key, received.path, received.size)
+        yield
+        return
+    sending = _Sending(archive, key, received)
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(Exception):
+            sending.wait()
+        raise
+    sending.wait()
 
 
 def store(
@@ -130,7 +201,6 @@ def store(
     assert (document_id is None) != (new_document is None)
     key = content_key(received.sha256)
     digests = chunk_digests(received)
-    archive.store.put_file(key, received.path, received.size)
     row = document_rows.NewVersion(
         sha256=received.sha256,
         size=received.size,
@@ -147,61 +217,62 @@ def store(
         protected=archive.store.protected_on_put,
     )
     current = reason in BECOMES_CURRENT
+    store_ahead(archive, key, received, under_lock)
     with archive.db.write() as conn:
         locks.lock_dossier(conn, dossier.id)
         if under_lock is not None:
-            under_lock(conn)
-        _ensure_stored(archive, conn, key, received)
-        if new_document is not None:
-            document_id = document_rows.add(
+            under_lock(conn)  # before a byte is stored: a refusal here leaves nothing behind
+        with storing(archive, conn, key, received):
+            if new_document is not None:
+                document_id = document_rows.add(
+                    conn,
+                    dossier_id=dossier.id,
+                    kind=new_document.kind,
+                    title=new_document.title,
+                    number=new_document.number,
+                    issued_on=new_document.issued_on,  # type: ignore[arg-type]
+                    issuer=new_document.issuer,
+                    version=row,
+                )
+                number = 1
+            else:
+                assert document_id is not None
+                number = document_rows.add_version(conn, document_id, row, make_current=current)
+            document_rows.save_chunk_digests(conn, digests)
+            dossier_rows.touch(conn, dossier.id)
+            audit.append(
                 conn,
-                dossier_id=dossier.id,
-                kind=new_document.kind,
-                title=new_document.title,
-                number=new_document.number,
-                issued_on=new_document.issued_on,  # type: ignore[arg-type]
-                issuer=new_document.issuer,
-                version=row,
+                actor_id=by.id if by else None,
+                actor=by.username if by else "system",
+                action=action,
+                object_type="document",
+                object_id=document_id,
+                unit_id=dossier.unit_id,
+                detail={
+                    "dossier_id": dossier.id,
+                    "version": number,
+                    "reason": reason.value,
+                    "derived_from": derived_from,
+                    "sha256": received.sha256,
+                    "size": received.size,
+                    "pages": facts.page_count,
+                    "filename": received.filename,
+                    "active_content": [a.value for a in facts.active_content],
+                    **(detail or {}),
+                },
             )
-            number = 1
-        else:
-            assert document_id is not None
-            number = document_rows.add_version(conn, document_id, row, make_current=current)
-        document_rows.save_chunk_digests(conn, digests)
-        dossier_rows.touch(conn, dossier.id)
-        audit.append(
-            conn,
-            actor_id=by.id if by else None,
-            actor=by.username if by else "system",
-            action=action,
-            object_type="document",
-            object_id=document_id,
-            unit_id=dossier.unit_id,
-            detail={
-                "dossier_id": dossier.id,
-                "version": number,
-                "reason": reason.value,
-                "derived_from": derived_from,
-                "sha256": received.sha256,
-                "size": received.size,
-                "pages": facts.page_count,
-                "filename": received.filename,
-                "active_content": [a.value for a in facts.active_content],
-                **(detail or {}),
-            },
-        )
-        outbox.emit(
-            conn,
-            Topic.DOCUMENT_STORED,
-            {
-                "document_id": document_id,
-                "dossier_id": dossier.id,
-                "version": number,
-                "reason": reason.value,
-                "current": current,
-            },
-        )
-        document = document_rows.get(conn, document_id)
+            outbox.emit(
+                conn,
+                Topic.DOCUMENT_STORED,
+                {
+                    "document_id": document_id,
+                    "dossier_id": dossier.id,
+                    "version": number,
+                    "reason": reason.value,
+                    "current": current,
+                },
+            )
+            document = document_rows.get(conn, document_id)
     if not archive.store.protected_on_put:
         protect(archive, key)
     assert document is not None
