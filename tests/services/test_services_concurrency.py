@@ -32,6 +32,7 @@ from archive.domain.errors import ArchiveError, Conflict, IntegrityFailure, Inva
 from archive.domain.model import Document
 from archive.metadata import audit as audit_rows
 from archive.metadata import documents as document_rows
+from archive.metadata import locks
 from archive.metadata.schema import audit_log, documents
 from archive.services import documents as document_service
 from archive.services import fixity, sweep, trail, versions
@@ -238,6 +239,39 @@ def _until_the_sweep_waits_for_the_upload(
         time.sleep(0.02)
 
 
+def _sweep_paused_after_listing(
+    monkeypatch: pytest.MonkeyPatch, archive: Archive
+) -> tuple[Background, threading.Event, threading.Event]:
+    """A sweep in a helper thread, paused after listing the store (objects reported old):
+    the sweep, the event that lets it go on, and one set when it opens a write transaction
+    (to delete what it judged an orphan)."""
+    entered = threading.Event()
+    real_write = archive.db.write
+    sweepers: list[threading.Thread] = []
+
+    def write() -> Any:
+        if sweepers and threading.current_thread() is sweepers[0]:
+            entered.set()
+        return real_write()
+
+    monkeypatch.setattr(archive.db, "write", write)
+    listed, go_on = _pause_sweep_after_listing(monkeypatch, archive)
+    sweeper = Background(lambda: sweep.run(archive, grace=GRACE))
+    sweepers.append(sweeper.thread)  # its first write comes only after go_on is set
+    assert listed.wait(JOIN)
+    return sweeper, go_on, entered
+
+
+def _kept_whole(archive: Archive, actor: Actor, document: Document, key: str, data: bytes) -> None:
+    """The document's bytes stayed, are served whole, and the store holds nothing else."""
+    assert archive.store.exists(key)
+    assert download(archive, actor, document.id) == data
+    assert sweep.run(archive, grace=timedelta(0)).removed == []
+    assert stored_keys(archive) == referenced_keys(archive) == {key}
+    assert fixity.run(archive).intact
+    assert trail.verify(archive).intact
+
+
 def test_sweep_that_deletes_between_store_and_commit_cannot_leave_a_row_without_bytes(
     setup: tuple[Archive, Actor], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -275,12 +309,7 @@ def test_sweep_that_deletes_between_store_and_commit_cannot_leave_a_row_without_
     assert report.removed == [key]  # the window was hit: the sweep took the bytes ...
     assert stores == [key, key]  # ... and the commit stored them again from the spool
     assert document.current.storage_key == key
-    assert archive.store.exists(key)
-    assert download(archive, actor, document.id) == data
-    assert sweep.run(archive, grace=timedelta(0)).removed == []
-    assert stored_keys(archive) == referenced_keys(archive) == {key}
-    assert fixity.run(archive).intact
-    assert trail.verify(archive).intact
+    _kept_whole(archive, actor, document, key, data)
 
 
 def test_sweep_that_reaches_the_key_while_its_bytes_are_stored_waits_and_keeps_them(
@@ -294,34 +323,30 @@ def test_sweep_that_reaches_the_key_while_its_bytes_are_stored_waits_and_keeps_t
     dossier_id = new_dossier(archive, actor)
     data = make_pdf(3)
     key = _old_orphan(archive, data)
-    entered = threading.Event()
-    real_write = archive.db.write
-    sweeper: Background | None = None
-
-    def write() -> Any:
-        if sweeper is not None and threading.current_thread() is sweeper.thread:
-            entered.set()
-        return real_write()
-
-    monkeypatch.setattr(archive.db, "write", write)
-    listed, go_on = _pause_sweep_after_listing(monkeypatch, archive)
-    sweeper = Background(lambda: sweep.run(archive, grace=GRACE))
-    assert listed.wait(JOIN)
+    sweeper, go_on, entered = _sweep_paused_after_listing(monkeypatch, archive)
 
     # The official uploads the same file again. While its bytes are being stored (the
     # old orphan already holds them) and before its commit, the sweep, working from its
     # listing that saw no reference, goes for the object: it must wait for the commit.
     real_put = archive.store.put_file
+    real_lock = locks.lock_object_key
     stores: list[str] = []
+    key_locked = threading.Event()  # set once the upload's transaction holds the key lock
+
+    def lock_object_key(conn: Any, k: str) -> None:
+        real_lock(conn, k)
+        if threading.current_thread() is threading.main_thread():
+            key_locked.set()
 
     def sweep_during_the_put(k: str, path: Path, size: int) -> None:
+        assert key_locked.is_set(), "the bytes were sent before the key was locked"
         go_on.set()
-        assert sweeper is not None
         _until_the_sweep_waits_for_the_upload(archive, entered, sweeper.thread)
         assert sweeper.thread.is_alive(), "the sweep did not wait for the upload"
         real_put(k, path, size)
         stores.append(k)
 
+    monkeypatch.setattr(locks, "lock_object_key", lock_object_key)
     monkeypatch.setattr(archive.store, "put_file", sweep_during_the_put)
     document = add(archive, actor, dossier_id, data)
     report = sweeper.join()
@@ -330,12 +355,7 @@ def test_sweep_that_reaches_the_key_while_its_bytes_are_stored_waits_and_keeps_t
     assert report.removed == [] and report.refused == []
     assert stores == [key]  # stored once, under the key lock the sweep waited for
     assert document.current.storage_key == key
-    assert archive.store.exists(key)
-    assert download(archive, actor, document.id) == data
-    assert sweep.run(archive, grace=timedelta(0)).removed == []
-    assert stored_keys(archive) == referenced_keys(archive) == {key}
-    assert fixity.run(archive).intact
-    assert trail.verify(archive).intact
+    _kept_whole(archive, actor, document, key, data)
 
 
 def test_sweep_that_reaches_the_key_during_the_commit_waits_and_keeps_the_object(
@@ -345,20 +365,7 @@ def test_sweep_that_reaches_the_key_during_the_commit_waits_and_keeps_the_object
     dossier_id = new_dossier(archive, actor)
     data = make_pdf(2)
     key = _old_orphan(archive, data)
-    listed, go_on = _pause_sweep_after_listing(monkeypatch, archive)
-
-    entered = threading.Event()
-    real_write = archive.db.write
-    sweeper: Background | None = None
-
-    def write() -> Any:
-        if sweeper is not None and threading.current_thread() is sweeper.thread:
-            entered.set()
-        return real_write()
-
-    monkeypatch.setattr(archive.db, "write", write)
-    sweeper = Background(lambda: sweep.run(archive, grace=GRACE))
-    assert listed.wait(JOIN)
+    sweeper, go_on, entered = _sweep_paused_after_listing(monkeypatch, archive)
 
     # Inside the upload's transaction, with the key lock held and the row not yet
     # written, the sweep (which saw no reference) goes for the object.
@@ -366,7 +373,6 @@ def test_sweep_that_reaches_the_key_during_the_commit_waits_and_keeps_the_object
 
     def add_row_while_sweep_waits(conn: Any, **kwargs: Any) -> int:
         go_on.set()
-        assert sweeper is not None
         _until_the_sweep_waits_for_the_upload(archive, entered, sweeper.thread)
         return real_add(conn, **kwargs)
 
@@ -376,11 +382,7 @@ def test_sweep_that_reaches_the_key_during_the_commit_waits_and_keeps_the_object
     monkeypatch.undo()
 
     assert report.removed == [] and report.refused == []
-    assert archive.store.exists(key)
-    assert download(archive, actor, document.id) == data
-    assert stored_keys(archive) == referenced_keys(archive) == {key}
-    assert fixity.run(archive).intact
-    assert trail.verify(archive).intact
+    _kept_whole(archive, actor, document, key, data)
 
 
 # -- (b) the same bytes into different dossiers at once ---------------------------------------
