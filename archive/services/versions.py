@@ -11,11 +11,10 @@ a row with ``protected_at`` empty, which the retention job finds and locks.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import threading
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,30 +100,6 @@ def starts_with(path: Path, sha256: str, size: int) -> bool:
     return digest.hexdigest() == sha256
 
 
-class _Sending:
-    """The bytes of a received file on their way to the store, in a thread of their own,
-    while the transaction that will name them writes its rows: the store's round trips and
-    the database's overlap instead of adding up."""
-
-    def __init__(self, archive: Archive, key: str, received: ReceivedFile) -> None:
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._send, args=(archive, key, received), name="store-put", daemon=True
-        )
-        self._thread.start()
-
-    def _send(self, archive: Archive, key: str, received: ReceivedFile) -> None:
-        try:
-            archive.store.put_file(key, received.path, received.size)
-        except BaseException as exc:  # handed to the waiting transaction
-            self._error = exc
-
-    def wait(self) -> None:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-
 def stores_ahead(archive: Archive) -> bool:
     """Whether bytes are stored before the transaction that names them, not during it.
 
@@ -170,14 +145,12 @@ def storing(archive: Archive, conn: Connection, key: str, received: ReceivedFile
             archive.store.put_file(key, received.path, received.size)
         yield
         return
-    sending = _Sending(archive, key, received)
-    try:
+    # The store's round trips overlap the transaction's instead of adding up. Leaving the
+    # pool waits for the put, whether the block ended well or raised.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-put") as pool:
+        sent = pool.submit(archive.store.put_file, key, received.path, received.size)
         yield
-    except BaseException:
-        with contextlib.suppress(Exception):
-            sending.wait()
-        raise
-    sending.wait()
+        sent.result()
 
 
 def store(
