@@ -134,28 +134,31 @@ def verified(
     sha256: str,
     size: int,
     report: FailureReport,
-    *,
-    digests: document_rows.ChunkDigests | None = None,
+    digests: document_rows.ChunkDigests | None,
 ) -> Verified:
-    """The object at ``key`` ready to be streamed verified (``digests`` if the caller read
-    them already). Objects stored before chunk digests existed are hashed whole once,
-    here; only if they match their SHA-256 are their chunk digests recorded and the object
-    handed out."""
-    if digests is None:
-        with archive.db.read() as conn:
-            digests = document_rows.chunk_digests(conn, key)
+    """The object at ``key`` ready to be streamed verified against ``digests``, as the
+    caller read them. Objects stored before chunk digests existed (``None``) are hashed
+    whole once, here; only if they match their SHA-256 are their chunk digests recorded
+    and the object handed out."""
     if digests is None:
         digests = _digest_whole(archive, key, sha256, size, report)
     return Verified(archive, key, sha256, size, digests, report)
 
 
+def hash_stored(archive: Archive, key: str) -> ChunkHasher:
+    """The whole object at ``key`` hashed, whole and per verification chunk; raises
+    ``FileNotFoundError`` if the store has no such object."""
+    hasher = ChunkHasher(VERIFY_CHUNK)
+    for piece in archive.store.read(key):
+        hasher.update(piece)
+    return hasher
+
+
 def _digest_whole(
     archive: Archive, key: str, sha256: str, size: int, report: FailureReport
 ) -> document_rows.ChunkDigests:
-    hasher = ChunkHasher(VERIFY_CHUNK)
     try:
-        for piece in archive.store.read(key):
-            hasher.update(piece)
+        hasher = hash_stored(archive, key)
     except FileNotFoundError:
         report({"storage_key": key, "expected_sha256": sha256, "actual": "missing"})
         raise missing(key) from None

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from archive.domain.errors import document_not_found
 from archive.domain.events import Topic
 from archive.domain.model import Derivative, User
 from archive.metadata import audit, outbox
 from archive.metadata import documents as document_rows
-from archive.metadata import dossiers as dossier_rows
 from archive.services.context import Archive
+from archive.services.documents import located, version_of
 from archive.services.versions import ReceivedFile, chunk_digests, store_ahead, storing
 from archive.storage import content_key
 
@@ -34,11 +33,10 @@ def store(
 ) -> Derivative:
     """Keep ``received`` as the ``kind`` derivative of a version of a document."""
     with archive.db.read() as conn:
-        document = document_rows.get(conn, document_id)
-        dossier = dossier_rows.get(conn, document.dossier_id, None) if document else None
-    if document is None or dossier is None or version not in {v.version for v in document.versions}:
-        raise document_not_found()
+        document, dossier = located(conn, document_id, None)
+    version_of(document, version)  # 'not found' unless the document has that version
     key = content_key(received.sha256)
+    digests = chunk_digests(received)  # outside the write transaction: it may read the file
     store_ahead(archive, key, received)
     with archive.db.write() as conn, storing(archive, conn, key, received):
         derivative_id = document_rows.put_derivative(
@@ -53,7 +51,7 @@ def store(
             detail=dict(detail or {}),
             created_by=by.id if by else None,
         )
-        document_rows.save_chunk_digests(conn, chunk_digests(received))
+        document_rows.save_chunk_digests(conn, digests)
         audit.append(
             conn,
             actor_id=by.id if by else None,

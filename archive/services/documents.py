@@ -1,7 +1,8 @@
 """Adding PDFs to dossiers, new versions and signed versions, reading them, ordering them.
 
 Every new stored state goes through ``versions.store`` (the one write path); reads go
-through ``content.open_verified`` so that no byte reaches a client before it checked.
+through ``open_content`` (``content.verified``) so that no byte reaches a client before it
+checked.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import Connection
 
-from archive.domain.access import require
+from archive.domain.access import Scope, require
 from archive.domain.errors import Conflict, Forbidden, Invalid, document_not_found
 from archive.domain.events import Topic
 from archive.domain.folios import FolioLocation, check_reorder, locate_folio
@@ -39,11 +40,7 @@ class DocumentDraft:
     issuer: str | None = None
 
 
-def _writable_dossier(
-    archive: Archive, actor: Actor, dossier_id: int, action: Action = Action.ADD_DOCUMENT
-) -> Dossier:
-    require(actor.user, action)
-    dossier = dossier_service.fetch(archive, actor, dossier_id, view=None)
+def _kept_by_actor(actor: Actor, dossier: Dossier) -> Dossier:
     if not actor.scope.may_change(dossier.unit_id):
         raise Forbidden(
             "not_owner_unit",
@@ -53,10 +50,23 @@ def _writable_dossier(
     return dossier
 
 
+def _writable_dossier(
+    archive: Archive, actor: Actor, dossier_id: int, action: Action = Action.ADD_DOCUMENT
+) -> Dossier:
+    require(actor.user, action)
+    return _kept_by_actor(actor, dossier_service.fetch(archive, actor, dossier_id, view=None))
+
+
 def check_new_document(
     archive: Archive, actor: Actor, dossier_id: int, draft: DocumentDraft
 ) -> Dossier:
     """Everything that can be refused before a single byte is received."""
+    return _checked_draft(archive, actor, dossier_id, draft)[0]
+
+
+def _checked_draft(
+    archive: Archive, actor: Actor, dossier_id: int, draft: DocumentDraft
+) -> tuple[Dossier, versions.NewDocument]:
     dossier = _writable_dossier(archive, actor, dossier_id)
     archive.case_type_of(dossier).check_document_kind(draft.kind)
     cleaned = _clean_draft(draft)  # lengths and characters, before a byte is received
@@ -66,7 +76,7 @@ def check_new_document(
             "Tài liệu cần có tiêu đề (trích yếu).",
             "A document needs a title.",
         )
-    return dossier
+    return dossier, cleaned
 
 
 def _clean_draft(draft: DocumentDraft) -> versions.NewDocument:
@@ -87,8 +97,10 @@ def check_can_add(archive: Archive, actor: Actor, dossier_id: int) -> None:
 def _writable_document(
     archive: Archive, actor: Actor, document_id: int, action: Action
 ) -> tuple[Document, Dossier]:
-    document = fetch(archive, actor, document_id, record=False)
-    return document, _writable_dossier(archive, actor, document.dossier_id, action)
+    with archive.db.read() as conn:
+        document, dossier = located(conn, document_id, actor.scope)
+    require(actor.user, action)
+    return document, _kept_by_actor(actor, dossier)
 
 
 def check_new_version(archive: Archive, actor: Actor, document_id: int) -> None:
@@ -111,7 +123,7 @@ def _refuse_duplicate(conn: Connection, dossier_id: int, key: str) -> None:
 def add(
     archive: Archive, actor: Actor, dossier_id: int, draft: DocumentDraft, received: ReceivedFile
 ) -> Document:
-    dossier = check_new_document(archive, actor, dossier_id, draft)
+    dossier, cleaned = _checked_draft(archive, actor, dossier_id, draft)
     facts = versions.inspect(archive, received)
     key = content_key(received.sha256)
     return versions.store(
@@ -121,7 +133,7 @@ def add(
         received=received,
         facts=facts,
         reason=VersionReason.UPLOAD,
-        new_document=_clean_draft(draft),
+        new_document=cleaned,
         action="document.add",
         # Under the dossier lock, before a byte is stored: a concurrent upload may have won.
         under_lock=lambda conn: _refuse_duplicate(conn, dossier_id, key),
@@ -157,7 +169,7 @@ def add_version(
     )
 
 
-def _version_of(document: Document, number: int | None) -> DocumentVersion:
+def version_of(document: Document, number: int | None) -> DocumentVersion:
     if number is None:
         return document.current
     for version in document.versions:
@@ -186,7 +198,7 @@ def add_signed_version(
     version signed, and is refused.
     """
     document, dossier = _writable_document(archive, actor, document_id, Action.SIGN)
-    base = _version_of(document, from_version)
+    base = version_of(document, from_version)
     facts = versions.inspect(archive, received)
     if received.sha256 == base.sha256:
         raise _same_as_current()
@@ -229,11 +241,8 @@ def add_derived_version(
     if reason not in (VersionReason.OCR, VersionReason.PDFA):
         raise ValueError(f"{reason} is not a derived version")
     with archive.db.read() as conn:
-        document = document_rows.get(conn, document_id)
-        dossier = dossier_rows.get(conn, document.dossier_id, None) if document else None
-    if document is None or dossier is None:
-        raise document_not_found()
-    base = _version_of(document, from_version)
+        document, dossier = located(conn, document_id, None)
+    base = version_of(document, from_version)
     facts = versions.inspect(archive, received)
     return versions.store(
         archive,
@@ -248,11 +257,11 @@ def add_derived_version(
     )
 
 
-def _readable(conn: Connection, actor: Actor, document_id: int) -> tuple[Document, Dossier]:
+def located(conn: Connection, document_id: int, scope: Scope | None) -> tuple[Document, Dossier]:
+    """A document and its dossier (the row, for rights and unit), if ``scope`` may read it
+    (``None``: the archive itself); otherwise 'not found'."""
     document = document_rows.get(conn, document_id)
-    dossier = (
-        dossier_rows.get(conn, document.dossier_id, actor.scope, whole=False) if document else None
-    )
+    dossier = dossier_rows.get(conn, document.dossier_id, scope, whole=False) if document else None
     if document is None or dossier is None:
         raise document_not_found()
     return document, dossier
@@ -260,7 +269,7 @@ def _readable(conn: Connection, actor: Actor, document_id: int) -> tuple[Documen
 
 def fetch(archive: Archive, actor: Actor, document_id: int, *, record: bool = True) -> Document:
     with archive.db.read() as conn:
-        document, dossier = _readable(conn, actor, document_id)
+        document, dossier = located(conn, document_id, actor.scope)
     if record:
         with archive.db.write() as conn:
             audit.append(
@@ -286,8 +295,8 @@ def open_content(
 ) -> tuple[Document, DocumentVersion, content.Verified]:
     """A version (the current one by default) ready to stream, every chunk verified."""
     with archive.db.read() as conn:  # one read for the rights, the version, its digests
-        document, dossier = _readable(conn, actor, document_id)
-        chosen = _version_of(document, version)
+        document, dossier = located(conn, document_id, actor.scope)
+        chosen = version_of(document, version)
         digests = document_rows.chunk_digests(conn, chosen.storage_key)
 
     def record(action: str, detail: dict[str, object]) -> None:
@@ -307,7 +316,7 @@ def open_content(
         record("integrity.failure", detail)
 
     verified = content.verified(
-        archive, chosen.storage_key, chosen.sha256, chosen.size, report, digests=digests
+        archive, chosen.storage_key, chosen.sha256, chosen.size, report, digests
     )
     record("document.download", {"sha256": chosen.sha256})
     return document, chosen, verified

@@ -22,8 +22,8 @@ from sqlalchemy import insert, select, update
 from archive.metadata import audit
 from archive.metadata import documents as document_rows
 from archive.metadata.schema import fixity_checks, fixity_runs
+from archive.services import content
 from archive.services.context import Archive
-from archive.services.spool import ChunkHasher
 from archive.storage import VERIFY_CHUNK
 
 PAGE = 100  # objects read from the database at a time
@@ -104,33 +104,33 @@ def unfinished(archive: Archive) -> str | None:
         ).scalar_one_or_none()
 
 
-def _check(archive: Archive, obj: document_rows.StoredObject) -> tuple[str, str | None, int]:
-    """(status, actual sha256, bytes read) of one object; records missing chunk digests."""
-    hasher = ChunkHasher(VERIFY_CHUNK)
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    status: str  # ok | mismatch | missing
+    actual: str | None  # the SHA-256 found
+    size: int  # bytes read
+    digests: document_rows.ChunkDigests | None = None  # of an intact object
+    original: bool = False  # an intact document version (not a derivative): locked now
+
+
+def _check(archive: Archive, obj: document_rows.StoredObject) -> _Checked:
     try:
-        for chunk in archive.store.read(obj.storage_key):
-            hasher.update(chunk)
+        hasher = content.hash_stored(archive, obj.storage_key)
     except FileNotFoundError:
-        return "missing", None, 0
+        return _Checked("missing", None, 0)
     actual = hasher.hexdigest()
     if actual != obj.sha256 or hasher.size != obj.size:
-        return "mismatch", actual, hasher.size
+        return _Checked("mismatch", actual, hasher.size)
     digests = document_rows.ChunkDigests(
         obj.storage_key, obj.size, VERIFY_CHUNK, hasher.chunk_digests()
     )
     with archive.db.read() as conn:
-        known = document_rows.chunk_digests(conn, obj.storage_key)
         original = document_rows.is_version_key(conn, obj.storage_key)
-    if known is None:
-        with archive.db.write() as conn:
-            document_rows.save_chunk_digests(conn, digests)
     if original:
         # Every intact original is (re-)locked: idempotent, and the only way to be sure no
         # committed object stayed unlocked after a crash between its commit and its lock.
         archive.store.protect(obj.storage_key)
-        with archive.db.write() as conn:
-            document_rows.mark_protected(conn, obj.storage_key)
-    return "ok", actual, hasher.size
+    return _Checked("ok", actual, hasher.size, digests, original)
 
 
 def run_batch(
@@ -154,22 +154,27 @@ def run_batch(
         with archive.db.read() as conn:
             page = document_rows.stored_objects(conn, after=position, limit=PAGE)
         if not page:
-            _finish(archive, report)
-            break
+            _finish(archive, report)  # which lists the problems
+            return report
         for obj in page:
-            status, actual, size = _check(archive, obj)
+            checked = _check(archive, obj)
+            status = checked.status
             report.checked += 1
-            report.bytes_read += size
+            report.bytes_read += checked.size
             report.ok += int(status == "ok")
             position = obj.storage_key
             with archive.db.write() as conn:
+                if checked.digests is not None:  # kept once per key; later runs change nothing
+                    document_rows.save_chunk_digests(conn, checked.digests)
+                if checked.original:
+                    document_rows.mark_protected(conn, obj.storage_key)
                 conn.execute(
                     insert(fixity_checks).values(
                         run_id=run_id,
                         checked_at=datetime.now(UTC),
                         storage_key=obj.storage_key,
                         expected_sha256=obj.sha256,
-                        actual_sha256=actual,
+                        actual_sha256=checked.actual,
                         status=status,
                     )
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -46,18 +46,7 @@ class LocalStore:
             raise StoreUnavailable(f"the document folder {self.root} is missing or read-only")
 
     def put_bytes(self, key: str, data: bytes) -> None:
-        target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.{secrets.token_hex(8)}.partial")
-        try:
-            with partial.open("wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            partial.chmod(0o444)
-            os.replace(partial, target)
-        finally:
-            partial.unlink(missing_ok=True)
+        self._install(self._path(key), lambda partial: partial.write_bytes(data))
 
     def put_file(self, key: str, path: Path, size: int) -> None:
         target = self._path(key)
@@ -65,19 +54,29 @@ class LocalStore:
             return  # same key, same bytes: nothing to write
         # A damaged copy under this key is replaced by the verified upload (the key names
         # the bytes that belong there); an intact one is never touched.
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # A name of its own per write: two uploads of the same file may run at once.
-        partial = target.with_name(f".{target.name}.{secrets.token_hex(8)}.partial")
-        try:
+
+        def fill(partial: Path) -> None:
             try:
                 # Same filesystem as the upload spool: a hard link stores 500 MB in no time.
                 os.link(path, partial)
             except OSError:
                 shutil.copyfile(path, partial)
+
+        self._install(target, fill)
+
+    @staticmethod
+    def _install(target: Path, fill: Callable[[Path], object]) -> None:
+        """Write ``target`` durably and atomically: ``fill`` a partial file of its own (two
+        writers of one key may run at once), fsync it, make it read-only, move it into
+        place (readers never see half an object), fsync the folder."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{secrets.token_hex(8)}.partial")
+        try:
+            fill(partial)
             with partial.open("rb") as fh:
                 os.fsync(fh.fileno())
             partial.chmod(0o444)
-            os.replace(partial, target)  # atomic: readers never see half an object
+            os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
         dir_fd = os.open(target.parent, os.O_RDONLY)
