@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
 from archive.domain.model import AuditorGrant, Unit, User
 from archive.domain.roles import Role
@@ -100,6 +100,16 @@ def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> Non
 
 def set_active(conn: Connection, user_id: int, active: bool) -> None:
     conn.execute(update(users).where(users.c.id == user_id).values(active=active))
+
+
+def count_active(conn: Connection, role: Role) -> int:
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(users)
+            .where(users.c.role == role.value, users.c.active.is_(True))
+        ).scalar_one()
+    )
 
 
 def list_users(conn: Connection) -> list[User]:

@@ -205,10 +205,12 @@ def reorder(conn: Connection, ordered_ids: list[int]) -> None:
         )
 
 
+# Every key a version or a derivative points at.
+_REFERENCED_KEYS = union(select(document_versions.c.storage_key), select(derivatives.c.storage_key))
+
+
 def referenced_keys(conn: Connection) -> set[str]:
-    """Every key a version or a derivative points at."""
-    keys = union(select(document_versions.c.storage_key), select(derivatives.c.storage_key))
-    return set(conn.execute(keys).scalars())
+    return set(conn.execute(_REFERENCED_KEYS).scalars())
 
 
 def current_holding(conn: Connection, dossier_id: int, key: str) -> tuple[int, str] | None:
@@ -235,15 +237,13 @@ def is_version_key(conn: Connection, key: str) -> bool:
 
 
 def is_referenced(conn: Connection, key: str) -> bool:
-    found = (
-        conn.execute(
-            select(document_versions.c.id).where(document_versions.c.storage_key == key).limit(1)
-        ).first()
+    return (
+        is_version_key(conn, key)
         or conn.execute(
             select(derivatives.c.id).where(derivatives.c.storage_key == key).limit(1)
         ).first()
+        is not None
     )
-    return found is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,9 +268,7 @@ def stored_objects(conn: Connection, *, after: str | None, limit: int) -> list[S
 
 
 def count_stored_objects(conn: Connection) -> int:
-    keys = union(
-        select(document_versions.c.storage_key), select(derivatives.c.storage_key)
-    ).subquery()
+    keys = _REFERENCED_KEYS.subquery()
     return int(conn.execute(select(func.count()).select_from(keys)).scalar_one())
 
 
@@ -354,10 +352,6 @@ class ChunkDigests:
 
     def of(self, index: int) -> bytes:
         return self.digests[index * 32 : (index + 1) * 32]
-
-    @property
-    def count(self) -> int:
-        return len(self.digests) // 32
 
 
 def chunk_digests(conn: Connection, key: str) -> ChunkDigests | None:

@@ -64,20 +64,15 @@ def emit(conn: Connection, topic: Topic, payload: Mapping[str, object]) -> int:
     return seq
 
 
-def register(conn: Connection, consumer: str, *, from_start: bool = True) -> None:
-    """Make ``consumer`` known; a new one starts at the beginning (or at the newest event)."""
+def register(conn: Connection, consumer: str) -> None:
+    """Make ``consumer`` known; a new one starts at the beginning, so it sees every event."""
     exists = conn.execute(
         select(outbox_consumers.c.name).where(outbox_consumers.c.name == consumer)
     ).first()
     if exists:
         return
-    start = 0
-    if not from_start:
-        start = int(
-            conn.execute(select(outbox_head.c.seq).where(outbox_head.c.id == 1)).scalar_one()
-        )
     conn.execute(
-        insert(outbox_consumers).values(name=consumer, position=start, updated_at=datetime.now(UTC))
+        insert(outbox_consumers).values(name=consumer, position=0, updated_at=datetime.now(UTC))
     )
 
 
@@ -100,19 +95,13 @@ def claim(
         return None
     if row.lease_until is not None and row.lease_until > now and row.lease_owner != owner:
         return None
-    rows = conn.execute(
-        select(outbox).where(outbox.c.id > row.position).order_by(outbox.c.id).limit(limit)
-    ).all()
+    events = events_after(conn, int(row.position), limit)
     conn.execute(
         update(outbox_consumers)
         .where(outbox_consumers.c.name == consumer)
         .values(lease_owner=owner, lease_until=now + lease, updated_at=now)
     )
-    return Batch(
-        consumer,
-        owner,
-        tuple(Event(int(r.id), Topic(r.topic), dict(r.payload), r.created_at) for r in rows),
-    )
+    return Batch(consumer, owner, tuple(events))
 
 
 def acknowledge(conn: Connection, batch: Batch) -> bool:

@@ -8,14 +8,15 @@ from datetime import UTC, date, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Connection
 
-from archive.domain.access import scope_for
 from archive.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from archive.domain.model import Unit, User
 from archive.domain.roles import Role
 from archive.domain.text import clean_text
 from archive.metadata import accounts, audit
-from archive.services.context import Actor, Archive
+from archive.services import login_throttle
+from archive.services.context import Actor, Archive, actor_in
 from archive.services.passwords import check_password
 
 _hasher = PasswordHasher()
@@ -153,8 +154,10 @@ def grant_auditor(
 def login(
     archive: Archive, username: str, password: str, *, client: str | None
 ) -> tuple[User, str]:
-    """Check the password and open a session; every attempt is in the audit trail."""
+    """Check the password and open a session; every attempt is in the audit trail, and
+    too many failures for the name or the address refuse the next ones for a while."""
     with archive.db.read() as conn:
+        had_failures = login_throttle.check(conn, username, client)
         found = accounts.user_with_hash(conn, username)
     stored_hash = found[1] if found else _DUMMY_HASH
     ok: bool
@@ -164,6 +167,7 @@ def login(
         ok = False
     if not ok or found is None or not found[0].active:
         with archive.db.write() as conn:
+            login_throttle.failed(conn, username, client)
             audit.append(
                 conn,
                 actor_id=found[0].id if found else None,
@@ -178,6 +182,8 @@ def login(
     token = secrets.token_urlsafe(32)
     expires = datetime.now(UTC) + timedelta(hours=archive.settings.session_hours)
     with archive.db.write() as conn:
+        if had_failures:
+            login_throttle.succeeded(conn, username)
         if _hasher.check_needs_rehash(stored_hash):
             accounts.set_password_hash(conn, user.id, _hasher.hash(password))
         accounts.add_token(conn, user.id, token_digest(token), "session", expires)
@@ -217,14 +223,14 @@ def authenticate(archive: Archive, token: str) -> Actor:
     every request."""
     with archive.db.read() as conn:
         user = accounts.user_for_token(conn, token_digest(token), datetime.now(UTC))
-        parents = accounts.unit_parents(conn) if user is not None else {}
-    if user is None:
+        actor = actor_in(conn, user) if user is not None else None
+    if actor is None:
         raise Unauthenticated(
             "not_signed_in",
             "Phiên đăng nhập không hợp lệ hoặc đã hết hạn. Hãy đăng nhập lại.",
             "The session is not valid or has expired. Sign in again.",
         )
-    return Actor(user=user, scope=scope_for(user, parents))
+    return actor
 
 
 def logout(archive: Archive, user: User, token: str) -> None:
@@ -241,8 +247,8 @@ def logout(archive: Archive, user: User, token: str) -> None:
         )
 
 
-def _account(conn: object, user_id: int) -> User:
-    user = accounts.user_by_id(conn, user_id)  # type: ignore[arg-type]
+def _account(conn: Connection, user_id: int) -> User:
+    user = accounts.user_by_id(conn, user_id)
     if user is None:
         raise NotFound("user_not_found", "Không có tài khoản này.", "No such account.")
     return user
@@ -262,16 +268,18 @@ def deactivate(archive: Archive, user_id: int, *, by: User | None) -> User:
                 "Bạn không thể tự khóa tài khoản của mình; hãy nhờ quản trị viên khác.",
                 "You cannot deactivate your own account; ask another administrator.",
             )
-        if target.role is Role.ADMIN and target.active:
-            admins = [u for u in accounts.list_users(conn) if u.role is Role.ADMIN and u.active]
-            if len(admins) <= 1:
-                raise Conflict(
-                    "last_administrator",
-                    "Đây là quản trị viên cuối cùng còn hoạt động; hãy tạo hoặc mở khóa một "
-                    "quản trị viên khác trước khi khóa tài khoản này.",
-                    "This is the last active administrator; create or reactivate another "
-                    "administrator before deactivating this account.",
-                )
+        if (
+            target.role is Role.ADMIN
+            and target.active
+            and accounts.count_active(conn, Role.ADMIN) <= 1
+        ):
+            raise Conflict(
+                "last_administrator",
+                "Đây là quản trị viên cuối cùng còn hoạt động; hãy tạo hoặc mở khóa một "
+                "quản trị viên khác trước khi khóa tài khoản này.",
+                "This is the last active administrator; create or reactivate another "
+                "administrator before deactivating this account.",
+            )
         accounts.set_active(conn, user_id, False)
         audit.append(
             conn,

@@ -46,7 +46,9 @@ def save(archive: Archive, by: User, code: str, body: Mapping[str, Any]) -> dict
             "the code in the address.",
         )
     with archive.db.write() as conn:
-        number = casetype_rows.add_version(conn, code, dict(body), source="admin", by=by.id)
+        number = casetype_rows.add_version(
+            conn, code, dict(body), source=casetype_rows.ADMIN, by=by.id
+        )
         audit.append(
             conn,
             actor_id=by.id,

@@ -6,6 +6,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import Connection
+
 from archive.domain.access import Scope, scope_for
 from archive.domain.casetypes import CaseType, parse_case_type
 from archive.domain.errors import Invalid
@@ -27,6 +29,11 @@ class Actor:
 
     user: User
     scope: Scope
+
+
+def actor_in(conn: Connection, user: User) -> Actor:
+    """``user`` with what they may read, resolved inside the caller's transaction."""
+    return Actor(user=user, scope=scope_for(user, accounts.unit_parents(conn)))
 
 
 @dataclass
@@ -111,15 +118,14 @@ class Archive:
     def case_type(self, code: str) -> CaseType:
         """The current version of a case type (what a new dossier is opened under)."""
         with self.db.read() as conn:
-            version = casetypes.current_versions(conn).get(code)
+            current = casetypes.current_versions(conn)
+        version = current.get(code)
         if version is None:
-            with self.db.read() as conn:
-                known = sorted(casetypes.current_versions(conn))
             raise Invalid(
                 "unknown_case_type",
                 f"Không có loại hồ sơ '{code}'.",
                 f"There is no case type '{code}'.",
-                allowed=known,
+                allowed=sorted(current),
             )
         return self.case_type_version(code, version)
 
@@ -143,8 +149,7 @@ class Archive:
 
     def actor(self, user: User) -> Actor:
         with self.db.read() as conn:
-            parents = accounts.unit_parents(conn)
-        return Actor(user=user, scope=scope_for(user, parents))
+            return actor_in(conn, user)
 
     def close(self) -> None:
         with self._checker_lock:

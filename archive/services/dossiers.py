@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from archive.domain.access import require
@@ -170,10 +171,13 @@ def create(archive: Archive, actor: Actor, draft: DossierDraft) -> Dossier:
     return created
 
 
-def _suggest_code(conn: object, case_type: str, opened_on: date) -> str:
+def _suggest_code(conn: Connection, case_type: str, opened_on: date) -> str:
     prefix = f"{case_type.upper()}-{opened_on.year}-"
-    sequence = dossier_rows.next_sequence(conn, prefix)  # type: ignore[arg-type]
+    sequence = dossier_rows.next_sequence(conn, prefix)
     return f"{prefix}{sequence:04d}"
+
+
+SHOWN_WHOLE = frozenset({"record", "contents"})  # views that answer with the dossier
 
 
 def fetch(
@@ -191,8 +195,9 @@ def fetch(
     check on the way to something else, which records its own entry.
     """
     with archive.db.read() as conn:
-        # A check on the way to something else needs rights and case type, not the rest.
-        found = dossier_rows.get(conn, dossier_id, actor.scope, whole=view is not None)
+        # Only the views that show the dossier itself need its shares and stage dates; a
+        # check on the way to something else needs rights and case type.
+        found = dossier_rows.get(conn, dossier_id, actor.scope, whole=view in SHOWN_WHOLE)
     if found is None:
         raise dossier_not_found()
     if view is not None:
@@ -309,7 +314,7 @@ def change(
 
 
 def _record_event(
-    conn: object,
+    conn: Connection,
     actor: Actor,
     dossier_id: int,
     unit_id: int,
@@ -320,7 +325,7 @@ def _record_event(
     reason: str | None,
 ) -> StageEvent:
     event = dossier_rows.add_event(
-        conn,  # type: ignore[arg-type]
+        conn,
         dossier_id,
         from_stage=from_stage,
         to_stage=to_stage,
@@ -329,7 +334,7 @@ def _record_event(
         reason=reason,
     )
     audit.append(
-        conn,  # type: ignore[arg-type]
+        conn,
         actor_id=actor.user.id,
         actor=actor.user.username,
         action="dossier.stage",
@@ -345,7 +350,7 @@ def _record_event(
         },
     )
     outbox.emit(
-        conn,  # type: ignore[arg-type]
+        conn,
         Topic.DOSSIER_STAGE_CHANGED,
         {
             "dossier_id": dossier_id,
