@@ -67,6 +67,22 @@ def dossier_not_found() -> NotFound:
     )
 
 
+def case_type_not_found(code: str) -> NotFound:
+    return NotFound(
+        "case_type_not_found",
+        f"Không có loại hồ sơ '{code}'.",
+        f"There is no case type '{code}'.",
+    )
+
+
+def case_type_exists(code: str) -> Conflict:
+    return Conflict(
+        "case_type_exists",
+        f"Đã có loại hồ sơ '{code}'; hãy sửa nó (PUT) thay vì thêm mới.",
+        f"Case type '{code}' already exists; change it (PUT) instead.",
+    )
+
+
 def document_not_found() -> NotFound:
     return NotFound(
         "document_not_found",

@@ -39,6 +39,14 @@ def _canonical(definition: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in definition.items() if k != "version"}
 
 
+def latest_version(conn: Connection, code: str) -> int | None:
+    """The highest stored version of ``code``; None for a type never stored."""
+    last = conn.execute(
+        select(func.max(case_type_versions.c.version)).where(case_type_versions.c.code == code)
+    ).scalar_one()
+    return None if last is None else int(last)
+
+
 def add_version(
     conn: Connection,
     code: str,
@@ -50,9 +58,7 @@ def add_version(
 ) -> int:
     """Store ``definition`` as the next version of ``code`` (creating the type if new)."""
     now = datetime.now(UTC)
-    last = conn.execute(
-        select(func.max(case_type_versions.c.version)).where(case_type_versions.c.code == code)
-    ).scalar_one()
+    last = latest_version(conn, code)
     number = int(last or 0) + 1
     stored = {**definition, "code": code, "version": number}
     parse_case_type(stored)  # refuse a broken definition before it is stored

@@ -6,7 +6,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from archive.domain.errors import Invalid
+from sqlalchemy.exc import IntegrityError
+
+from archive.domain.errors import Invalid, case_type_exists, case_type_not_found
 from archive.domain.events import Topic
 from archive.domain.model import User
 from archive.metadata import audit, outbox
@@ -35,20 +37,32 @@ def history(archive: Archive, code: str) -> list[casetype_rows.StoredVersion]:
         return casetype_rows.history(conn, code)
 
 
-def save(archive: Archive, by: User, code: str, body: Mapping[str, Any]) -> dict[str, Any]:
-    """Store an administrator's definition as the next version of ``code``, made current."""
-    if not _CODE.match(code) or body.get("code", code) != code:
-        raise Invalid(
-            "bad_case_type",
-            "Mã loại hồ sơ phải gồm chữ thường không dấu, số, dấu gạch dưới, và trùng với "
-            "mã trong địa chỉ.",
-            "A case type code is lower-case letters, digits and underscores, and must match "
-            "the code in the address.",
-        )
+def save(
+    archive: Archive, by: User, code: str, body: Mapping[str, Any], *, new: bool
+) -> dict[str, Any]:
+    """Store an administrator's definition as the next version of ``code``, made current:
+    a ``new`` type must not exist yet, a changed one must. Both are decided in the write
+    transaction, so two administrators adding one code at once get one type and a 409."""
     with archive.db.write() as conn:
-        number = casetype_rows.add_version(
-            conn, code, dict(body), source=casetype_rows.ADMIN, by=by.id
-        )
+        exists = casetype_rows.latest_version(conn, code) is not None
+        if not new and not exists:
+            raise case_type_not_found(code)
+        if not _CODE.match(code) or body.get("code", code) != code:
+            raise Invalid(
+                "bad_case_type",
+                "Mã loại hồ sơ phải gồm chữ thường không dấu, số, dấu gạch dưới, và trùng với "
+                "mã trong địa chỉ.",
+                "A case type code is lower-case letters, digits and underscores, and must "
+                "match the code in the address.",
+            )
+        if new and exists:
+            raise case_type_exists(code)
+        try:
+            number = casetype_rows.add_version(
+                conn, code, dict(body), source=casetype_rows.ADMIN, by=by.id
+            )
+        except IntegrityError:  # PostgreSQL: the same new code committed meanwhile
+            raise case_type_exists(code) from None
         audit.append(
             conn,
             actor_id=by.id,

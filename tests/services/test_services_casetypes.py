@@ -4,6 +4,7 @@ version it was opened under (its stages and time limits are those of its day).""
 from __future__ import annotations
 
 import copy
+import threading
 from datetime import date
 from typing import Any
 
@@ -71,7 +72,7 @@ def test_an_administrators_version_stays_current_over_a_built_in_upgrade(
     archive = backend.archive
     user = official(archive)
     edited = {**_xlvphc(), "legal_basis": "Bản của quản trị viên"}
-    casetype_service.save(archive, user, "xlvphc", edited)
+    casetype_service.save(archive, user, "xlvphc", edited, new=False)
     shipped = [_without_shortcut(d) if d["code"] == "xlvphc" else d for d in builtin_definitions()]
     monkeypatch.setattr(casetype_rows, "builtin_definitions", lambda: shipped)
     with archive.db.write() as conn:
@@ -94,7 +95,9 @@ def test_another_process_sees_a_new_version_at_once(backend: Backend) -> None:
     other = Archive.open(backend.settings)
     try:
         assert other.case_type("xlvphc").version == 1
-        casetype_service.save(archive, official(archive), "xlvphc", _without_shortcut(_xlvphc()))
+        casetype_service.save(
+            archive, official(archive), "xlvphc", _without_shortcut(_xlvphc()), new=False
+        )
         assert other.case_type("xlvphc").version == 2
         assert ("lap_bien_ban", "ket_thuc") not in other.case_type("xlvphc").transitions
         assert ("lap_bien_ban", "ket_thuc") in other.case_type_version("xlvphc", 1).transitions
@@ -107,8 +110,50 @@ def test_a_broken_definition_is_refused_and_nothing_is_stored(backend: Backend) 
     user = official(archive)
     broken = {**_xlvphc(), "transitions": [["phat_hien", "khong_co"]]}
     with pytest.raises(Invalid) as caught:
-        casetype_service.save(archive, user, "xlvphc", broken)
+        casetype_service.save(archive, user, "xlvphc", broken, new=False)
     assert caught.value.code == "bad_case_type"
     with pytest.raises(Invalid):
-        casetype_service.save(archive, user, "xlvphc", {**_xlvphc(), "code": "khac"})
+        casetype_service.save(archive, user, "xlvphc", {**_xlvphc(), "code": "khac"}, new=False)
     assert [v.version for v in casetype_service.history(archive, "xlvphc")] == [1]
+
+
+def test_two_administrators_adding_one_code_at_once_get_one_type_and_a_conflict(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both look for the code before either has stored it. On PostgreSQL both then go on
+    and the second insert meets the first; SQLite lets one writer in at a time, so the
+    second finds the code stored. Either way: one type, version 1, and one 409."""
+    archive = backend.archive
+    user = official(archive)
+    definition = {**_xlvphc(), "code": "xlvphc_moi"}
+    looked = threading.Barrier(2, timeout=10)
+    real_latest = casetype_rows.latest_version
+
+    def latest_version(conn: Any, code: str) -> int | None:
+        found = real_latest(conn, code)
+        if not archive.db.is_sqlite:
+            looked.wait()  # both have looked before either stores
+        return found
+
+    monkeypatch.setattr(casetype_rows, "latest_version", latest_version)
+    outcomes: list[object] = []
+
+    def add() -> None:
+        try:
+            stored = casetype_service.save(archive, user, "xlvphc_moi", definition, new=True)
+            outcomes.append(stored)
+        except Exception as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=add) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    monkeypatch.undo()
+
+    stored = [o for o in outcomes if isinstance(o, dict)]
+    refused = [o for o in outcomes if not isinstance(o, dict)]
+    assert len(stored) == 1 and stored[0]["version"] == 1
+    assert [getattr(e, "code", repr(e)) for e in refused] == ["case_type_exists"]
+    assert [v.version for v in casetype_service.history(archive, "xlvphc_moi")] == [1]

@@ -89,7 +89,9 @@ def test_every_change_emits_its_topic_and_payload(backend: Backend) -> None:
     dossiers.share(archive, actor, dossier_id, "tu_phap")  # its own unit: nothing changes
     definition = casetype_service.definition(archive, "qltt", None)
     assert definition is not None
-    casetype_service.save(archive, user, "qltt", {**definition, "legal_basis": "Sửa đổi"})
+    casetype_service.save(
+        archive, user, "qltt", {**definition, "legal_basis": "Sửa đổi"}, new=False
+    )
 
     assert events(archive, mark) == [
         ("dossier.changed", {"dossier_id": dossier_id, "fields": ["title"]}),

@@ -10,7 +10,7 @@ from archive.api.answers import answers
 from archive.api.deps import ActorDep, ArchiveDep
 from archive.api.schemas import CaseTypeVersionOut
 from archive.domain.access import require
-from archive.domain.errors import Conflict, NotFound
+from archive.domain.errors import case_type_not_found
 from archive.domain.roles import Action
 from archive.services import casetypes
 
@@ -23,14 +23,6 @@ Definition = Annotated[
         "transitions, document_kinds, time_limits (see GET). Its version is assigned."
     ),
 ]
-
-
-def _missing(code: str) -> NotFound:
-    return NotFound(
-        "case_type_not_found",
-        f"Không có loại hồ sơ '{code}'.",
-        f"There is no case type '{code}'.",
-    )
 
 
 @router.get(
@@ -58,7 +50,7 @@ def get_case_type(
 ) -> dict[str, Any]:
     found = casetypes.definition(archive, code, version)
     if found is None:
-        raise _missing(code)
+        raise case_type_not_found(code)
     return found
 
 
@@ -71,7 +63,7 @@ def get_case_type(
 def versions(code: Code, actor: ActorDep, archive: ArchiveDep) -> list[CaseTypeVersionOut]:
     found = casetypes.history(archive, code)
     if not found:
-        raise _missing(code)
+        raise case_type_not_found(code)
     return [
         CaseTypeVersionOut(
             code=v.code,
@@ -96,9 +88,7 @@ def change_case_type(
     code: Code, body: Definition, actor: ActorDep, archive: ArchiveDep
 ) -> dict[str, Any]:
     require(actor.user, Action.MANAGE)
-    if not casetypes.history(archive, code):
-        raise _missing(code)
-    return casetypes.save(archive, actor.user, code, body)
+    return casetypes.save(archive, actor.user, code, body, new=False)
 
 
 @router.post(
@@ -109,11 +99,4 @@ def change_case_type(
 )
 def add_case_type(body: Definition, actor: ActorDep, archive: ArchiveDep) -> dict[str, Any]:
     require(actor.user, Action.MANAGE)
-    code = str(body.get("code", ""))
-    if casetypes.history(archive, code):
-        raise Conflict(
-            "case_type_exists",
-            f"Đã có loại hồ sơ '{code}'; hãy sửa nó (PUT) thay vì thêm mới.",
-            f"Case type '{code}' already exists; change it (PUT) instead.",
-        )
-    return casetypes.save(archive, actor.user, code, body)
+    return casetypes.save(archive, actor.user, str(body.get("code", "")), body, new=True)
