@@ -23,6 +23,7 @@ PAGE_POLICY = (
     "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+_PAGE_POLICY = PAGE_POLICY.encode()
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -52,7 +53,7 @@ class SecurityHeaders:
                     if name not in present:
                         headers.append((name, value))
                 if b"content-security-policy" not in present:
-                    headers.append((b"content-security-policy", PAGE_POLICY.encode()))
+                    headers.append((b"content-security-policy", _PAGE_POLICY))
                 if b"cache-control" not in present and not scope["path"].startswith(
                     "/docs-assets/"
                 ):

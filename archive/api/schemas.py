@@ -17,14 +17,15 @@ from archive.domain.model import (
     StageEvent,
     Unit,
     User,
+    VersionReason,
 )
+from archive.domain.pdf import ActiveContent
 from archive.metadata.accounts import TokenInfo
 from archive.metadata.schema import MAX_ROW_ID
 
 # Ids are 32-bit on PostgreSQL; a larger number names nothing, so it is refused as invalid
 # instead of reaching the database (where it would overflow).
 Id = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
-Count = Annotated[int, Field(ge=0, le=MAX_ROW_ID)]
 
 
 class LoginRequest(BaseModel):
@@ -281,22 +282,11 @@ class VersionOut(BaseModel):
     uploaded_by: int | None = Field(description="None: made by the archive itself (OCR).")
     uploaded_at: datetime
     storage_key: str
-    reason: Literal["upload", "signature", "ocr", "pdfa"] = Field(
-        description="Why this version exists."
-    )
+    reason: VersionReason = Field(description="Why this version exists.")
     derived_from: int | None = Field(description="The version it was made from.")
-    active_content: list[
-        Literal[
-            "javascript",
-            "launch_action",
-            "open_action",
-            "embedded_files",
-            "xfa",
-            "submit_action",
-            "remote_goto",
-            "prefix_bytes",
-        ]
-    ] = Field(description="Content that can act when the file is opened, kept as received.")
+    active_content: list[ActiveContent] = Field(
+        description="Content that can act when the file is opened, kept as received."
+    )
     irregularities: dict[str, Any] = Field(
         description="What is odd but harmless: `encryption` (owner password only: what it "
         "restricts) and `repairs` (what a reader had to mend to open it)."
@@ -316,9 +306,9 @@ class VersionOut(BaseModel):
             uploaded_by=v.uploaded_by,
             uploaded_at=v.uploaded_at,
             storage_key=v.storage_key,
-            reason=v.reason.value,
+            reason=v.reason,
             derived_from=v.derived_from,
-            active_content=[a.value for a in v.active_content],
+            active_content=list(v.active_content),
             irregularities=dict(v.irregularities),
         )
 
@@ -337,7 +327,7 @@ class DocumentOut(BaseModel):
     sha256: str
     signed: bool
     version: int
-    active_content: list[str] = Field(description="Of the current version.")
+    active_content: list[ActiveContent] = Field(description="Of the current version.")
     versions: list[VersionOut]
 
     @classmethod
@@ -356,7 +346,7 @@ class DocumentOut(BaseModel):
             sha256=d.current.sha256,
             signed=d.current.signed,
             version=d.current.version,
-            active_content=[a.value for a in d.current.active_content],
+            active_content=list(d.current.active_content),
             versions=[VersionOut.of(v) for v in d.versions],
         )
 

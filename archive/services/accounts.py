@@ -201,6 +201,7 @@ def login(
 
 
 def create_api_token(archive: Archive, user: User, name: str) -> tuple[str, datetime]:
+    name = clean_text(name, field="name", max_length=128)
     token = secrets.token_urlsafe(32)
     expires = datetime.now(UTC) + timedelta(days=archive.settings.api_token_days)
     with archive.db.write() as conn:

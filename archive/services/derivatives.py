@@ -14,7 +14,7 @@ from archive.domain.events import Topic
 from archive.domain.model import Derivative, User
 from archive.metadata import audit, outbox
 from archive.metadata import documents as document_rows
-from archive.services.context import Archive
+from archive.services.context import Actor, Archive
 from archive.services.documents import located, version_of
 from archive.services.versions import ReceivedFile, chunk_digests, store_ahead, storing
 from archive.storage import content_key
@@ -76,3 +76,10 @@ def store(
             d for d in document_rows.derivatives_of(conn, document_id) if d.id == derivative_id
         ]
     return found[0]
+
+
+def of_document(archive: Archive, actor: Actor, document_id: int) -> list[Derivative]:
+    """The derivatives of a document the actor may read; one read, as for a download."""
+    with archive.db.read() as conn:
+        located(conn, document_id, actor.scope)
+        return document_rows.derivatives_of(conn, document_id)

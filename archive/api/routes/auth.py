@@ -10,7 +10,6 @@ from archive.api.answers import TEXT, answers
 from archive.api.deps import SESSION_COOKIE, ActorDep, ArchiveDep, TokenDep, client_of
 from archive.api.schemas import ApiTokenRequest, LoginRequest, TokenAnswer, TokenOut, UserOut
 from archive.domain.model import User
-from archive.domain.text import clean_text
 from archive.services import accounts
 from archive.services.context import Archive
 
@@ -83,8 +82,7 @@ def logout(actor: ActorDep, token: TokenDep, archive: ArchiveDep) -> Response:
     description="A long-lived bearer token for scripts (e.g. bulk import); shown once.",
 )
 def create_token(body: ApiTokenRequest, actor: ActorDep, archive: ArchiveDep) -> TokenAnswer:
-    name = clean_text(body.name, field="name", max_length=128)
-    token, expires = accounts.create_api_token(archive, actor.user, name)
+    token, expires = accounts.create_api_token(archive, actor.user, body.name)
     return TokenAnswer(access_token=token, expires_at=expires)
 
 

@@ -20,8 +20,8 @@ from archive.api.errors import error_json
 from archive.api.schemas import DerivativeOut, DocumentChange, DocumentOut, ReorderRequest
 from archive.api.uploads import UPLOAD_BODY, receive
 from archive.domain.errors import Invalid
-from archive.metadata import documents as document_rows
 from archive.metadata.schema import MAX_ROW_ID
+from archive.services import derivatives as derivative_service
 from archive.services import documents as document_service
 from archive.services.versions import ReceivedFile
 
@@ -239,8 +239,7 @@ def download(
         "Repr-Digest": f"sha-256=:{digest}:",
         "X-Archive-SHA256": chosen.sha256,
         "ETag": f'"{chosen.sha256}"',
-        "Accept-Ranges": "bytes",
-        "X-Content-Type-Options": "nosniff",
+        "Accept-Ranges": "bytes",  # nosniff and the rest: SecurityHeaders, on every answer
     }
     if inline:
         headers["Content-Security-Policy"] = INLINE_POLICY
@@ -254,16 +253,16 @@ def download(
             headers={"Content-Range": f"bytes */{chosen.size}"},
             size=chosen.size,
         )
+    partial = isinstance(wanted, tuple)
     start, end = wanted if isinstance(wanted, tuple) else (0, chosen.size)
     # The first chunk is read and verified here, before the answer starts.
     body = verified.stream(start, end)
     headers["Content-Length"] = str(end - start)
-    if isinstance(wanted, tuple):
+    if partial:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{chosen.size}"
-        return StreamingResponse(
-            body, status_code=206, media_type="application/pdf", headers=headers
-        )
-    return StreamingResponse(body, media_type="application/pdf", headers=headers)
+    return StreamingResponse(
+        body, status_code=206 if partial else 200, media_type="application/pdf", headers=headers
+    )
 
 
 @router.post(
@@ -331,6 +330,5 @@ async def add_signed_version(
 def derivatives(
     document_id: DocumentId, actor: ActorDep, archive: ArchiveDep
 ) -> list[DerivativeOut]:
-    document_service.fetch(archive, actor, document_id, record=False)
-    with archive.db.read() as conn:
-        return [DerivativeOut.of(d) for d in document_rows.derivatives_of(conn, document_id)]
+    found = derivative_service.of_document(archive, actor, document_id)
+    return [DerivativeOut.of(d) for d in found]
