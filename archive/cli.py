@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -56,6 +56,15 @@ PR_SET_PDEATHSIG = 1
 def _fail(message: str, code: int = 1) -> typer.Exit:
     typer.secho(message, fg=typer.colors.RED, err=True)
     return typer.Exit(code)
+
+
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """A refusal by the archive ends the command with its reason, in both languages."""
+    try:
+        yield
+    except ArchiveError as exc:
+        raise _fail(f"{exc.vi} / {exc.en}") from None
 
 
 def _open(check: bool = True) -> Archive:
@@ -275,7 +284,7 @@ def worker(
     held, beat = _worker_locks(settings, beat)
     from celery.exceptions import SecurityWarning
 
-    from archive.worker import celery_app
+    from archive.worker import celery_app, is_embedded_queue
 
     # Celery warns when run as root; the archive accepts only JSON (never pickle), which is
     # what makes running as root dangerous, so the warning would only alarm a clerk.
@@ -288,7 +297,7 @@ def worker(
         f"--concurrency={concurrency}",
         "--without-mingle",
     ]
-    if settings.broker_url.startswith("sqla+"):
+    if is_embedded_queue(settings.broker_url):
         argv.append("--pool=solo")  # the SQLite queue serves one consumer process
     if beat:
         argv.append("--beat")
@@ -383,10 +392,8 @@ def unit_create(
     from archive.services import accounts
 
     archive = _open()
-    try:
+    with _refusals():
         unit = accounts.create_unit(archive, code, name, parent, by=None)
-    except ArchiveError as exc:
-        raise _fail(f"{exc.vi} / {exc.en}") from None
     typer.echo(f"Đã thêm đơn vị · Unit added: {unit.code} (id {unit.id})")
 
 
@@ -417,7 +424,7 @@ def user_create(
         else os.environ.get("ARCHIVE_NEW_PASSWORD")
         or typer.prompt("Mật khẩu · Password", hide_input=True, confirmation_prompt=True)
     )
-    try:
+    with _refusals():
         # Check everything that can be refused before creating the unit, so a refusal
         # leaves nothing behind.
         check_password(secret, username)
@@ -438,8 +445,6 @@ def user_create(
             unit_code=unit,
             by=None,
         )
-    except ArchiveError as exc:
-        raise _fail(f"{exc.vi} / {exc.en}") from None
     typer.echo(f"Đã tạo tài khoản · Account created: {user.username} ({user.role.value})")
 
 
@@ -463,12 +468,10 @@ def user_grant(
 
     archive = _open()
     user_id = _user_id(archive, username)
-    try:
+    with _refusals():
         accounts.grant_auditor(
             archive, user_id, unit, date.fromisoformat(start), date.fromisoformat(end), by=None
         )
-    except ArchiveError as exc:
-        raise _fail(f"{exc.vi} / {exc.en}") from None
     typer.echo(f"Đã giao phạm vi · Granted: {username} → {unit} {start}..{end}")
 
 
@@ -488,10 +491,8 @@ def user_deactivate(username: str) -> None:
     from archive.services import accounts
 
     archive = _open()
-    try:
+    with _refusals():
         user = accounts.deactivate(archive, _user_id(archive, username), by=None)
-    except ArchiveError as exc:
-        raise _fail(f"{exc.vi} / {exc.en}") from None
     typer.echo(f"Đã khóa · Deactivated: {user.username}")
 
 
@@ -510,11 +511,10 @@ def audit_verify(
 
     archive = _open()
     report = trail.verify(archive, expect_head=expect_head)
-    kept = len(trail.checkpoints(archive))
     if report.intact:
         typer.echo(
             f"Nhật ký nguyên vẹn · Audit trail intact: {report.entries} mục · entries, "
-            f"{kept} mốc · checkpoints; mã băm cuối · head hash {report.head_hash}"
+            f"{report.checkpoints} mốc · checkpoints; mã băm cuối · head hash {report.head_hash}"
         )
         return
     typer.secho("NHẬT KÝ BỊ THAY ĐỔI · AUDIT TRAIL ALTERED", fg=typer.colors.RED, err=True)

@@ -15,6 +15,23 @@ from archive.domain.pdf import ActiveContent
 GIB = 1024**3
 
 
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _active_content(value: str) -> frozenset[ActiveContent]:
+    """A comma list of active-content kinds, or ``all``; unknown names are refused."""
+    names = set(_items(value))
+    unknown = names - {a.value for a in ActiveContent} - {"all"}
+    if unknown:
+        raise ValueError(f"unknown active content: {', '.join(sorted(unknown))}")
+    return frozenset(ActiveContent) if "all" in names else frozenset(map(ActiveContent, names))
+
+
+def _networks_in(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in _items(value))
+
+
 class Settings(BaseSettings):
     """Every knob of an installation. Names map to ``ARCHIVE_<NAME>`` environment variables."""
 
@@ -150,34 +167,22 @@ class Settings(BaseSettings):
     @field_validator("refuse_active_content")
     @classmethod
     def _known_active_content(cls, value: str) -> str:
-        names = {v.strip() for v in value.split(",") if v.strip()}
-        unknown = names - {a.value for a in ActiveContent} - {"all"}
-        if unknown:
-            raise ValueError(f"unknown active content: {', '.join(sorted(unknown))}")
+        _active_content(value)
         return value
 
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: str) -> str:
-        for item in value.split(","):
-            if item.strip():
-                ipaddress.ip_network(item.strip(), strict=False)
+        _networks_in(value)
         return value
 
     @property
     def refused_active_content(self) -> frozenset[ActiveContent]:
-        names = {v.strip() for v in self.refuse_active_content.split(",") if v.strip()}
-        if "all" in names:
-            return frozenset(ActiveContent)
-        return frozenset(ActiveContent(n) for n in names)
+        return _active_content(self.refuse_active_content)
 
     @property
     def proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-        return tuple(
-            ipaddress.ip_network(item.strip(), strict=False)
-            for item in self.trusted_proxies.split(",")
-            if item.strip()
-        )
+        return _networks_in(self.trusted_proxies)
 
     @property
     def embedded(self) -> bool:

@@ -83,6 +83,7 @@ class ChainReport:
     problems: tuple[str, ...]
     broken: int = 0  # entries that fail a check (their own hash, link or number)
     first_break: int | None = None  # number of the first entry that fails
+    checkpoints: int = 0  # head checkpoints the chain was checked against
 
     @property
     def intact(self) -> bool:
@@ -191,4 +192,5 @@ def verify_chain(
         problems=tuple(problems),
         broken=broken,
         first_break=runs[0].first if runs else None,
+        checkpoints=len(checkpoints or {}),
     )

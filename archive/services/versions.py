@@ -66,7 +66,8 @@ def inspect(archive: Archive, received: ReceivedFile) -> PdfFacts:
     """What a reader finds in the file; refused unless it opens, or if it carries active
     content this installation refuses."""
     facts = archive.pdf_checker.inspect(received.path)
-    refused = [a for a in facts.active_content if a in archive.settings.refused_active_content]
+    refusing = archive.settings.refused_active_content
+    refused = [a for a in facts.active_content if a in refusing]
     if refused:
         raise active_content_refused(refused)
     return facts
