@@ -124,16 +124,19 @@ class DocumentVersion:
     size: int
     page_count: int
     storage_key: str
-    signed: bool
     pdf_version: str
     original_filename: str | None
     uploaded_by: int | None  # None: made by the system (OCR), not a person
     uploaded_at: datetime
     reason: VersionReason = VersionReason.UPLOAD
     derived_from: int | None = None
-    signature_count: int = 0
+    signature_count: int = 0  # digital signatures in the file, read from it
     active_content: tuple[ActiveContent, ...] = ()
     irregularities: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def signed(self) -> bool:
+        return self.signature_count > 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -188,7 +188,6 @@ document_versions = Table(
     Column("size", BigInteger, nullable=False),
     Column("page_count", Integer, nullable=False),
     Column("storage_key", String(255), nullable=False, index=True),
-    Column("signed", Boolean, nullable=False),
     Column("pdf_version", String(8), nullable=False),
     Column("original_filename", String(255), nullable=True),
     # NULL when the system made the version (an OCR worker), not a person.

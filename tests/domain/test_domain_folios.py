@@ -28,7 +28,6 @@ def doc(doc_id: int, position: int, pages: int, title: str | None = None) -> Doc
         size=1000,
         page_count=pages,
         storage_key=f"sha256/00/00/{doc_id:064x}",
-        signed=False,
         pdf_version="1.4",
         original_filename=None,
         uploaded_by=1,

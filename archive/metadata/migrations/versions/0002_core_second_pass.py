@@ -226,6 +226,7 @@ def _lineage_of_versions() -> None:
     with op.batch_alter_table("document_versions", schema=None) as batch_op:
         for name in ("reason", "signature_count", "active_content", "irregularities"):
             batch_op.alter_column(name, server_default=None)
+        batch_op.drop_column("signed")  # now read from signature_count, never stored twice
 
 
 def _events_of_dossiers() -> None:
