@@ -145,12 +145,7 @@ def _pdfium_facts(pdf: Any, path: Path, repairs: list[str]) -> dict[str, Any] | 
         }
         revision = pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw)
         if revision != -1:
-            permissions = pdfium_c.FPDF_GetDocPermissions(pdf.raw) & 0xFFFFFFFF
-            found["encryption"] = {
-                "owner_password_only": True,
-                "revision": int(revision),
-                "restricted": restricted(permissions),
-            }
+            found["encryption"] = _encryption(revision, pdfium_c.FPDF_GetDocPermissions(pdf.raw))
         if pdfium_c.FPDFDoc_GetJavaScriptActionCount(pdf.raw) > 0:
             found["active"].add(ActiveContent.JAVASCRIPT)
         if pdfium_c.FPDFDoc_GetAttachmentCount(pdf.raw) > 0:
@@ -164,6 +159,15 @@ def _pdfium_facts(pdf: Any, path: Path, repairs: list[str]) -> dict[str, Any] | 
     except pdfium.PdfiumError as exc:
         repairs.append(f"PDFium: {str(exc).replace(os.fspath(path), 'the file')}")
         return None
+
+
+def _encryption(revision: int, permissions: int) -> dict[str, Any]:
+    """What an owner password restricts, in a file that opens without a password."""
+    return {
+        "owner_password_only": True,
+        "revision": int(revision),
+        "restricted": restricted(int(permissions) & 0xFFFFFFFF),
+    }
 
 
 def _qpdf(path: Path, repairs: list[str]) -> dict[str, Any] | Refused:
@@ -183,12 +187,7 @@ def _qpdf(path: Path, repairs: list[str]) -> dict[str, Any] | Refused:
             "active": set(),
         }
         if pdf.is_encrypted:
-            info = pdf.encryption
-            found["encryption"] = {
-                "owner_password_only": True,
-                "revision": int(info.R),
-                "restricted": restricted(int(info.P) & 0xFFFFFFFF),
-            }
+            found["encryption"] = _encryption(pdf.encryption.R, pdf.encryption.P)
         _scan(pdf, found)
         repairs.extend(_said(w, path) for w in pdf.get_warnings()[:MAX_REPAIRS])
         return found
