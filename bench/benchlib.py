@@ -248,6 +248,35 @@ class ApiServer:
             self.proc.wait(timeout=10)
 
 
+@contextlib.contextmanager
+def bare_http_server() -> Iterator[str]:
+    """``bare_http.py`` under uvicorn on a free loopback port; yields its base URL."""
+    port = free_port()
+    argv = [sys.executable, "-m", "uvicorn", "bare_http:app", "--app-dir", str(ROOT / "bench")]
+    argv += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit("the bare HTTP server exited")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(base_url, timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise SystemExit("the bare HTTP server did not answer in 30 s")
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 def login(base_url: str) -> dict[str, str]:
     """Headers of a signed-in official."""
     answer = httpx.post(

@@ -10,7 +10,9 @@ a ``--big-mb`` MiB PDF, then in the same run:
   authenticates, writes its audit entry and verifies every 4 MiB chunk before sending
   it) and reads the same stored object ``--count`` times straight from the store (the
   local file, or a MinIO GET with its own client): p50 and p95 latency, and the ratio;
-  beside them, a static file of the same size from the same server (what HTTP costs);
+  beside them, a static file of the same size from the same server, and 1 MiB from the
+  memory of a bare uvicorn app with nothing else to do (``bare_http.py``): what HTTP in
+  Python costs by itself;
 * downloads the big document once over HTTP and reads its object once straight from the
   store: MiB/s each, and the ratio.
 
@@ -25,7 +27,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from benchlib import MIB, ApiServer, bench_archive, login, new_dossier, percentile, write_scan_pdf
+from benchlib import (
+    MIB,
+    ApiServer,
+    bare_http_server,
+    bench_archive,
+    login,
+    new_dossier,
+    percentile,
+    write_scan_pdf,
+)
 
 
 def upload_file(http: httpx.Client, dossier_id: int, path: Path, title: str) -> dict[str, object]:
@@ -142,6 +153,13 @@ def main() -> None:
 
             timed(get_static, 10)
             static, _ = timed(get_static, args.count)
+            with bare_http_server() as bare_url, httpx.Client(base_url=bare_url) as bare_http:
+
+                def get_bare() -> int:
+                    return len(bare_http.get("/").content)
+
+                timed(get_bare, 10)
+                bare, _ = timed(get_bare, args.count)
             p50_http, p50_direct = percentile(via_http, 0.5), percentile(direct, 0.5)
             print(
                 f"  1 MiB document, {args.count} GETs each: verified over HTTP "
@@ -149,7 +167,8 @@ def main() -> None:
                 f"straight from the store p50={p50_direct * 1000:.1f}ms "
                 f"p95={percentile(direct, 0.95) * 1000:.1f}ms; ratio {p50_http / p50_direct:.2f}; "
                 f"a static 1.4 MiB file from the same server p50="
-                f"{percentile(static, 0.5) * 1000:.1f}ms"
+                f"{percentile(static, 0.5) * 1000:.1f}ms; 1 MiB from memory, bare uvicorn app "
+                f"p50={percentile(bare, 0.5) * 1000:.1f}ms"
             )
             (http_time,), size = timed(get_big, 1)
             (direct_time,), _ = timed(direct_reader(settings, key_of(big)), 1)

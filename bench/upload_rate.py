@@ -14,7 +14,9 @@ In the same run it measures the floor the rate is compared with, on the same fil
 the embedded backend ``cp`` then ``sha256sum`` of each file into a folder on the same
 disk (one pair of processes per file, as a shell loop would); for the scaled backend a
 plain ``put_object`` of each file to MinIO from this process. The ratio is the upload
-rate over the floor.
+rate over the floor. Beside it, the same uploads sent the same way to a bare uvicorn app that
+reads each body and throws it away (``bare_http.py``): what receiving them over HTTP in
+Python costs by itself, with no parsing, check, store or database.
 """
 
 from __future__ import annotations
@@ -30,7 +32,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from benchlib import MIB, ApiServer, bench_archive, login, new_dossier, percentile, scan_pdf_bytes
+from benchlib import (
+    MIB,
+    ApiServer,
+    bare_http_server,
+    bench_archive,
+    login,
+    new_dossier,
+    percentile,
+    scan_pdf_bytes,
+)
 
 
 @dataclass
@@ -174,6 +185,15 @@ def main() -> None:
                     f"  floor ({what}, same files, same run): {floor:.1f} documents/s; "
                     f"ratio {done / elapsed / floor:.2f}"
                 )
+            with bare_http_server() as bare_url:
+                bare, bare_elapsed = upload_all(bare_url, {}, dossier_id, files, clients)
+            print(
+                f"  a bare uvicorn app reading the same uploads and throwing them away: "
+                f"{len(bare.latencies) / bare_elapsed:.1f} documents/s, "
+                f"p50={percentile(bare.latencies, 0.50) * 1000:.1f}ms"
+                if bare.latencies
+                else f"  the bare uvicorn app took none: {bare.failures[:1]}"
+            )
 
 
 if __name__ == "__main__":
