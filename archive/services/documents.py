@@ -68,6 +68,10 @@ def _checked_draft(
     archive: Archive, actor: Actor, dossier_id: int, draft: DocumentDraft
 ) -> tuple[Dossier, versions.NewDocument]:
     dossier = _writable_dossier(archive, actor, dossier_id)
+    return dossier, _drafted(archive, dossier, draft)
+
+
+def _drafted(archive: Archive, dossier: Dossier, draft: DocumentDraft) -> versions.NewDocument:
     archive.case_type_of(dossier).check_document_kind(draft.kind)
     cleaned = _clean_draft(draft)  # lengths and characters, before a byte is received
     if not cleaned.title:
@@ -76,7 +80,7 @@ def _checked_draft(
             "Tài liệu cần có tiêu đề (trích yếu).",
             "A document needs a title.",
         )
-    return dossier, cleaned
+    return cleaned
 
 
 def _clean_draft(draft: DocumentDraft) -> versions.NewDocument:
@@ -89,9 +93,10 @@ def _clean_draft(draft: DocumentDraft) -> versions.NewDocument:
     )
 
 
-def check_can_add(archive: Archive, actor: Actor, dossier_id: int) -> None:
-    """Refuse an upload into a dossier the actor may not add to, before receiving it."""
-    _writable_dossier(archive, actor, dossier_id)
+def check_can_add(archive: Archive, actor: Actor, dossier_id: int) -> Dossier:
+    """Refuse an upload into a dossier the actor may not add to, before receiving it. The
+    dossier returned is what ``add`` takes for this upload."""
+    return _writable_dossier(archive, actor, dossier_id)
 
 
 def _writable_document(
@@ -121,9 +126,24 @@ def _refuse_duplicate(conn: Connection, dossier_id: int, key: str) -> None:
 
 
 def add(
-    archive: Archive, actor: Actor, dossier_id: int, draft: DocumentDraft, received: ReceivedFile
+    archive: Archive,
+    actor: Actor,
+    dossier_id: int,
+    draft: DocumentDraft,
+    received: ReceivedFile,
+    *,
+    checked: Dossier | None = None,
 ) -> Document:
-    dossier, cleaned = _checked_draft(archive, actor, dossier_id, draft)
+    """A new document in the dossier. ``checked``: the dossier as ``check_can_add`` or
+    ``check_new_document`` returned it before this upload's body was received, so that it
+    is not read again once the body is in (its unit, which the rights depend on, never
+    changes); the rights are checked on it again all the same."""
+    if checked is not None and checked.id == dossier_id:
+        require(actor.user, Action.ADD_DOCUMENT)
+        dossier = _kept_by_actor(actor, checked)
+        cleaned = _drafted(archive, dossier, draft)
+    else:
+        dossier, cleaned = _checked_draft(archive, actor, dossier_id, draft)
     facts = versions.inspect(archive, received)
     key = content_key(received.sha256)
     return versions.store(

@@ -19,6 +19,7 @@ from archive.domain.errors import Conflict, Forbidden, Invalid, NotFound, TooLar
 from archive.domain.model import User
 from archive.domain.roles import Role
 from archive.metadata import accounts as account_rows
+from archive.metadata import dossiers as dossier_rows
 from archive.metadata.schema import audit_log, document_versions, documents, outbox
 from archive.services import accounts, dossiers
 from archive.services import documents as document_service
@@ -180,6 +181,64 @@ def test_refusals_before_any_byte_is_stored(backend: Backend) -> None:
     assert wrong_kind.value.code == "unknown_document_kind"
     assert list(archive.store.iter_objects()) == []
     assert state(archive) == before
+
+
+def test_the_dossier_checked_before_the_body_is_not_read_again_but_the_rights_are(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = backend.archive
+    owner = person(archive, "chuyen_vien", Role.OFFICIAL, "tu_phap")
+    dossier_id = new_dossier(archive, owner)
+    auditor = person(archive, "thanh_tra", Role.AUDITOR, "tu_phap")
+    other_unit = person(archive, "can_bo_khac", Role.OFFICIAL, "qldt")
+    checked = document_service.check_can_add(archive, archive.actor(owner), dossier_id)
+    assert checked.id == dossier_id
+    actors = {u.username: archive.actor(u) for u in (owner, auditor, other_unit)}
+
+    def read_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the dossier was read again after the body arrived")
+
+    monkeypatch.setattr(dossier_rows, "get", read_again)
+    before = state(archive)
+    with pytest.raises(Forbidden):  # the role may not add documents
+        document_service.add(
+            archive,
+            actors["thanh_tra"],
+            dossier_id,
+            draft(),
+            received(archive, make_pdf(1)),
+            checked=checked,
+        )
+    with pytest.raises(Forbidden) as caught:  # another unit's official
+        document_service.add(
+            archive,
+            actors["can_bo_khac"],
+            dossier_id,
+            draft(),
+            received(archive, make_pdf(1)),
+            checked=checked,
+        )
+    assert caught.value.code == "not_owner_unit"
+    with pytest.raises(Invalid) as wrong_kind:
+        document_service.add(
+            archive,
+            actors["chuyen_vien"],
+            dossier_id,
+            document_service.DocumentDraft(kind="ban_an", title="Bản án"),
+            received(archive, make_pdf(1)),
+            checked=checked,
+        )
+    assert wrong_kind.value.code == "unknown_document_kind"
+    assert state(archive) == before
+    document = document_service.add(
+        archive,
+        actors["chuyen_vien"],
+        dossier_id,
+        draft(),
+        received(archive, make_pdf(2)),
+        checked=checked,
+    )
+    assert document.dossier_id == dossier_id and document.current.page_count == 2
 
 
 def test_spool_refuses_an_over_large_upload_while_receiving(tmp_path: Path) -> None:

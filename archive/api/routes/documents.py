@@ -105,15 +105,17 @@ async def add_document(
     # body the description is already known; a form's fields arrive with the file.
     if is_raw:
         draft = _draft(query_fields)
-        await anyio.to_thread.run_sync(
+        dossier = await anyio.to_thread.run_sync(
             document_service.check_new_document, archive, actor, dossier_id, draft
         )
     else:
-        await anyio.to_thread.run_sync(document_service.check_can_add, archive, actor, dossier_id)
+        dossier = await anyio.to_thread.run_sync(
+            document_service.check_can_add, archive, actor, dossier_id
+        )
 
     def store(fields: dict[str, str], received: ReceivedFile) -> Any:
         draft = _draft(query_fields if is_raw else fields)
-        return document_service.add(archive, actor, dossier_id, draft, received)
+        return document_service.add(archive, actor, dossier_id, draft, received, checked=dossier)
 
     return DocumentOut.of(await _received_and_stored(request, archive, store))
 
