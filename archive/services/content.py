@@ -6,13 +6,18 @@ chunk is an error answer before a single byte has left; a later one ends the tra
 without the bad chunk. Either way an ``integrity.failure`` entry names the object, the
 chunk and both digests. Ranges (the PDF viewer asks for them) are served the same way:
 the chunks covering the range are read and checked whole, and only the range is sent.
+
+Each stream handed out is recorded (``record_hand_out``, the download's audit entry): the
+entry is written while the first chunk is read and checked, and the stream is returned
+only once both are done, so no byte leaves before its hand-out is on record.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from archive.domain.errors import IntegrityFailure
@@ -61,18 +66,28 @@ class Verified:
     size: int
     digests: document_rows.ChunkDigests
     report: FailureReport
+    record_hand_out: Callable[[], None]
 
     def stream(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         """Bytes ``start`` to ``end`` (exclusive), verified. The first chunk is read and
-        checked before this returns, so a failure there raises here, before an answer."""
+        checked before this returns, so a failure there raises here, before an answer;
+        the hand-out is recorded meanwhile, and a failure to record it raises here too."""
         end = self.size if end is None else end
         if start >= end:
             return iter(())
-        chunks = self._chunks(start, end)
-        first = next(chunks)
+        # Leaving the pool waits for the record, whatever happened to the first chunk.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hand-out") as pool:
+            recorded = pool.submit(self.record_hand_out)
+            chunks = self._chunks(start, end, recorded)
+            first = next(chunks)
+        try:
+            recorded.result()
+        except BaseException:
+            chunks.close()  # gives the store's connection back
+            raise
         return _prepend(first, chunks)
 
-    def _chunks(self, start: int, end: int) -> Iterator[bytes]:
+    def _chunks(self, start: int, end: int, recorded: Future[None]) -> Generator[bytes, None, None]:
         size_of_chunk = self.digests.chunk_size
         index = start // size_of_chunk
         last = (end - 1) // size_of_chunk
@@ -84,7 +99,7 @@ class Verified:
                 self.key, offset, read_to - offset, piece=size_of_chunk
             )
         except FileNotFoundError:
-            self._fail(actual="missing", chunk=index)
+            self._fail(recorded, actual="missing", chunk=index)
             raise missing(self.key) from None
         pending: list[bytes] = []
         held = 0
@@ -105,7 +120,10 @@ class Verified:
                 actual = hashlib.sha256(chunk).digest()
                 if actual != self.digests.of(index):
                     self._fail(
-                        actual=actual.hex(), expected=self.digests.of(index).hex(), chunk=index
+                        recorded,
+                        actual=actual.hex(),
+                        expected=self.digests.of(index).hex(),
+                        chunk=index,
                     )
                     raise mismatch(storage_key=self.key, chunk=index)
                 chunk_start = index * size_of_chunk
@@ -113,13 +131,14 @@ class Verified:
                 index += 1
         if index <= last or held:
             # The store gave fewer (or more) bytes than were recorded: a truncated object.
-            self._fail(actual="wrong length", chunk=index)
+            self._fail(recorded, actual="wrong length", chunk=index)
             raise mismatch(storage_key=self.key, chunk=index)
 
-    def _fail(self, **detail: object) -> None:
+    def _fail(self, recorded: Future[None], **detail: object) -> None:
         full: dict[str, object] = {"storage_key": self.key, "expected_sha256": self.sha256}
         full.update(detail)
         log.error("integrity failure: %s", full)
+        wait([recorded])  # the hand-out first, then what went wrong with it, in the trail
         self.report(full)
 
 
@@ -135,14 +154,15 @@ def verified(
     size: int,
     report: FailureReport,
     digests: document_rows.ChunkDigests | None,
+    record_hand_out: Callable[[], None],
 ) -> Verified:
     """The object at ``key`` ready to be streamed verified against ``digests``, as the
-    caller read them. Objects stored before chunk digests existed (``None``) are hashed
-    whole once, here; only if they match their SHA-256 are their chunk digests recorded
-    and the object handed out."""
+    caller read them; ``record_hand_out`` is called once per stream. Objects stored before
+    chunk digests existed (``None``) are hashed whole once, here; only if they match their
+    SHA-256 are their chunk digests recorded and the object handed out."""
     if digests is None:
         digests = _digest_whole(archive, key, sha256, size, report)
-    return Verified(archive, key, sha256, size, digests, report)
+    return Verified(archive, key, sha256, size, digests, report, record_hand_out)
 
 
 def hash_stored(archive: Archive, key: str) -> ChunkHasher:

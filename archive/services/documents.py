@@ -313,7 +313,8 @@ def of_dossier(archive: Archive, actor: Actor, dossier_id: int) -> list[Document
 def open_content(
     archive: Archive, actor: Actor, document_id: int, version: int | None = None
 ) -> tuple[Document, DocumentVersion, content.Verified]:
-    """A version (the current one by default) ready to stream, every chunk verified."""
+    """A version (the current one by default) ready to stream, every chunk verified; each
+    stream is recorded as a ``document.download`` before its first byte leaves."""
     with archive.db.read() as conn:  # one read for the rights, the version, its digests
         document, dossier = located(conn, document_id, actor.scope)
         chosen = version_of(document, version)
@@ -335,10 +336,12 @@ def open_content(
     def report(detail: dict[str, object]) -> None:
         record("integrity.failure", detail)
 
+    def handed_out() -> None:
+        record("document.download", {"sha256": chosen.sha256})
+
     verified = content.verified(
-        archive, chosen.storage_key, chosen.sha256, chosen.size, report, digests
+        archive, chosen.storage_key, chosen.sha256, chosen.size, report, digests, handed_out
     )
-    record("document.download", {"sha256": chosen.sha256})
     return document, chosen, verified
 
 

@@ -104,6 +104,12 @@ def test_a_range_outside_the_file_is_refused(live: Api) -> None:
     assert answer.json()["error"]["code"] == "range_not_satisfiable"
     assert answer.headers["content-range"] == f"bytes */{len(data)}"
     assert several.status_code == 200 and several.content == data  # the whole file instead
+    # Only what was handed out is on record as a download: the 416 sent no byte.
+    with live.client("admin") as admin:
+        entries = admin.get(
+            "/api/audit", params={"object_type": "document", "object_id": str(doc["id"])}
+        ).json()
+    assert [e["action"] for e in entries].count("document.download") == 1
 
 
 def _integrity_failures(live: Api, document_id: int) -> list[dict[str, Any]]:

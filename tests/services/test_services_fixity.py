@@ -5,6 +5,7 @@ back, on the real folder or the real MinIO bucket."""
 from __future__ import annotations
 
 import hashlib
+import os
 
 import pytest
 from sqlalchemy import select
@@ -158,7 +159,42 @@ def test_altered_bytes_are_refused_before_a_single_byte_is_handed_out(backend: B
     assert failures[0].detail["actual"] == hashlib.sha256(altered).hexdigest()
     assert failures[0].detail["chunk"] == 0
     assert failures[0].actor == "chuyen_vien"
+    with archive.db.read() as conn:
+        actions = [e.action for e in audit_rows.iter_entries(conn)]
+    assert actions[-2:] == ["document.download", "integrity.failure"]  # the attempt, then why
     assert trail.verify(archive).intact
+
+
+def test_no_byte_is_handed_out_unless_its_download_is_on_record(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit entry is written while the first chunk is read: if it cannot be written,
+    the stream is refused and the store's connection or file is given back."""
+    archive = backend.archive
+    user = official(archive)
+    data = make_pdf(2)
+    document_id, _ = add(archive, user, new_dossier(archive, user), data)
+    _, _, verified = document_service.open_content(archive, archive.actor(user), document_id)
+    appended = audit_rows.append
+
+    def trail_unwritable(conn: object, **entry: object) -> None:
+        if entry["action"] == "document.download":
+            raise OSError("the audit trail cannot be written")
+        appended(conn, **entry)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(audit_rows, "append", trail_unwritable)
+    fds_before = len(os.listdir("/proc/self/fd"))
+    refusals = []  # kept, with their tracebacks: nothing is closed by being forgotten
+    for _ in range(20):
+        with pytest.raises(OSError, match="audit trail") as caught:
+            verified.stream()
+        refusals.append(caught.value)
+    assert len(os.listdir("/proc/self/fd")) <= fds_before + 1
+    with archive.db.read() as conn:
+        actions = [e.action for e in audit_rows.iter_entries(conn)]
+    assert "document.download" not in actions
+    monkeypatch.setattr(audit_rows, "append", appended)
+    assert b"".join(verified.stream()) == data  # the store still serves: nothing was held
 
 
 def test_a_bad_chunk_later_in_the_file_ends_the_stream_before_it(backend: Backend) -> None:
