@@ -16,7 +16,7 @@ from support.archives import Backend
 from support.pdfs import bad_uploads, make_pdf
 
 from archive.domain.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
-from archive.domain.model import User
+from archive.domain.model import Document, User
 from archive.domain.roles import Role
 from archive.metadata import accounts as account_rows
 from archive.metadata import dossiers as dossier_rows
@@ -199,45 +199,28 @@ def test_the_dossier_checked_before_the_body_is_not_read_again_but_the_rights_ar
         raise AssertionError("the dossier was read again after the body arrived")
 
     monkeypatch.setattr(dossier_rows, "get", read_again)
+
+    def add_as(username: str, what: document_service.DocumentDraft, pages: int = 1) -> Document:
+        return document_service.add(
+            archive,
+            actors[username],
+            dossier_id,
+            what,
+            received(archive, make_pdf(pages)),
+            checked=checked,
+        )
+
     before = state(archive)
     with pytest.raises(Forbidden):  # the role may not add documents
-        document_service.add(
-            archive,
-            actors["thanh_tra"],
-            dossier_id,
-            draft(),
-            received(archive, make_pdf(1)),
-            checked=checked,
-        )
+        add_as("thanh_tra", draft())
     with pytest.raises(Forbidden) as caught:  # another unit's official
-        document_service.add(
-            archive,
-            actors["can_bo_khac"],
-            dossier_id,
-            draft(),
-            received(archive, make_pdf(1)),
-            checked=checked,
-        )
+        add_as("can_bo_khac", draft())
     assert caught.value.code == "not_owner_unit"
     with pytest.raises(Invalid) as wrong_kind:
-        document_service.add(
-            archive,
-            actors["chuyen_vien"],
-            dossier_id,
-            document_service.DocumentDraft(kind="ban_an", title="Bản án"),
-            received(archive, make_pdf(1)),
-            checked=checked,
-        )
+        add_as("chuyen_vien", document_service.DocumentDraft(kind="ban_an", title="Bản án"))
     assert wrong_kind.value.code == "unknown_document_kind"
     assert state(archive) == before
-    document = document_service.add(
-        archive,
-        actors["chuyen_vien"],
-        dossier_id,
-        draft(),
-        received(archive, make_pdf(2)),
-        checked=checked,
-    )
+    document = add_as("chuyen_vien", draft(), pages=2)
     assert document.dossier_id == dossier_id and document.current.page_count == 2
 
 
