@@ -46,22 +46,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class Served:
-    """``archive serve`` in a process of its own, on a free loopback port."""
+class ArchiveProcess:
+    """One of the archive's processes, in a process group of its own, its output in
+    ``<name>.log`` in ``cwd``; stopped with SIGTERM on leaving the ``with`` block."""
 
-    def __init__(
-        self, settings: Settings, cwd: Path, *args: str, name: str = "serve", **env: str
-    ) -> None:
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path, name: str) -> None:
+        self.argv, self.env, self.cwd, self.name = argv, env, cwd, name
         self.log_path = cwd / f"{name}.log"
-        self.argv = [sys.executable, "-m", "archive.cli", "serve", "--port", str(self.port)]
-        self.argv += list(args)
-        self.env = archive_env(settings, **env)
-        self.cwd = cwd
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> Served:
+    def start(self) -> None:
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 self.argv,
@@ -71,18 +65,6 @@ class Served:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + 90
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"archive serve exited:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.base_url}/api/health", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"archive serve did not answer in 90 s:\n{self.log()}")
-            time.sleep(0.2)
 
     def __exit__(
         self,
@@ -104,6 +86,7 @@ class Served:
         return self.log_path.read_text(errors="replace")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 40) -> None:
+        """``sig`` to the process; SIGKILL to its own group (and a failure) if it hangs."""
         if self.proc is None or self.proc.poll() is not None:
             return
         self.proc.send_signal(sig)
@@ -112,7 +95,36 @@ class Served:
         except subprocess.TimeoutExpired:
             os.killpg(self.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
-            raise AssertionError(f"archive serve ignored {sig} for {timeout} s") from None
+            raise AssertionError(
+                f"{self.name} ignored {sig} for {timeout} s:\n{self.log()}"
+            ) from None
+
+
+class Served(ArchiveProcess):
+    """``archive serve`` in a process of its own, on a free loopback port."""
+
+    def __init__(
+        self, settings: Settings, cwd: Path, *args: str, name: str = "serve", **env: str
+    ) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        argv = [sys.executable, "-m", "archive.cli", "serve", "--port", str(self.port)]
+        super().__init__(argv + list(args), archive_env(settings, **env), cwd, name)
+
+    def __enter__(self) -> Served:
+        self.start()
+        deadline = time.monotonic() + 90
+        while True:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise AssertionError(f"archive serve exited:\n{self.log()}")
+            try:
+                if httpx.get(f"{self.base_url}/api/health", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"archive serve did not answer in 90 s:\n{self.log()}")
+            time.sleep(0.2)
 
 
 def deleted_handles(pid: int) -> list[str]:

@@ -22,10 +22,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-import psutil
 import pytest
 import redis
 from celery import Celery
@@ -84,45 +82,17 @@ def slow_worker_argv(settings: Settings) -> list[str]:
     return argv
 
 
-class Worker:
+class Worker(processes.ArchiveProcess):
     """A worker process in its own process group, its output in a log file."""
-
-    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path, name: str) -> None:
-        self.argv, self.env, self.cwd = argv, env, cwd
-        self.log_path = cwd / f"{name}.log"
-        self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Worker:
         if self.proc is None:
             self.start()
         return self
 
-    def start(self) -> None:
-        with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(
-                self.argv,
-                env=self.env,
-                cwd=self.cwd,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+        """Warm shutdown with SIGTERM; SIGKILL to its own group only if it hangs."""
+        super().stop(sig, timeout)
 
     def wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -135,25 +105,13 @@ class Worker:
             time.sleep(0.1)
 
     def child_pids(self) -> set[int]:
-        return {child.pid for child in psutil.Process(self.pid).children(recursive=True)}
+        return {child.pid for child in self.process().children(recursive=True)}
 
     def kill_hard(self) -> None:
         """SIGKILL to the worker and its pool: a power cut or an OOM kill of the lot."""
         assert self.proc is not None
         os.killpg(self.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        """Warm shutdown with SIGTERM; SIGKILL to its own group only if it hangs."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-            raise AssertionError(f"the worker ignored SIGTERM for 30 s:\n{self.log()}") from None
 
 
 def store_documents(backend: Backend, count: int) -> int:
