@@ -117,6 +117,19 @@ def _prepare(settings: Settings) -> None:
         archive.close()
 
 
+def plain_minio(settings: Settings) -> Any:
+    """minio-py on the archive's MinIO, as the archive's own store does not use it: to
+    read or put directly beside the archive, and to clean up after it."""
+    from minio import Minio
+
+    return Minio(
+        settings.s3_endpoint,
+        access_key=settings.s3_access_key,
+        secret_key=settings.s3_secret_key,
+        secure=settings.s3_secure,
+    )
+
+
 def _remove(settings: Settings) -> None:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "postgresql":
@@ -125,14 +138,7 @@ def _remove(settings: Settings) -> None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
         engine.dispose()
     if settings.storage == "s3":
-        from minio import Minio
-
-        client = Minio(
-            settings.s3_endpoint,
-            access_key=settings.s3_access_key,
-            secret_key=settings.s3_secret_key,
-            secure=settings.s3_secure,
-        )
+        client = plain_minio(settings)
         if client.bucket_exists(settings.s3_bucket):
             for obj in client.list_objects(
                 settings.s3_bucket, recursive=True, include_version=True

@@ -35,8 +35,11 @@ from benchlib import (
     login,
     new_dossier,
     percentile,
+    plain_minio,
     write_scan_pdf,
 )
+
+from archive.settings import Settings
 
 
 def upload_file(http: httpx.Client, dossier_id: int, path: Path, title: str) -> dict[str, object]:
@@ -54,18 +57,11 @@ def upload_file(http: httpx.Client, dossier_id: int, path: Path, title: str) -> 
     return document
 
 
-def direct_reader(settings: object, key: str) -> Callable[[], int]:
+def direct_reader(settings: Settings, key: str) -> Callable[[], int]:
     """Reads the stored object the plainest way; returns the bytes read."""
-    if getattr(settings, "storage", "local") == "s3":
-        from minio import Minio
-
-        client = Minio(
-            settings.s3_endpoint,  # type: ignore[attr-defined]
-            access_key=settings.s3_access_key,  # type: ignore[attr-defined]
-            secret_key=settings.s3_secret_key,  # type: ignore[attr-defined]
-            secure=False,
-        )
-        bucket = settings.s3_bucket  # type: ignore[attr-defined]
+    if settings.storage == "s3":
+        client = plain_minio(settings)
+        bucket = settings.s3_bucket
 
         def read_s3() -> int:
             response = client.get_object(bucket, key)
@@ -76,7 +72,8 @@ def direct_reader(settings: object, key: str) -> Callable[[], int]:
                 response.release_conn()
 
         return read_s3
-    path = settings.storage_dir / key  # type: ignore[attr-defined]
+    assert settings.storage_dir is not None  # filled in by the settings themselves
+    path = settings.storage_dir / key
 
     def read_file() -> int:
         with path.open("rb") as fh:

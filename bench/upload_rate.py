@@ -40,8 +40,11 @@ from benchlib import (
     login,
     new_dossier,
     percentile,
+    plain_minio,
     scan_pdf_bytes,
 )
+
+from archive.settings import Settings
 
 
 @dataclass
@@ -98,7 +101,7 @@ def upload_all(
     return run, time.perf_counter() - began
 
 
-def floor_rate(settings: object, files: list[bytes]) -> tuple[str, float]:
+def floor_rate(settings: Settings, files: list[bytes]) -> tuple[str, float]:
     """Documents/s of the plainest way to keep the same files on the same kind of store."""
     folder = Path(tempfile.mkdtemp(prefix="floor-", dir="/var/tmp"))
     try:
@@ -107,15 +110,8 @@ def floor_rate(settings: object, files: list[bytes]) -> tuple[str, float]:
             path = folder / f"{index}.pdf"
             path.write_bytes(data)
             sources.append(path)
-        if getattr(settings, "storage", "local") == "s3":
-            from minio import Minio
-
-            client = Minio(
-                settings.s3_endpoint,  # type: ignore[attr-defined]
-                access_key=settings.s3_access_key,  # type: ignore[attr-defined]
-                secret_key=settings.s3_secret_key,  # type: ignore[attr-defined]
-                secure=False,
-            )
+        if settings.storage == "s3":
+            client = plain_minio(settings)
             bucket = f"floor-{int(time.time())}"
             client.make_bucket(bucket)
             try:
