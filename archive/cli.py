@@ -212,6 +212,9 @@ def serve(
             fg=typer.colors.YELLOW,
         )
     application = create_app(archive)
+    # The first upload should not wait for a PDF checking process to start.
+    archive.pdf_checker.keep_warm()
+    _stop_with_app(application, archive.close)
     helper = _EmbeddedWorker() if worker else None
     if helper is not None:
         _stop_with_app(application, helper.stop)

@@ -20,6 +20,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,50 @@ class PdfChecker:
         for _ in range(processes):
             self._idle.put(None)  # a slot; its process starts on first use
         self._closed = False
+        self._warm = False
+        self._returning = threading.Lock()  # a slot goes back, or the pool closes: not both
+
+    def keep_warm(self) -> None:
+        """Start every checking process now, in the background, and from now on start a
+        replacement as soon as one is retired (crashed, overran, grew or wore out): a
+        process takes a second or more to start, which no upload should wait for — the
+        first after start-up or the one after a refusal least of all. For the server;
+        a command that checks one file needs no pool kept running."""
+        self._warm = True
+        slots = []
+        while True:
+            try:
+                slots.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        for reader in slots:
+            if reader is None:
+                self._start_in_background()
+            else:
+                self._give_back(reader)
+
+    def _start_in_background(self) -> None:
+        """Fill a slot taken out of the pool with a new process, from another thread; an
+        upload that needs a process meanwhile waits for another slot, as it would anyway."""
+        threading.Thread(target=self._start_into_slot, name="pdf-reader-start", daemon=True).start()
+
+    def _start_into_slot(self) -> None:
+        reader = None
+        if not self._closed:
+            try:
+                reader = _Reader(self.memory_mb)
+            except Exception:
+                # The slot goes back empty: the next upload tries to start one itself and
+                # gets the error it can report.
+                log.exception("a PDF checking process could not be started ahead of use")
+        self._give_back(reader)
+
+    def _give_back(self, reader: _Reader | None) -> None:
+        with self._returning:
+            if self._closed and reader is not None:
+                reader.kill()
+                reader = None
+            self._idle.put(reader)
 
     def inspect(self, path: Path) -> PdfFacts:
         """What a reader finds in the file, or the refusal that says why it is not kept."""
@@ -149,10 +194,10 @@ class PdfChecker:
                 reader = None
             raise
         finally:
-            if self._closed and reader is not None:
-                reader.kill()
-                reader = None
-            self._idle.put(reader)
+            if reader is None and self._warm and not self._closed:
+                self._start_in_background()
+            else:
+                self._give_back(reader)
         if "facts" in answer:
             return _facts(answer["facts"])
         if "failed" in answer:
@@ -172,7 +217,8 @@ class PdfChecker:
         return [r.proc.pid for r in readers if r is not None]
 
     def close(self) -> None:
-        self._closed = True
+        with self._returning:
+            self._closed = True
         while True:
             try:
                 reader = self._idle.get_nowait()

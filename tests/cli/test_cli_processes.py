@@ -84,6 +84,41 @@ def test_the_embedded_worker_stops_with_the_server(how: signal.Signals, tmp_path
             assert len(_workers_of(data_dir)) == 1
 
 
+def _pdf_readers_of(server: psutil.Process) -> list[psutil.Process]:
+    found = []
+    for child in server.children(recursive=True):
+        try:
+            if "archive.services.pdf_reader" in child.cmdline() and child.status() != "zombie":
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_the_servers_pdf_checkers_start_before_the_first_upload_and_stop_with_it(
+    how: signal.Signals, tmp_path: Path
+) -> None:
+    """No upload waits for a checking process to start, and none outlives the server."""
+    with open_backend("embedded", tmp_path) as backend:
+        served = Served(backend.settings, tmp_path, "--no-worker")
+        with served:
+            server = served.process()
+            expected = backend.settings.pdf_check_processes
+            _wait_until(
+                lambda: len(_pdf_readers_of(server)) == expected, 60, "the checkers started"
+            )
+            readers = _pdf_readers_of(server)
+            os.kill(served.pid, how)
+            assert served.proc is not None
+            served.proc.wait(timeout=60)
+            _wait_until(
+                lambda: all(not r.is_running() or r.status() == "zombie" for r in readers),
+                30,
+                "the checkers stopped with the server",
+            )
+
+
 def test_a_second_embedded_worker_waits_for_the_first(tmp_path: Path) -> None:
     """The embedded queue serves one worker: a second `archive worker` on the same data
     folder waits for the first to finish instead of taking jobs beside it."""

@@ -269,3 +269,82 @@ def test_a_checking_process_that_died_between_checks_is_replaced(tmp_path: Path)
     finally:
         pool.close()
     assert pool.pids() == []
+
+
+def _reader_processes() -> set[int]:
+    """Checking processes this test process started, found in /proc, not through the pool."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parent = next(ln for ln in status.splitlines() if ln.startswith("PPid:"))
+        state = next(ln for ln in status.splitlines() if ln.startswith("State:"))
+        if (
+            int(parent.split()[1]) == os.getpid()
+            and b"archive.services.pdf_reader" in command
+            and "zombie" not in state
+        ):
+            found.add(int(entry.name))
+    return found
+
+
+def _eventually(condition: object, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "not within the time allowed"
+        time.sleep(0.05)
+
+
+def test_a_pool_kept_warm_starts_its_processes_before_the_first_check(tmp_path: Path) -> None:
+    pool = PdfChecker(processes=2, memory_mb=1536, seconds=60)
+    try:
+        assert pool.pids() == []  # started on first use unless kept warm
+        pool.keep_warm()
+        _eventually(lambda: len(pool.pids()) == 2)
+        started = set(pool.pids())
+        assert started == _reader_processes()
+        path = tmp_path / "mot-trang.pdf"
+        path.write_bytes(make_pdf(1))
+        assert pool.inspect(path).page_count == 1
+        assert set(pool.pids()) == started  # the check used a process already running
+    finally:
+        pool.close()
+    assert pool.pids() == []
+    _eventually(lambda: not _reader_processes())
+
+
+def test_a_pool_kept_warm_replaces_a_retired_process_before_the_next_check(
+    tmp_path: Path,
+) -> None:
+    pool = PdfChecker(processes=1, memory_mb=1536, seconds=60)
+    try:
+        pool.keep_warm()
+        _eventually(lambda: len(pool.pids()) == 1)
+        (first,) = pool.pids()
+        path = tmp_path / "lon.pdf"
+        path.write_bytes(make_pdf(50))
+        pool.seconds = 0.001
+        with pytest.raises(Invalid):
+            pool.inspect(path)  # overruns: its process is killed
+        pool.seconds = 60
+        # No check has asked for a process since, and one is running again all the same.
+        _eventually(lambda: len(pool.pids()) == 1)
+        assert pool.pids() != [first]
+        assert _reader_processes() == set(pool.pids())
+        assert pool.inspect(path).page_count == 50
+    finally:
+        pool.close()
+
+
+def test_closing_a_pool_while_its_processes_start_leaves_none_running() -> None:
+    pool = PdfChecker(processes=2, memory_mb=1536, seconds=60)
+    pool.keep_warm()
+    pool.close()  # before either process has answered that it is ready
+    time.sleep(0.5)
+    _eventually(lambda: not _reader_processes())
+    assert pool.pids() == []
