@@ -60,9 +60,12 @@ def _version(r: RowMapping) -> DocumentVersion:
     )
 
 
-def _insert_version(conn: Connection, document_id: int, version: int, v: NewVersion) -> None:
-    conn.execute(
-        insert(document_versions).values(
+def _insert_version(
+    conn: Connection, document_id: int, version: int, v: NewVersion
+) -> DocumentVersion:
+    row = conn.execute(
+        insert(document_versions)
+        .values(
             document_id=document_id,
             version=version,
             sha256=v.sha256,
@@ -80,7 +83,9 @@ def _insert_version(conn: Connection, document_id: int, version: int, v: NewVers
             irregularities=dict(v.irregularities),
             protected_at=datetime.now(UTC) if v.protected else None,
         )
+        .returning(*document_versions.c)
     )
+    return _version(row.mappings().one())
 
 
 def add(
@@ -93,19 +98,20 @@ def add(
     issued_on: date | None,
     issuer: str | None,
     version: NewVersion,
-) -> int:
-    """A new document placed after the dossier's last one, with its first version."""
-    position = conn.execute(
-        select(func.coalesce(func.max(documents.c.position), 0)).where(
-            documents.c.dossier_id == dossier_id
-        )
-    ).scalar_one()
-    document_id = int(
+) -> Document:
+    """A new document placed after the dossier's last one, with its first version; both
+    rows come back from their inserts, so nothing is read again."""
+    after_last = (
+        select(func.coalesce(func.max(documents.c.position), 0) + 1)
+        .where(documents.c.dossier_id == dossier_id)
+        .scalar_subquery()
+    )
+    row = (
         conn.execute(
             insert(documents)
             .values(
                 dossier_id=dossier_id,
-                position=int(position) + 1,
+                position=after_last,
                 kind=kind,
                 title=title,
                 number=number,
@@ -114,11 +120,13 @@ def add(
                 current_version=1,
                 created_at=datetime.now(UTC),
             )
-            .returning(documents.c.id)
-        ).scalar_one()
+            .returning(*documents.c)
+        )
+        .mappings()
+        .one()
     )
-    _insert_version(conn, document_id, 1, version)
-    return document_id
+    first = _insert_version(conn, row["id"], 1, version)
+    return _document(row, (first,))
 
 
 def add_version(
@@ -149,26 +157,24 @@ def _assemble(conn: Connection, rows: list[RowMapping]) -> list[Document]:
             .order_by(document_versions.c.document_id, document_versions.c.version)
         ).mappings():
             versions.setdefault(vr["document_id"], []).append(_version(vr))
-    result = []
-    for r in rows:
-        history = tuple(versions[r["id"]])
-        current = next(v for v in history if v.version == r["current_version"])
-        result.append(
-            Document(
-                id=r["id"],
-                dossier_id=r["dossier_id"],
-                position=r["position"],
-                kind=r["kind"],
-                title=r["title"],
-                number=r["number"],
-                issued_on=r["issued_on"],
-                issuer=r["issuer"],
-                created_at=r["created_at"],
-                current=current,
-                versions=history,
-            )
-        )
-    return result
+    return [_document(r, tuple(versions[r["id"]])) for r in rows]
+
+
+def _document(r: RowMapping, history: tuple[DocumentVersion, ...]) -> Document:
+    current = next(v for v in history if v.version == r["current_version"])
+    return Document(
+        id=r["id"],
+        dossier_id=r["dossier_id"],
+        position=r["position"],
+        kind=r["kind"],
+        title=r["title"],
+        number=r["number"],
+        issued_on=r["issued_on"],
+        issuer=r["issuer"],
+        created_at=r["created_at"],
+        current=current,
+        versions=history,
+    )
 
 
 def of_dossier(conn: Connection, dossier_id: int) -> list[Document]:

@@ -32,7 +32,6 @@ from archive.domain.model import (
 from archive.domain.pdf import PdfFacts, active_content_refused
 from archive.metadata import audit, locks, outbox
 from archive.metadata import documents as document_rows
-from archive.metadata import dossiers as dossier_rows
 from archive.services.context import Archive
 from archive.services.spool import ChunkHasher
 from archive.storage import VERIFY_CHUNK, content_key
@@ -140,16 +139,20 @@ def storing(archive: Archive, conn: Connection, key: str, received: ReceivedFile
     again from the received file. Even when the block fails the store is waited for, so
     the spool file the caller removes next is never still being read.
     """
-    locks.lock_object_key(conn, key)
     if stores_ahead(archive):
+        locks.lock_object_key(conn, key)
         if not archive.store.exists(key):
             archive.store.put_file(key, received.path, received.size)
         yield
         return
+    named = locks.lock_key_to_store(conn, key)
     # The store's round trips overlap the transaction's instead of adding up. Leaving the
-    # pool waits for the put, whether the block ended well or raised.
+    # pool waits for the put, whether the block ended well or raised. Bytes no row names
+    # yet are sent without asking the store first whether it holds them.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-put") as pool:
-        sent = pool.submit(archive.store.put_file, key, received.path, received.size)
+        sent = pool.submit(
+            archive.store.put_file, key, received.path, received.size, may_exist=named
+        )
         yield
         sent.result()
 
@@ -193,12 +196,13 @@ def store(
     current = reason in BECOMES_CURRENT
     store_ahead(archive, key, received, under_lock)
     with archive.db.write() as conn:
-        locks.lock_dossier(conn, dossier.id)
+        locks.lock_dossier(conn, dossier.id, touch=True)
         if under_lock is not None:
             under_lock(conn)  # before a byte is stored: a refusal here leaves nothing behind
         with storing(archive, conn, key, received):
+            document: Document | None
             if new_document is not None:
-                document_id = document_rows.add(
+                document = document_rows.add(
                     conn,
                     dossier_id=dossier.id,
                     kind=new_document.kind,
@@ -208,12 +212,12 @@ def store(
                     issuer=new_document.issuer,
                     version=row,
                 )
-                number = 1
+                document_id, number = document.id, 1
             else:
                 assert document_id is not None
                 number = document_rows.add_version(conn, document_id, row, make_current=current)
+                document = None  # read back below, with the versions before it
             document_rows.save_chunk_digests(conn, digests)
-            dossier_rows.touch(conn, dossier.id)
             audit.append(
                 conn,
                 actor_id=by.id if by else None,
@@ -246,7 +250,8 @@ def store(
                     "current": current,
                 },
             )
-            document = document_rows.get(conn, document_id)
+            if document is None:
+                document = document_rows.get(conn, document_id)
     if not archive.store.protected_on_put:
         protect(archive, key)
     assert document is not None

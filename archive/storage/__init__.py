@@ -49,8 +49,11 @@ class ObjectStore(Protocol):
     def ping(self) -> None:
         """Cheap read-only reachability check (readiness probes); raises if unreachable."""
 
-    def put_file(self, key: str, path: Path, size: int) -> None:
-        """Store the file at ``path`` under ``key``; storing the same key again is harmless."""
+    def put_file(self, key: str, path: Path, size: int, *, may_exist: bool = True) -> None:
+        """Store the file at ``path`` under ``key``; storing the same key again is harmless.
+        An intact object already there is kept, not written again; ``may_exist=False``
+        (no row names the key, so nothing there needs keeping) sends the bytes without
+        looking first."""
 
     def put_bytes(self, key: str, data: bytes) -> None:
         """Store a small record (an audit checkpoint) under a key of its own."""

@@ -48,9 +48,9 @@ class LocalStore:
     def put_bytes(self, key: str, data: bytes) -> None:
         self._install(self._path(key), lambda partial: partial.write_bytes(data))
 
-    def put_file(self, key: str, path: Path, size: int) -> None:
+    def put_file(self, key: str, path: Path, size: int, *, may_exist: bool = True) -> None:
         target = self._path(key)
-        if target.exists() and self._intact(target, key, size):
+        if may_exist and target.exists() and self._intact(target, key, size):
             return  # same key, same bytes: nothing to write
         # A damaged copy under this key is replaced by the verified upload (the key names
         # the bytes that belong there); an intact one is never touched.

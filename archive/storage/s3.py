@@ -225,8 +225,8 @@ class S3Store:
             self.bucket, key, io.BytesIO(data), len(data), content_type="application/json"
         )
 
-    def put_file(self, key: str, path: Path, size: int) -> None:
-        if self._keep_existing(key, size):
+    def put_file(self, key: str, path: Path, size: int, *, may_exist: bool = True) -> None:
+        if may_exist and self._keep_existing(key, size):
             return
         with path.open("rb") as fh:
             # A known length with a fixed part size streams the file part by part; put_object

@@ -329,24 +329,26 @@ def test_sweep_that_reaches_the_key_while_its_bytes_are_stored_waits_and_keeps_t
     # old orphan already holds them) and before its commit, the sweep, working from its
     # listing that saw no reference, goes for the object: it must wait for the commit.
     real_put = archive.store.put_file
-    real_lock = locks.lock_object_key
+    real_lock = locks.lock_key_to_store
     stores: list[str] = []
     key_locked = threading.Event()  # set once the upload's transaction holds the key lock
 
-    def lock_object_key(conn: Any, k: str) -> None:
-        real_lock(conn, k)
+    def lock_key_to_store(conn: Any, k: str) -> bool:
+        named = real_lock(conn, k)
         if threading.current_thread() is threading.main_thread():
             key_locked.set()
+        return named
 
-    def sweep_during_the_put(k: str, path: Path, size: int) -> None:
+    def sweep_during_the_put(k: str, path: Path, size: int, *, may_exist: bool = True) -> None:
         assert key_locked.is_set(), "the bytes were sent before the key was locked"
+        assert not may_exist  # no row names the orphan's key
         go_on.set()
         _until_the_sweep_waits_for_the_upload(archive, entered, sweeper.thread)
         assert sweeper.thread.is_alive(), "the sweep did not wait for the upload"
-        real_put(k, path, size)
+        real_put(k, path, size, may_exist=may_exist)
         stores.append(k)
 
-    monkeypatch.setattr(locks, "lock_object_key", lock_object_key)
+    monkeypatch.setattr(locks, "lock_key_to_store", lock_key_to_store)
     monkeypatch.setattr(archive.store, "put_file", sweep_during_the_put)
     document = add(archive, actor, dossier_id, data)
     report = sweeper.join()
@@ -581,7 +583,7 @@ def test_concurrent_new_versions_get_distinct_numbers_and_leave_no_orphans(
 def _no_store_writes(monkeypatch: pytest.MonkeyPatch, archive: Archive) -> list[str]:
     writes: list[str] = []
 
-    def put_file(key: str, path: Path, size: int) -> None:
+    def put_file(key: str, path: Path, size: int, **_: object) -> None:
         writes.append(key)
         raise AssertionError("bytes were stored for an upload that must be refused")
 

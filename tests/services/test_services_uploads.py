@@ -270,3 +270,35 @@ def test_chunk_hasher_gives_the_file_hash_and_each_chunk_hash_at_every_boundary(
     assert hasher.chunk_digests() == b"".join(
         hashlib.sha256(data[at : at + VERIFY_CHUNK]).digest() for at in range(0, size, VERIFY_CHUNK)
     )
+
+
+def test_an_added_document_is_answered_as_it_was_stored_and_placed_after_the_last(
+    backend: Backend,
+) -> None:
+    """The new document and its first version come back from their inserts, not from a
+    second read: what the uploader is shown must be exactly what a later read finds."""
+    archive = backend.archive
+    user = person(archive, "chuyen_vien", Role.OFFICIAL, "tu_phap")
+    dossier_id = new_dossier(archive, user)
+    actor = archive.actor(user)
+    added = [
+        document_service.add(
+            archive,
+            actor,
+            dossier_id,
+            document_service.DocumentDraft(
+                kind="bien_ban_vi_pham",
+                title=f"Biên bản số {n}",
+                number=f"{n}/BB-VPHC",
+                issued_on=date(2024, 5, 26),
+                issuer="Đội Thanh tra xây dựng",
+            ),
+            received(archive, make_pdf(n)),
+        )
+        for n in (1, 2, 3)
+    ]
+    assert [d.position for d in added] == [1, 2, 3]
+    for document in added:
+        assert document == document_service.fetch(archive, actor, document.id, record=False)
+        assert document.created_at.tzinfo is not None
+        assert document.current.uploaded_at.tzinfo is not None

@@ -262,3 +262,40 @@ def archive_key(archive: Archive, document_id: int) -> str:
         document = document_rows.get(conn, document_id)
     assert document is not None
     return document.current.storage_key
+
+
+def test_bytes_no_row_names_are_sent_unasked_and_bytes_kept_once_are_not_sent_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new file is sent to the store without a request first asking whether it is there
+    (a round trip every upload paid); the same file added to a second dossier finds its
+    bytes kept, checks them, and stores nothing more."""
+    from minio import Minio
+    from support.archives import open_backend
+
+    with open_backend("scaled", tmp_path) as backend:
+        archive = backend.archive
+        user = official(archive)
+        first, second = new_dossier(archive, user, "Hồ sơ 1"), new_dossier(archive, user, "Hồ sơ 2")
+        data = make_pdf(3)
+        client = archive.store.client  # type: ignore[attr-defined]
+        real_stat = client.stat_object
+        asked: list[str] = []
+
+        def stat_object(bucket: str, key: str, *args: object, **kwargs: object) -> object:
+            asked.append(key)
+            return real_stat(bucket, key, *args, **kwargs)
+
+        monkeypatch.setattr(client, "stat_object", stat_object)
+        add(archive, user, first, data)
+        assert asked == []
+        add(archive, user, second, data)
+        assert asked == [content_key(hashlib.sha256(data).hexdigest())]
+        monkeypatch.undo()
+
+        s = backend.settings
+        admin = Minio(s.s3_endpoint, s.s3_access_key, s.s3_secret_key, secure=False)
+        stored = list(
+            admin.list_objects(s.s3_bucket, prefix="sha256/", recursive=True, include_version=True)
+        )
+        assert [o.object_name for o in stored] == asked  # one object, in one version
