@@ -17,6 +17,11 @@ plain ``put_object`` of each file to MinIO from this process. The ratio is the u
 rate over the floor. Beside it, the same uploads sent the same way to a bare uvicorn app that
 reads each body and throws it away (``bare_http.py``): what receiving them over HTTP in
 Python costs by itself, with no parsing, check, store or database.
+
+Beside each rate it prints the CPU time every process taking part used per document: the
+server with its PDF checking processes, PostgreSQL and MinIO (scaled; the loopback
+servers, found by name), and this bench's own clients — and the same for the floor. Where
+the clients and the servers share a few cores, a rate is bounded by that sum.
 """
 
 from __future__ import annotations
@@ -35,12 +40,16 @@ import httpx
 from benchlib import (
     MIB,
     ApiServer,
+    CpuUse,
     bare_http_server,
     bench_archive,
     login,
+    named_processes,
     new_dossier,
     percentile,
     plain_minio,
+    process_tree,
+    running,
     scan_pdf_bytes,
 )
 
@@ -101,8 +110,9 @@ def upload_all(
     return run, time.perf_counter() - began
 
 
-def floor_rate(settings: Settings, files: list[bytes]) -> tuple[str, float]:
-    """Documents/s of the plainest way to keep the same files on the same kind of store."""
+def floor_rate(settings: Settings, files: list[bytes]) -> tuple[str, float, CpuUse]:
+    """Documents/s of the plainest way to keep the same files on the same kind of store,
+    and the CPU it took."""
     folder = Path(tempfile.mkdtemp(prefix="floor-", dir="/var/tmp"))
     try:
         sources = []
@@ -115,23 +125,26 @@ def floor_rate(settings: Settings, files: list[bytes]) -> tuple[str, float]:
             bucket = f"floor-{int(time.time())}"
             client.make_bucket(bucket)
             try:
-                began = time.perf_counter()
-                for index, path in enumerate(sources):
-                    client.fput_object(bucket, f"floor/{index}", str(path))
-                elapsed = time.perf_counter() - began
+                with CpuUse({"MinIO": named_processes("minio")}) as cpu:
+                    began = time.perf_counter()
+                    for index, path in enumerate(sources):
+                        client.fput_object(bucket, f"floor/{index}", str(path))
+                    elapsed = time.perf_counter() - began
             finally:
                 for obj in client.list_objects(bucket, recursive=True):
                     client.remove_object(bucket, obj.object_name)
                 client.remove_bucket(bucket)
-            return "plain MinIO put", len(files) / elapsed
+            return "plain MinIO put", len(files) / elapsed, cpu
         copies = folder / "copies"
         copies.mkdir()
-        began = time.perf_counter()
-        for path in sources:
-            target = copies / path.name
-            subprocess.run(["cp", str(path), str(target)], check=True)
-            subprocess.run(["sha256sum", str(target)], check=True, capture_output=True)
-        return "cp + sha256sum", len(files) / (time.perf_counter() - began)
+        with CpuUse({}) as cpu:
+            began = time.perf_counter()
+            for path in sources:
+                target = copies / path.name
+                subprocess.run(["cp", str(path), str(target)], check=True)
+                subprocess.run(["sha256sum", str(target)], check=True, capture_output=True)
+            elapsed = time.perf_counter() - began
+        return "cp + sha256sum", len(files) / elapsed, cpu
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -157,7 +170,14 @@ def main() -> None:
             files = [scan_pdf_bytes(size) for _ in range(args.count)]
             with httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as http:
                 dossier_id = new_dossier(http, f"Đo tốc độ tải lên - {clients} luồng")
-            run, elapsed = upload_all(server.base_url, headers, dossier_id, files, clients)
+            groups = {"server and its PDF checkers": process_tree(server.pid)}
+            if settings.storage == "s3":
+                groups |= {
+                    "PostgreSQL": named_processes("postgres"),
+                    "MinIO": named_processes("minio"),
+                }
+            with CpuUse(groups) as cpu:
+                run, elapsed = upload_all(server.base_url, headers, dossier_id, files, clients)
             done = len(run.latencies)
             megabytes = run.bytes_sent / MIB
             print(
@@ -175,18 +195,25 @@ def main() -> None:
                 print(f"    failed: {failure}")
             if run.failures:
                 print(f"    {len(run.failures)} uploads failed")
-            what, floor = floor_rate(settings, files)
+            if done:
+                print(f"  CPU per upload: {cpu.per_item(done)}")
+            what, floor, floor_cpu = floor_rate(settings, files)
             if done:
                 print(
                     f"  floor ({what}, same files, same run): {floor:.1f} documents/s; "
                     f"ratio {done / elapsed / floor:.2f}"
                 )
-            with bare_http_server() as bare_url:
+                print(f"  CPU per file of the floor: {floor_cpu.per_item(len(files))}")
+            with (
+                bare_http_server() as bare_url,
+                CpuUse({"bare app": running("bare_http:app")}) as bare_cpu,
+            ):
                 bare, bare_elapsed = upload_all(bare_url, {}, dossier_id, files, clients)
             print(
                 f"  a bare uvicorn app reading the same uploads and throwing them away: "
                 f"{len(bare.latencies) / bare_elapsed:.1f} documents/s, "
-                f"p50={percentile(bare.latencies, 0.50) * 1000:.1f}ms"
+                f"p50={percentile(bare.latencies, 0.50) * 1000:.1f}ms; CPU "
+                f"{bare_cpu.per_item(len(bare.latencies))}"
                 if bare.latencies
                 else f"  the bare uvicorn app took none: {bare.failures[:1]}"
             )
