@@ -68,6 +68,15 @@ class Database:
             self.engine = _sqlite_engine(url)
         else:
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # Reads on PostgreSQL run each statement on its own: under READ COMMITTED a
+        # transaction gives a read nothing more (every statement takes a new snapshot
+        # either way), and its BEGIN and COMMIT are two round trips on every sign-in and
+        # every download. ``snapshot`` is there for reads that need one state throughout.
+        self._reader = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
 
     @property
     def display_url(self) -> str:
@@ -75,7 +84,7 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
+        with self._reader.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
