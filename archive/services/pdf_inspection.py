@@ -124,9 +124,9 @@ class PdfChecker:
     def keep_warm(self) -> None:
         """Start every checking process now, in the background, and from now on start a
         replacement as soon as one is retired (crashed, overran, grew or wore out): a
-        process takes a second or more to start, which no upload should wait for — the
-        first after start-up or the one after a refusal least of all. For the server;
-        a command that checks one file needs no pool kept running."""
+        process takes 0.2 s or more to start (more on a busy machine), which no upload
+        should wait for — the first after start-up or the one after a refusal least of
+        all. For the server; a command that checks one file needs no pool kept running."""
         self._warm = True
         slots = []
         while True:
