@@ -31,8 +31,7 @@ def lock_dossier(conn: Connection, dossier_id: int, *, touch: bool = False) -> N
         conn.execute(select(dossiers.c.id).where(dossiers.c.id == dossier_id).with_for_update())
 
 
-_ADVISORY_CALL = "pg_advisory_xact_lock(hashtextextended(:key, 0))"
-_ADVISORY = text(f"SELECT {_ADVISORY_CALL}")
+_ADVISORY = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 
 
 def lock_object_key(conn: Connection, key: str) -> None:
@@ -48,14 +47,13 @@ def _named(key: str) -> ColumnElement[bool]:
 
 
 def lock_key_to_store(conn: Connection, key: str) -> bool:
-    """``lock_object_key`` for a transaction about to store ``key``, in the same statement
-    asking whether a version or a derivative already names it: an object the store must
-    then keep rather than be sent again. Only a hint: a row committed while the lock was
-    awaited is not seen, and storing the same bytes twice is harmless."""
-    if conn.dialect.name != "postgresql":
-        return bool(conn.execute(select(_named(key))).scalar())
-    locked = select(text(_ADVISORY_CALL), _named(key))
-    return bool(conn.execute(locked, {"key": key}).one()[1])
+    """``lock_object_key`` for a transaction about to store ``key``; then whether a version
+    or a derivative already names it, so that the store keeps that object rather than be
+    sent the bytes again. Asked in a statement of its own after the lock: under READ
+    COMMITTED a statement sees what was committed when it began, and one that began
+    before waiting for the lock would miss the row of the upload it waited for."""
+    lock_object_key(conn, key)
+    return bool(conn.execute(select(_named(key))).scalar())
 
 
 class ProcessLock:

@@ -227,15 +227,24 @@ def _until_the_sweep_waits_for_the_upload(
     if archive.db.is_sqlite:
         time.sleep(0.2)  # BEGIN IMMEDIATE waits on the upload's write lock; nothing to poll
         return
-    waiting = text(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    while sweeper.is_alive():
+    _until_it_waits_for_a_lock(archive, sweeper, "the sweep neither waited nor finished")
+
+
+_LOCK_WAITS = text(
+    "SELECT count(*) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+)
+
+
+def _until_it_waits_for_a_lock(archive: Archive, thread: threading.Thread, failure: str) -> None:
+    """Return once a transaction of this database waits for a lock (PostgreSQL), or once
+    ``thread`` has finished: the checks that follow judge which it was."""
+    deadline = time.monotonic() + JOIN
+    while thread.is_alive():
         with archive.db.read() as conn:
-            if conn.execute(waiting).scalar_one():
+            if conn.execute(_LOCK_WAITS).scalar_one():
                 return
-        assert time.monotonic() < deadline, "the sweep neither waited nor finished"
+        assert time.monotonic() < deadline, failure
         time.sleep(0.02)
 
 
@@ -385,6 +394,54 @@ def test_sweep_that_reaches_the_key_during_the_commit_waits_and_keeps_the_object
 
     assert report.removed == [] and report.refused == []
     _kept_whole(archive, actor, document, key, data)
+
+
+def test_an_upload_that_waited_for_the_key_keeps_the_bytes_the_other_just_stored(
+    backend: Backend, setup: tuple[Archive, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two uploads of the same new file into two dossiers: the second waits for the key
+    while the first stores the bytes and commits, then sees the first one's row and keeps
+    its object instead of sending the file again (on a WORM bucket a second copy could
+    never be removed)."""
+    archive, actor = setup
+    if versions.stores_ahead(archive):
+        pytest.skip("this database stores the bytes ahead of the transaction")
+    first, second = new_dossier(archive, actor, "Hồ sơ 1"), new_dossier(archive, actor, "Hồ sơ 2")
+    data = make_pdf(4)
+    real_put = archive.store.put_file
+    asked: list[bool] = []
+    later: list[Background] = []
+
+    def put_file(k: str, path: Path, size: int, *, may_exist: bool = True) -> None:
+        asked.append(may_exist)
+        if len(asked) == 1:  # the first upload, holding the key: the second comes now
+            later.append(Background(lambda: add(archive, actor, second, data)))
+            _until_it_waits_for_a_lock(archive, later[0].thread, "the second never waited")
+            assert later[0].thread.is_alive(), "the second upload did not wait for the first"
+        real_put(k, path, size, may_exist=may_exist)
+
+    monkeypatch.setattr(archive.store, "put_file", put_file)
+    one = add(archive, actor, first, data)
+    other = later[0].join()
+    monkeypatch.undo()
+
+    assert asked == [False, True]  # the second was told the key is named, after waiting
+    assert one.current.storage_key == other.current.storage_key == key_of(data)
+    assert _versions_stored(backend, key_of(data)) == 1
+    for document in (one, other):
+        _kept_whole(archive, actor, document, key_of(data), data)
+
+
+def _versions_stored(backend: Backend, key: str) -> int:
+    from minio import Minio
+
+    s = backend.settings
+    admin = Minio(s.s3_endpoint, s.s3_access_key, s.s3_secret_key, secure=False)
+    return sum(
+        1
+        for o in admin.list_objects(s.s3_bucket, prefix=key, include_version=True)
+        if o.object_name == key
+    )
 
 
 # -- (b) the same bytes into different dossiers at once ---------------------------------------
