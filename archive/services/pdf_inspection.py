@@ -128,13 +128,7 @@ class PdfChecker:
         should wait for — the first after start-up or the one after a refusal least of
         all. For the server; a command that checks one file needs no pool kept running."""
         self._warm = True
-        slots = []
-        while True:
-            try:
-                slots.append(self._idle.get_nowait())
-            except queue.Empty:
-                break
-        for reader in slots:
+        for reader in self._take_idle():
             if reader is None:
                 self._start_in_background()
             else:
@@ -143,7 +137,12 @@ class PdfChecker:
     def _start_in_background(self) -> None:
         """Fill a slot taken out of the pool with a new process, from another thread; an
         upload that needs a process meanwhile waits for another slot, as it would anyway."""
-        threading.Thread(target=self._start_into_slot, name="pdf-reader-start", daemon=True).start()
+        starter = threading.Thread(target=self._start_into_slot, name="pdf-reader-start")
+        starter.daemon = True
+        try:
+            starter.start()
+        except RuntimeError:  # no thread to be had (limits, shutdown): the slot stays usable
+            self._give_back(None)
 
     def _start_into_slot(self) -> None:
         reader = None
@@ -166,12 +165,15 @@ class PdfChecker:
     def inspect(self, path: Path) -> PdfFacts:
         """What a reader finds in the file, or the refusal that says why it is not kept."""
         reader = self._idle.get()
+        replace = True  # in the background, when kept warm; not after a start that failed
         try:
             if reader is not None and reader.proc.poll() is not None:
                 reader.kill()  # died while idle (the OOM killer, an operator): not this file's
                 reader = None
             if reader is None:
+                replace = False
                 reader = _Reader(self.memory_mb)
+                replace = True
             answer = reader.ask(path, self.seconds)
             if answer is None:
                 died = reader.proc.poll() is not None
@@ -194,7 +196,7 @@ class PdfChecker:
                 reader = None
             raise
         finally:
-            if reader is None and self._warm and not self._closed:
+            if reader is None and replace and self._warm and not self._closed:
                 self._start_in_background()
             else:
                 self._give_back(reader)
@@ -206,12 +208,7 @@ class PdfChecker:
 
     def pids(self) -> list[int]:
         """Process ids of the checking processes now running (for tests and diagnostics)."""
-        readers = []
-        while True:
-            try:
-                readers.append(self._idle.get_nowait())
-            except queue.Empty:
-                break
+        readers = self._take_idle()
         for reader in readers:
             self._idle.put(reader)
         return [r.proc.pid for r in readers if r is not None]
@@ -219,13 +216,18 @@ class PdfChecker:
     def close(self) -> None:
         with self._returning:
             self._closed = True
-        while True:
-            try:
-                reader = self._idle.get_nowait()
-            except queue.Empty:
-                return
+        for reader in self._take_idle():
             if reader is not None:
                 reader.kill()
+
+    def _take_idle(self) -> list[_Reader | None]:
+        """Every slot not in use now, out of the pool (the caller puts back what stays)."""
+        taken = []
+        while True:
+            try:
+                taken.append(self._idle.get_nowait())
+            except queue.Empty:
+                return taken
 
 
 def _facts(raw: dict[str, Any]) -> PdfFacts:

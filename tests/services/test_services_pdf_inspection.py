@@ -37,6 +37,7 @@ from support.pdfs import (
 
 from archive.domain.errors import Invalid
 from archive.domain.pdf import ActiveContent
+from archive.services import pdf_inspection
 from archive.services.pdf_inspection import PdfChecker
 
 PDFIUM_ORACLE = """
@@ -352,3 +353,47 @@ def test_closing_a_pool_while_its_processes_start_leaves_none_running() -> None:
     time.sleep(0.5)
     _eventually(lambda: _reader_processes() <= others)
     assert pool.pids() == []
+
+
+def test_a_pool_kept_warm_does_not_retry_behind_an_upload_a_start_that_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When no checking process can start (a broken installation), each upload is told so
+    at once; no background retry holds the slot the next upload needs."""
+    attempts: list[int] = []
+
+    def cannot_start(memory_mb: int) -> None:
+        attempts.append(memory_mb)
+        raise pdf_inspection.CheckerUnavailable("the PDF checking process did not start")
+
+    monkeypatch.setattr(pdf_inspection, "_Reader", cannot_start)
+    pool = PdfChecker(processes=1, memory_mb=1536, seconds=60)
+    try:
+        pool.keep_warm()  # its one try fails, in the background, and gives the slot back
+        _eventually(lambda: pool._idle.qsize() == 1)
+        path = tmp_path / "mot-trang.pdf"
+        path.write_bytes(make_pdf(1))
+        for _ in range(3):
+            with pytest.raises(pdf_inspection.CheckerUnavailable):
+                pool.inspect(path)
+        time.sleep(0.3)
+        assert len(attempts) == 1 + 3
+        assert pool._idle.qsize() == 1
+    finally:
+        pool.close()
+
+
+def test_a_slot_whose_starter_thread_cannot_start_stays_in_the_pool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_thread(self: object) -> None:
+        raise RuntimeError("can't start new thread")
+
+    pool = PdfChecker(processes=2, memory_mb=1536, seconds=60)
+    try:
+        monkeypatch.setattr(pdf_inspection.threading.Thread, "start", no_thread)
+        pool.keep_warm()
+        monkeypatch.undo()
+        assert pool._idle.qsize() == 2  # both slots back, empty: a check starts its own
+    finally:
+        pool.close()
