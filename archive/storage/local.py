@@ -49,8 +49,10 @@ class LocalStore:
         self._install(self._path(key), lambda partial: partial.write_bytes(data))
 
     def put_file(self, key: str, path: Path, size: int, *, may_exist: bool = True) -> None:
+        # ``may_exist`` saves a remote store a request; here looking costs one stat, and a
+        # finished object stays untouched whatever the caller believes.
         target = self._path(key)
-        if may_exist and target.exists() and self._intact(target, key, size):
+        if target.exists() and self._intact(target, key, size):
             return  # same key, same bytes: nothing to write
         # A damaged copy under this key is replaced by the verified upload (the key names
         # the bytes that belong there); an intact one is never touched.
