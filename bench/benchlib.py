@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -64,6 +64,10 @@ def server_env(name: str) -> str:
 # ------------------------------------------------------------------------- CPU used
 
 
+# The processes of one group, listed now (a group may gain or lose some during a run).
+ProcessGroup = Callable[[], list[psutil.Process]]
+
+
 class CpuUse:
     """CPU time (user + system) that named groups of processes use over a stretch of a run.
 
@@ -73,7 +77,7 @@ class CpuUse:
     for (``cp``, ``sha256sum``).
     """
 
-    def __init__(self, groups: dict[str, Any], *, own: bool = True) -> None:
+    def __init__(self, groups: dict[str, ProcessGroup], *, own: bool = True) -> None:
         self.groups = groups
         self.own = own
         self._start: dict[str, dict[int, float]] = {}
@@ -114,7 +118,7 @@ class CpuUse:
         return ", ".join(parts) + f" = {total:.1f} ms CPU per item"
 
 
-def named_processes(*names: str) -> Any:
+def named_processes(*names: str) -> ProcessGroup:
     """A ``CpuUse`` group: every process of this machine with one of these names (the
     loopback test servers: ``postgres``, ``minio``)."""
 
@@ -124,7 +128,7 @@ def named_processes(*names: str) -> Any:
     return listed
 
 
-def running(argument: str) -> Any:
+def running(argument: str) -> ProcessGroup:
     """A ``CpuUse`` group: every process with ``argument`` on its command line."""
 
     def listed() -> list[psutil.Process]:
@@ -135,7 +139,7 @@ def running(argument: str) -> Any:
     return listed
 
 
-def process_tree(pid: int) -> Any:
+def process_tree(pid: int) -> ProcessGroup:
     """A ``CpuUse`` group: a process and its children (the server and its PDF checkers)."""
 
     def listed() -> list[psutil.Process]:
