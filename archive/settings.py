@@ -148,6 +148,42 @@ class Settings(BaseSettings):
     fixity_interval_hours: float = Field(
         default=24.0, gt=0, description="How often the worker re-hashes every stored object."
     )
+    search: Literal["auto", "fts5", "elasticsearch"] = Field(
+        default="auto",
+        description="Search backend: SQLite FTS5 in the embedded database, or Elasticsearch; "
+        "`auto` takes Elasticsearch when its URL is set, else FTS5.",
+    )
+    elasticsearch_url: str = Field(
+        default="", description="http://host:port of an Elasticsearch node (scaled search)."
+    )
+    elasticsearch_index: str = Field(
+        default="archive-search",
+        description="Alias the search index lives behind (rebuilds swap the index under it).",
+    )
+    search_synonyms: Path | None = Field(
+        default=None,
+        description="File of synonym groups for search (one group per line, terms separated "
+        "by |); empty means the list shipped with the archive.",
+    )
+    search_feed_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often the worker takes new changes into the search index.",
+    )
+    search_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="Time after which a batch a dead worker was indexing goes to another.",
+    )
+    text_read_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="Time limit for reading the text of one PDF; a read that overruns is "
+        "killed and the document marked failed.",
+    )
+    text_read_memory_mb: int = Field(
+        default=1536, ge=256, description="Memory limit of the text reading process, in MiB."
+    )
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:

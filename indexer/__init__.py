@@ -1,17 +1,35 @@
-"""Text extraction, OCR, search backends (SQLite FTS5 embedded, Elasticsearch scaled) and
-their workers — the search stage, which plugs into the core without changing it:
+"""Full-text search of the archive: page text, Vietnamese matching, FTS5 and Elasticsearch.
 
-* it registers through ``archive.extensions`` (an entry point in the
-  ``case_archive.extensions`` group): its API router, task modules, periodic jobs,
-  commands, and its outbox consumer;
-* it reads the outbox with ``archive.services.consumers.consume`` (topics in
-  ``archive.domain.events.Topic``: ``document.stored``, ``document.changed``,
-  ``dossier.changed``, …), re-reading current state by id;
-* it reads stored bytes verified (``archive.services.content``), never the originals'
-  location directly; OCR'd PDF/A copies go through
-  ``archive.services.documents.add_derived_version`` and text through
-  ``archive.services.derivatives.store``;
-* access control comes from ``archive.domain.access.Scope``, ANDed into every query.
-
-Nothing lives here yet: this package is reserved for that stage.
+Plugs into the core through ``archive.extensions`` (declared in ``pyproject.toml``): the
+search API, the feed task that follows the outbox, and the ``reindex`` command.
 """
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from archive.extensions import Extension
+
+
+def extension() -> Extension:
+    from archive.settings import get_settings
+    from indexer.api import router
+    from indexer.cli import commands
+    from indexer.indexing import CONSUMER
+
+    seconds = get_settings().search_feed_seconds
+    return Extension(
+        name="search",
+        routers=(router,),
+        task_modules=("indexer.tasks",),
+        periodic={
+            "feed": {
+                "task": "indexer.feed",
+                "schedule": timedelta(seconds=seconds),
+                # A run nobody took within a few periods is superseded by the next one.
+                "options": {"expires": max(10.0, 5 * seconds)},
+            }
+        },
+        commands=commands,
+        consumers=(CONSUMER,),
+    )

@@ -41,12 +41,13 @@ class CheckerUnavailable(Exception):
     """The checking process could not be started: the server cannot judge uploads."""
 
 
-class _Reader:
-    """One checking process and the pipe to it."""
+class SandboxedReader:
+    """One checking process and the pipe to it (another module may answer the same way:
+    one JSON line in, one out, ``{"ready": pid}`` first)."""
 
-    def __init__(self, memory_mb: int) -> None:
+    def __init__(self, memory_mb: int, module: str = "archive.services.pdf_reader") -> None:
         self.proc = subprocess.Popen(  # noqa: S603 - our own module, no shell
-            [sys.executable, "-m", "archive.services.pdf_reader", str(memory_mb)],
+            [sys.executable, "-m", module, str(memory_mb)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,  # parsers' own warnings; what matters comes back as JSON
@@ -114,7 +115,7 @@ class PdfChecker:
     def __init__(self, *, processes: int, memory_mb: int, seconds: float) -> None:
         self.memory_mb = memory_mb
         self.seconds = seconds
-        self._idle: queue.LifoQueue[_Reader | None] = queue.LifoQueue()
+        self._idle: queue.LifoQueue[SandboxedReader | None] = queue.LifoQueue()
         for _ in range(processes):
             self._idle.put(None)  # a slot; its process starts on first use
         self._closed = False
@@ -148,14 +149,14 @@ class PdfChecker:
         reader = None
         if not self._closed:
             try:
-                reader = _Reader(self.memory_mb)
+                reader = SandboxedReader(self.memory_mb)
             except Exception:
                 # The slot goes back empty: the next upload tries to start one itself and
                 # gets the error it can report.
                 log.exception("a PDF checking process could not be started ahead of use")
         self._give_back(reader)
 
-    def _give_back(self, reader: _Reader | None) -> None:
+    def _give_back(self, reader: SandboxedReader | None) -> None:
         with self._returning:
             if self._closed and reader is not None:
                 reader.kill()
@@ -172,7 +173,7 @@ class PdfChecker:
                 reader = None
             if reader is None:
                 replace = False
-                reader = _Reader(self.memory_mb)
+                reader = SandboxedReader(self.memory_mb)
                 replace = True
             answer = reader.ask(path, self.seconds)
             if answer is None:
@@ -220,7 +221,7 @@ class PdfChecker:
             if reader is not None:
                 reader.kill()
 
-    def _take_idle(self) -> list[_Reader | None]:
+    def _take_idle(self) -> list[SandboxedReader | None]:
         """Every slot not in use now, out of the pool (the caller puts back what stays)."""
         taken = []
         while True:

@@ -273,7 +273,7 @@ def _classify(item: Any, found: dict[str, Any]) -> None:
         found["signatures"] += 1
 
 
-def _limit_memory(megabytes: int) -> None:
+def limit_memory(megabytes: int) -> None:
     limit = megabytes * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash leaves no core file behind
@@ -296,7 +296,7 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> None:
-    _limit_memory(int(sys.argv[1]))
+    limit_memory(int(sys.argv[1]))
     # Warm up both readers before the first request, so it is not paid by an upload.
     import pikepdf  # noqa: F401
     import pypdfium2  # noqa: F401

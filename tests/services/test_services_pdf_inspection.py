@@ -366,7 +366,7 @@ def test_a_pool_kept_warm_does_not_retry_behind_an_upload_a_start_that_failed(
         attempts.append(memory_mb)
         raise pdf_inspection.CheckerUnavailable("the PDF checking process did not start")
 
-    monkeypatch.setattr(pdf_inspection, "_Reader", cannot_start)
+    monkeypatch.setattr(pdf_inspection, "SandboxedReader", cannot_start)
     pool = PdfChecker(processes=1, memory_mb=1536, seconds=60)
     try:
         pool.keep_warm()  # its one try fails, in the background, and gives the slot back

@@ -39,6 +39,8 @@ def settings_for(kind: str, tmp_path: Path, **overrides: Any) -> Settings:
             s3_bucket=f"t-{secrets.token_hex(6)}",
             broker_url=server_env("ARCHIVE_TEST_REDIS_URL"),
             result_backend=server_env("ARCHIVE_TEST_REDIS_URL"),
+            elasticsearch_url=server_env("ARCHIVE_TEST_ELASTICSEARCH_URL"),
+            elasticsearch_index=f"t-search-{secrets.token_hex(6)}",
         )
     base.update(overrides)
     return Settings(_env_file=None, **base)  # type: ignore[call-arg]
@@ -100,6 +102,20 @@ def drop_bucket(settings: Settings) -> None:
     client.remove_bucket(settings.s3_bucket)
 
 
+def drop_search_index(settings: Settings) -> None:
+    """Remove the indexes behind a test's search alias (by exact name: wildcard deletes are
+    refused by default)."""
+    if not settings.elasticsearch_url:
+        return
+    import httpx
+
+    with httpx.Client(base_url=settings.elasticsearch_url, timeout=30) as es:
+        found = es.get(f"/_alias/{settings.elasticsearch_index}")
+        if found.status_code == 200:
+            for name in found.json():
+                es.delete(f"/{name}")
+
+
 @contextmanager
 def open_backend(kind: str, tmp_path: Path, **overrides: Any) -> Iterator[Backend]:
     settings = settings_for(kind, tmp_path, **overrides)
@@ -110,3 +126,4 @@ def open_backend(kind: str, tmp_path: Path, **overrides: Any) -> Iterator[Backen
         archive.close()
         drop_database_url(settings.database_url)
         drop_bucket(settings)
+        drop_search_index(settings)

@@ -215,3 +215,23 @@ def with_signature_appended(data: bytes) -> bytes:
     signed = out.getvalue()
     assert signed.startswith(data)
     return signed
+
+
+def vietnamese_pdf(pages: list[str]) -> bytes:
+    """A PDF whose pages carry ``pages`` in an embedded Unicode serif (lines split on \\n),
+    so their text reads back as written; a random marker keeps every file unique."""
+    from archive.demo.pdfs import _registered_fonts
+
+    font = _registered_fonts().regular
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    marker = secrets.token_hex(8)
+    for text in pages:
+        y = 780.0
+        for line in [*text.split("\n"), f"mã {marker}"]:
+            pdf.setFont(font, 12)
+            pdf.drawString(60, y, line)
+            y -= 18
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

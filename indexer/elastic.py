@@ -1,0 +1,383 @@
+"""The scaled search: an Elasticsearch index behind an alias.
+
+Entries carry the dossier's access and filter fields (unit, shares, opening date, case
+type, field, stage) since Elasticsearch cannot join; a change to a dossier rewrites them
+on every entry of it. What a user may open becomes a filter of the query itself, so hits,
+counts and facets only ever cover those dossiers, and a non-admin's query costs what an
+admin's does. Hits are collapsed by dossier, counts are dossiers (cardinality).
+
+This distribution has no ``_reindex`` and no delete-by-query: a rebuild makes a new index
+and moves the alias to it; a document's old entries are found by a query and deleted by id.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import httpx
+
+from archive.domain.access import Scope
+from archive.domain.roles import Role
+from indexer.backend import Filters, Found, Group, Hit, SearchRequest, SearchUnavailable, Sort
+from indexer.entries import DocumentFields, DossierFields, Entry
+from indexer.query import Clause, DateToken, Phrase, Query
+
+EXACT_BOOST = 3.0  # as FTS5's column weight: a typed diacritic that matches counts more
+PRECISION = 40000  # cardinality counts are exact below this many dossiers
+
+MAPPING: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        # Words come cut and lower-cased by the archive, separated by spaces.
+        "exact": {"type": "text", "analyzer": "standard"},
+        "folded": {"type": "text", "analyzer": "standard"},
+        "dates": {"type": "text", "analyzer": "standard"},
+        "text": {"type": "text", "index": False},
+        "key": {"type": "keyword"},
+        "dossier_id": {"type": "long"},
+        "document_id": {"type": "long"},
+        "page": {"type": "integer"},
+        "unit": {"type": "keyword"},
+        "shared_with": {"type": "keyword"},
+        "opened_on": {"type": "date", "format": "date"},
+        "year": {"type": "keyword"},
+        "case_type": {"type": "keyword"},
+        "field": {"type": "keyword"},
+        "stage": {"type": "keyword"},
+        "kind": {"type": "keyword"},
+        "signed": {"type": "keyword"},
+    },
+}
+
+
+def _dossier_fields(d: DossierFields) -> dict[str, Any]:
+    return {
+        "unit": str(d.unit_id),
+        "shared_with": [str(u) for u in d.shared_with],
+        "opened_on": d.opened_on.isoformat(),
+        "year": str(d.opened_on.year),
+        "case_type": d.case_type,
+        "field": d.field,
+        "stage": d.stage,
+    }
+
+
+def _source(
+    entry: Entry, dossier: DossierFields, document: DocumentFields | None
+) -> dict[str, Any]:
+    body = {
+        "exact": entry.exact,
+        "folded": entry.folded,
+        "dates": entry.dates,
+        "text": entry.text,
+        "key": entry.key,
+        "dossier_id": entry.dossier_id,
+        "document_id": entry.document_id,
+        "page": entry.page,
+        **_dossier_fields(dossier),
+    }
+    if document is not None:
+        body["kind"] = document.kind
+        body["signed"] = "true" if document.signed else "false"
+    return body
+
+
+def access_filter(scope: Scope) -> dict[str, Any] | None:
+    """The part of the query that keeps to what ``scope`` may open (None: everything)."""
+    if scope.everything:
+        return None
+    if scope.role is Role.AUDITOR:
+        if not scope.grants:
+            return {"match_none": {}}
+        return {
+            "bool": {
+                "should": [
+                    {
+                        "bool": {
+                            "filter": [
+                                {"terms": {"unit": sorted(str(u) for u in g.unit_ids)}},
+                                {
+                                    "range": {
+                                        "opened_on": {
+                                            "gte": g.period_from.isoformat(),
+                                            "lte": g.period_to.isoformat(),
+                                        }
+                                    }
+                                },
+                            ]
+                        }
+                    }
+                    for g in scope.grants
+                ],
+                "minimum_should_match": 1,
+            }
+        }
+    units = sorted(str(u) for u in scope.unit_ids)
+    return {
+        "bool": {
+            "should": [{"terms": {"unit": units}}, {"terms": {"shared_with": units}}],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def _filters(flt: Filters) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    pairs = (
+        ("unit", {str(u) for u in flt.unit_ids}),
+        ("case_type", flt.case_types),
+        ("field", flt.fields),
+        ("stage", flt.stages),
+        ("year", {str(y) for y in flt.years}),
+        ("kind", flt.kinds),
+    )
+    for name, values in pairs:
+        if values:
+            found.append({"terms": {name: sorted(values)}})
+    if flt.signed is not None:
+        found.append({"term": {"signed": "true" if flt.signed else "false"}})
+    if flt.opened_from or flt.opened_to:
+        bounds = {}
+        if flt.opened_from:
+            bounds["gte"] = flt.opened_from.isoformat()
+        if flt.opened_to:
+            bounds["lte"] = flt.opened_to.isoformat()
+        found.append({"range": {"opened_on": bounds}})
+    return found
+
+
+def _alternative(a: Phrase | DateToken) -> list[dict[str, Any]]:
+    if isinstance(a, DateToken):
+        return [{"match": {"dates": a.token}}]
+    found: list[dict[str, Any]] = [{"match_phrase": {"folded": " ".join(a.folded)}}]
+    if a.typed_marks:
+        found.append(
+            {"match_phrase": {"exact": {"query": " ".join(a.exact), "boost": EXACT_BOOST}}}
+        )
+    if a.fuzzy and len(a.folded) == 1:
+        found.append(
+            {"fuzzy": {"folded": {"value": a.folded[0], "fuzziness": 1, "transpositions": True}}}
+        )
+    return found
+
+
+def _clause(c: Clause) -> dict[str, Any]:
+    return {
+        "bool": {
+            "should": [q for a in c.alternatives for q in _alternative(a)],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def query_body(query: Query, flt: Filters, scope: Scope) -> dict[str, Any]:
+    filters = _filters(flt)
+    access = access_filter(scope)
+    if access is not None:
+        filters.append(access)
+    return {
+        "bool": {
+            "must": [_clause(c) for c in query.positive],
+            "must_not": [_clause(c) for c in query.negative],
+            "filter": filters,
+        }
+    }
+
+
+class ElasticIndex:
+    name = "elasticsearch"
+
+    def __init__(self, url: str, alias: str, *, timeout: float = 30.0) -> None:
+        self.alias = alias
+        self.http = httpx.Client(base_url=url, timeout=timeout)
+
+    # -- plumbing --------------------------------------------------------------------
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise SearchUnavailable(f"Elasticsearch: {exc.__class__.__name__}: {exc}") from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise SearchUnavailable(
+                f"Elasticsearch answered {response.status_code}: {response.text[:300]}"
+            )
+        return response
+
+    def _ok(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        response = self._call(method, path, **kwargs)
+        if response.status_code >= 400:
+            raise SearchUnavailable(f"Elasticsearch refused {method} {path}: {response.text[:500]}")
+        body: dict[str, Any] = response.json()
+        return body
+
+    def _bulk(self, lines: list[dict[str, Any]]) -> None:
+        if not lines:
+            return
+        payload = b"".join(httpx.Response(200, json=line).content + b"\n" for line in lines)
+        body = self._ok(
+            "POST",
+            f"/{self.alias}/_bulk",
+            content=payload,
+            headers={"content-type": "application/x-ndjson"},
+        )
+        if body.get("errors"):
+            for item in body["items"]:
+                ((action, result),) = item.items()
+                status = int(result.get("status", 200))
+                if status >= 300 and not (status == 404 and action in ("delete", "update")):
+                    raise SearchUnavailable(f"Elasticsearch did not take an entry: {result}")
+
+    def _keys(self, field: str, value: int) -> Iterator[str]:
+        after: list[Any] | None = None
+        while True:
+            body: dict[str, Any] = {
+                "size": 1000,
+                "_source": False,
+                "query": {"term": {field: value}},
+                "sort": [{"key": "asc"}],
+            }
+            if after is not None:
+                body["search_after"] = after
+            hits = self._ok("POST", f"/{self.alias}/_search", json=body)["hits"]["hits"]
+            for hit in hits:
+                yield str(hit["_id"])
+            if len(hits) < 1000:
+                return
+            after = hits[-1]["sort"]
+
+    # -- the contract ----------------------------------------------------------------
+    def prepare(self) -> None:
+        response = self._call("GET", f"/_alias/{self.alias}")
+        if response.status_code == 200:
+            return
+        self._new_index_behind_alias()
+
+    def _new_index_behind_alias(self) -> None:
+        name = f"{self.alias}-{secrets.token_hex(4)}"
+        self._ok(
+            "PUT",
+            f"/{name}",
+            json={
+                "settings": {"number_of_shards": 1, "number_of_replicas": 0},
+                "mappings": MAPPING,
+            },
+        )
+        old = self._call("GET", f"/_alias/{self.alias}")
+        previous = list(old.json()) if old.status_code == 200 else []
+        actions: list[dict[str, Any]] = [{"add": {"index": name, "alias": self.alias}}]
+        actions += [{"remove_index": {"index": p}} for p in previous]
+        self._ok("POST", "/_aliases", json={"actions": actions})
+        self._ok(
+            "GET",
+            f"/_cluster/health/{name}",
+            params={"wait_for_status": "yellow", "timeout": "30s"},
+        )
+
+    def clear(self) -> None:
+        """A new empty index takes the alias and the old one is dropped, in one step."""
+        self._new_index_behind_alias()
+
+    def put_document(
+        self, dossier: DossierFields, document: DocumentFields, entries: Sequence[Entry]
+    ) -> None:
+        keep = {e.key for e in entries}
+        lines: list[dict[str, Any]] = []
+        for entry in entries:
+            lines += [{"index": {"_id": entry.key}}, _source(entry, dossier, document)]
+        lines += [
+            {"delete": {"_id": k}}
+            for k in self._keys("document_id", document.document_id)
+            if k not in keep
+        ]
+        self._bulk(lines)
+
+    def remove_document(self, document_id: int) -> None:
+        self._bulk([{"delete": {"_id": k}} for k in self._keys("document_id", document_id)])
+
+    def put_dossier(self, dossier: DossierFields, entry: Entry) -> None:
+        fields = _dossier_fields(dossier)
+        lines: list[dict[str, Any]] = [{"index": {"_id": entry.key}}, _source(entry, dossier, None)]
+        for key in self._keys("dossier_id", dossier.dossier_id):
+            if key != entry.key:
+                lines += [{"update": {"_id": key}}, {"doc": fields}]
+        self._bulk(lines)
+
+    def settle(self) -> None:
+        self._ok("POST", f"/{self.alias}/_refresh")
+
+    def known_words(self, folded: Sequence[str]) -> set[str]:
+        if not folded:
+            return set()
+        body = {
+            "size": 0,
+            "aggs": {
+                f"w{i}": {"filter": {"term": {"folded": word}}} for i, word in enumerate(folded)
+            },
+        }
+        aggs = self._ok("POST", f"/{self.alias}/_search", json=body)["aggregations"]
+        return {word for i, word in enumerate(folded) if aggs[f"w{i}"]["doc_count"] > 0}
+
+    def close(self) -> None:
+        self.http.close()
+
+    def search(self, request: SearchRequest, scope: Scope) -> Found:
+        if request.query.empty:
+            return Found(0, (), {})
+        if request.sort is Sort.RELEVANCE:
+            sort: list[Any] = ["_score", {"dossier_id": "asc"}]
+        else:
+            order = "desc" if request.sort is Sort.NEWEST else "asc"
+            sort = [{"opened_on": order}, "_score", {"dossier_id": "asc"}]
+        cardinality = {"cardinality": {"field": "dossier_id", "precision_threshold": PRECISION}}
+        aggs: dict[str, Any] = {"total": cardinality}
+        if request.facets:
+            for name in ("unit", "case_type", "field", "year", "stage", "kind", "signed"):
+                aggs[f"facet_{name}"] = {
+                    "terms": {"field": name, "size": 200},
+                    "aggs": {"dossiers": cardinality},
+                }
+        body = {
+            "query": query_body(request.query, request.filters, scope),
+            "from": request.offset,
+            "size": request.limit,
+            "sort": sort,
+            "track_scores": True,
+            "_source": False,
+            "collapse": {
+                "field": "dossier_id",
+                "inner_hits": {
+                    "name": "best",
+                    "size": request.hits_per_dossier,
+                    "sort": ["_score", {"key": "asc"}],
+                    "_source": ["text", "document_id", "page", "dossier_id"],
+                },
+            },
+            "aggs": aggs,
+        }
+        answer = self._ok("POST", f"/{self.alias}/_search", json=body)
+        groups = []
+        for top in answer["hits"]["hits"]:
+            inner = top["inner_hits"]["best"]["hits"]["hits"]
+            hits = tuple(
+                Hit(
+                    document_id=h["_source"].get("document_id"),
+                    dossier_id=int(h["_source"]["dossier_id"]),
+                    page=int(h["_source"]["page"]),
+                    text=str(h["_source"]["text"]),
+                )
+                for h in inner
+            )
+            groups.append(
+                Group(int(top["fields"]["dossier_id"][0]), float(top.get("_score") or 0.0), hits)
+            )
+        facets: dict[str, list[tuple[str, int]]] = {}
+        for name, agg in answer.get("aggregations", {}).items():
+            if name.startswith("facet_"):
+                values = [(str(b["key"]), int(b["dossiers"]["value"])) for b in agg["buckets"]]
+                values.sort(key=lambda item: (-item[1], item[0]))
+                if values:
+                    facets[name.removeprefix("facet_")] = values
+        total = int(answer["aggregations"]["total"]["value"])
+        return Found(total, tuple(groups), facets)

@@ -1,0 +1,354 @@
+"""The embedded search: an SQLite FTS5 table in the archive's own database.
+
+Living beside the dossiers, a search joins them: what a user may open is the same SQL
+condition the dossier list uses (``metadata.dossiers.visible``), applied inside the query,
+so counts and facets never include a dossier the user may not open. Words are indexed as
+the archive cut them (``folding.terms``): with diacritics in ``exact``, folded in
+``folded``; date tokens in ``dates``; the page text itself is kept for snippets.
+
+Row ids place each entry: a document's entries are ``document_id << 20 | page`` (so one
+range deletes them all), a dossier's own entry is ``-dossier_id``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    column,
+    extract,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    text,
+    union_all,
+)
+
+from archive.domain.access import Scope
+from archive.metadata.db import Database
+from archive.metadata.dossiers import visible
+from archive.metadata.schema import document_versions, documents, dossiers
+from indexer.backend import Filters, Found, Group, Hit, SearchRequest, Sort
+from indexer.entries import DocumentFields, DossierFields, Entry
+from indexer.query import Clause, DateToken, Phrase, Query
+from indexer.typos import edits
+
+PAGE_BITS = 20
+MAX_PAGES = (1 << PAGE_BITS) - 1
+# Words typed with their diacritics count three times where the page has them too.
+WEIGHTS = (3.0, 1.0, 1.0)
+
+_CREATE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_entries USING fts5("
+    "exact, folded, dates, text UNINDEXED, dossier_id UNINDEXED, document_id UNINDEXED, "
+    "page UNINDEXED, tokenize = 'unicode61 remove_diacritics 0')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_vocabulary USING fts5vocab(search_entries, 'col')",
+)
+
+entries = table(
+    "search_entries",
+    column("rowid"),
+    column("text"),
+    column("dossier_id"),
+    column("document_id"),
+    column("page"),
+)
+vocabulary = table("search_vocabulary", column("term"), column("col"))
+
+
+def _rowid(document_id: int, page: int) -> int:
+    return (document_id << PAGE_BITS) | page
+
+
+def _quoted(words: Sequence[str]) -> str:
+    return '"' + " ".join(words) + '"'
+
+
+def match_expression(query: Query, neighbours: Mapping[str, Sequence[str]]) -> str:
+    """The FTS5 MATCH text for ``query``; fuzzy words also match their ``neighbours``."""
+
+    def alternative(a: Phrase | DateToken) -> list[str]:
+        if isinstance(a, DateToken):
+            return [f"dates : {_quoted([a.token])}"]
+        found = [f"folded : {_quoted(a.folded)}"]
+        if a.typed_marks:
+            found.append(f"exact : {_quoted(a.exact)}")
+        if len(a.folded) == 1:
+            found += [f"folded : {_quoted([n])}" for n in neighbours.get(a.folded[0], ())]
+        return found
+
+    def clause(c: Clause) -> str:
+        return "(" + " OR ".join(p for a in c.alternatives for p in alternative(a)) + ")"
+
+    expression = " AND ".join(clause(c) for c in query.positive)
+    if query.negative:
+        expression += " NOT (" + " OR ".join(clause(c) for c in query.negative) + ")"
+    return expression
+
+
+class Fts5Index:
+    name = "fts5"
+
+    def __init__(self, db: Database) -> None:
+        if not db.is_sqlite:
+            raise ValueError("FTS5 search needs the embedded SQLite database")
+        self.db = db
+
+    def prepare(self) -> None:
+        with self.db.write() as conn:
+            for statement in _CREATE:
+                conn.exec_driver_sql(statement)
+
+    def _insert(self, conn: Connection, rowid: int, entry: Entry) -> None:
+        conn.execute(
+            text(
+                "INSERT INTO search_entries(rowid, exact, folded, dates, text, dossier_id, "
+                "document_id, page) VALUES (:rowid, :exact, :folded, :dates, :text, "
+                ":dossier_id, :document_id, :page)"
+            ),
+            {
+                "rowid": rowid,
+                "exact": entry.exact,
+                "folded": entry.folded,
+                "dates": entry.dates,
+                "text": entry.text,
+                "dossier_id": entry.dossier_id,
+                "document_id": entry.document_id,
+                "page": entry.page,
+            },
+        )
+
+    def put_document(
+        self, dossier: DossierFields, document: DocumentFields, found: Sequence[Entry]
+    ) -> None:
+        with self.db.write() as conn:
+            self._delete_document(conn, document.document_id)
+            for entry in found[: MAX_PAGES + 1]:
+                self._insert(conn, _rowid(document.document_id, entry.page), entry)
+
+    def _delete_document(self, conn: Connection, document_id: int) -> None:
+        conn.execute(
+            text("DELETE FROM search_entries WHERE rowid BETWEEN :low AND :high"),
+            {"low": _rowid(document_id, 0), "high": _rowid(document_id, MAX_PAGES)},
+        )
+
+    def remove_document(self, document_id: int) -> None:
+        with self.db.write() as conn:
+            self._delete_document(conn, document_id)
+
+    def put_dossier(self, dossier: DossierFields, entry: Entry) -> None:
+        # Access, filters and facets are read from the dossier row at search time.
+        with self.db.write() as conn:
+            conn.execute(
+                text("DELETE FROM search_entries WHERE rowid = :r"), {"r": -dossier.dossier_id}
+            )
+            self._insert(conn, -dossier.dossier_id, entry)
+
+    def clear(self) -> None:
+        with self.db.write() as conn:
+            conn.exec_driver_sql("DELETE FROM search_entries")
+
+    def known_words(self, folded: Sequence[str]) -> set[str]:
+        if not folded:
+            return set()
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(vocabulary.c.term).where(
+                    vocabulary.c.col == "folded", vocabulary.c.term.in_(list(folded))
+                )
+            )
+            return {str(r.term) for r in rows}
+
+    def neighbours(self, word: str) -> list[str]:
+        candidates = sorted(edits(word))
+        found: set[str] = set()
+        with self.db.read() as conn:
+            for i in range(0, len(candidates), 500):
+                found |= {
+                    str(r.term)
+                    for r in conn.execute(
+                        select(vocabulary.c.term).where(
+                            vocabulary.c.col == "folded",
+                            vocabulary.c.term.in_(candidates[i : i + 500]),
+                        )
+                    )
+                }
+        return sorted(found)
+
+    def settle(self) -> None:
+        return None  # a committed write is visible at once
+
+    def close(self) -> None:
+        return None
+
+    # -- searching -------------------------------------------------------------------
+    def search(self, request: SearchRequest, scope: Scope) -> Found:
+        query = request.query
+        if query.empty:
+            return Found(0, (), {})
+        neighbours = {
+            a.folded[0]: self.neighbours(a.folded[0])
+            for c in query.positive
+            for a in c.alternatives
+            if isinstance(a, Phrase) and a.fuzzy and len(a.folded) == 1
+        }
+        matched = self._matched(match_expression(query, neighbours), request.filters, scope)
+        with self.db.read() as conn:
+            groups = self._groups(conn, matched, request)
+            total, facets = self._facets(conn, matched, request.facets)
+        return Found(total, groups, facets)
+
+    def _matched(self, expression: str, flt: Filters, scope: Scope) -> Any:
+        year = cast(extract("year", dossiers.c.opened_on), String)
+        signed = case(
+            (documents.c.id.is_(None), None),
+            else_=func.coalesce(document_versions.c.signature_count, 0) > 0,
+        )
+        conditions: list[ColumnElement[bool]] = [
+            literal_column("search_entries").op("MATCH")(bindparam("match", expression)),
+            visible(scope),
+        ]
+        if flt.unit_ids:
+            conditions.append(dossiers.c.unit_id.in_(flt.unit_ids))
+        if flt.case_types:
+            conditions.append(dossiers.c.case_type.in_(flt.case_types))
+        if flt.fields:
+            conditions.append(dossiers.c.field.in_(flt.fields))
+        if flt.stages:
+            conditions.append(dossiers.c.stage.in_(flt.stages))
+        if flt.years:
+            conditions.append(year.in_([str(y) for y in flt.years]))
+        if flt.opened_from:
+            conditions.append(dossiers.c.opened_on >= flt.opened_from)
+        if flt.opened_to:
+            conditions.append(dossiers.c.opened_on <= flt.opened_to)
+        if flt.kinds:
+            conditions.append(documents.c.kind.in_(flt.kinds))
+        if flt.signed is not None:
+            conditions.append(signed if flt.signed else ~signed)
+        source = (
+            entries.join(dossiers, dossiers.c.id == entries.c.dossier_id)
+            .outerjoin(documents, documents.c.id == entries.c.document_id)
+            .outerjoin(
+                document_versions,
+                and_(
+                    document_versions.c.document_id == documents.c.id,
+                    document_versions.c.version == documents.c.current_version,
+                ),
+            )
+        )
+        return (
+            select(
+                entries.c.rowid.label("rowid"),
+                entries.c.dossier_id.label("dossier_id"),
+                entries.c.document_id.label("document_id"),
+                entries.c.page.label("page"),
+                func.bm25(literal_column("search_entries"), *WEIGHTS).label("score"),
+                dossiers.c.opened_on.label("opened_on"),
+                dossiers.c.unit_id.label("unit"),
+                dossiers.c.case_type.label("case_type"),
+                dossiers.c.field.label("field"),
+                dossiers.c.stage.label("stage"),
+                year.label("year"),
+                documents.c.kind.label("kind"),
+                signed.label("signed"),
+            )
+            .select_from(source)
+            .where(*conditions)
+            .cte("matched")
+            .prefix_with("MATERIALIZED")
+        )
+
+    def _groups(self, conn: Connection, matched: Any, request: SearchRequest) -> tuple[Group, ...]:
+        best = func.min(matched.c.score).label("best")
+        page = select(matched.c.dossier_id, best, func.max(matched.c.opened_on).label("opened"))
+        page = page.group_by(matched.c.dossier_id)
+        if request.sort is Sort.NEWEST:
+            page = page.order_by(literal_column("opened").desc(), best, matched.c.dossier_id)
+        elif request.sort is Sort.OLDEST:
+            page = page.order_by(literal_column("opened"), best, matched.c.dossier_id)
+        else:
+            page = page.order_by(best, matched.c.dossier_id)
+        rows = conn.execute(page.limit(request.limit).offset(request.offset)).all()
+        if not rows:
+            return ()
+        ids = [int(r.dossier_id) for r in rows]
+        ranked = (
+            select(
+                matched.c.rowid,
+                matched.c.dossier_id,
+                matched.c.document_id,
+                matched.c.page,
+                func.row_number()
+                .over(
+                    partition_by=matched.c.dossier_id,
+                    order_by=(matched.c.score, matched.c.rowid),
+                )
+                .label("n"),
+            )
+            .where(matched.c.dossier_id.in_(ids))
+            .subquery()
+        )
+        hits = conn.execute(
+            select(ranked, entries.c.text)
+            .select_from(ranked.join(entries, entries.c.rowid == ranked.c.rowid))
+            .where(ranked.c.n <= request.hits_per_dossier)
+            .order_by(ranked.c.dossier_id, ranked.c.n)
+        ).all()
+        by_dossier: dict[int, list[Hit]] = {i: [] for i in ids}
+        for h in hits:
+            by_dossier[int(h.dossier_id)].append(
+                Hit(
+                    document_id=None if h.document_id is None else int(h.document_id),
+                    dossier_id=int(h.dossier_id),
+                    page=int(h.page),
+                    text=str(h.text),
+                )
+            )
+        return tuple(
+            Group(int(r.dossier_id), -float(r.best), tuple(by_dossier[int(r.dossier_id)]))
+            for r in rows
+        )
+
+    def _facets(
+        self, conn: Connection, matched: Any, wanted: bool
+    ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+        count = func.count(matched.c.dossier_id.distinct())
+        parts = [
+            select(literal("_total").label("facet"), literal("").label("value"), count.label("n"))
+        ]
+        if wanted:
+            for name in ("unit", "case_type", "field", "year", "stage", "kind", "signed"):
+                col = matched.c[name]
+                parts.append(
+                    select(
+                        literal(name).label("facet"),
+                        cast(col, String).label("value"),
+                        count.label("n"),
+                    )
+                    .where(col.is_not(None))
+                    .group_by(col)
+                )
+        total = 0
+        facets: dict[str, list[tuple[str, int]]] = {}
+        for r in conn.execute(union_all(*parts)):
+            if r.facet == "_total":
+                total = int(r.n)
+            else:
+                value = str(r.value)
+                if r.facet == "signed":
+                    value = "true" if value in ("1", "True", "true") else "false"
+                facets.setdefault(str(r.facet), []).append((value, int(r.n)))
+        for values in facets.values():
+            values.sort(key=lambda item: (-item[1], item[0]))
+        return total, facets

@@ -1,0 +1,168 @@
+"""The index follows the store: the outbox's events, read in order, turned into entries.
+
+Every handler reads the current state by id and rewrites what the index holds of it, so a
+batch handled twice (a worker died before acknowledging it) leaves the same index. A
+document whose text cannot be read is indexed by its details and marked failed with the
+reason; a backend that does not answer raises, the batch is not acknowledged, and it comes
+back once the backend does — nothing is lost either way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from archive.domain.events import Topic
+from archive.domain.model import Document, Dossier, Party
+from archive.metadata import documents as document_rows
+from archive.metadata import dossiers as dossier_rows
+from archive.metadata.outbox import Event
+from archive.metadata.schema import documents as documents_table
+from archive.metadata.schema import dossiers as dossiers_table
+from archive.services.context import Archive
+from indexer import state
+from indexer.backend import SearchIndex
+from indexer.entries import DocumentFields, DossierFields, document_entries, dossier_entry
+from indexer.extraction import PageText, TextReader, TextUnreadable
+
+log = logging.getLogger(__name__)
+
+CONSUMER = "search-index"
+DOSSIER_TOPICS = frozenset(
+    {Topic.DOSSIER_OPENED, Topic.DOSSIER_CHANGED, Topic.DOSSIER_STAGE_CHANGED, Topic.DOSSIER_SHARED}
+)
+
+
+def dossier_fields(dossier: Dossier) -> DossierFields:
+    return DossierFields(
+        dossier_id=dossier.id,
+        code=dossier.code,
+        title=dossier.title,
+        unit_id=dossier.unit_id,
+        shared_with=tuple(dossier.shared_with),
+        opened_on=dossier.opened_on,
+        case_type=dossier.case_type,
+        field=dossier.field,
+        stage=dossier.stage,
+    )
+
+
+def document_fields(document: Document) -> DocumentFields:
+    return DocumentFields(
+        document_id=document.id,
+        version=document.current.version,
+        kind=document.kind,
+        title=document.title,
+        signed=document.current.signature_count > 0,
+        issued_on=document.issued_on,
+    )
+
+
+def _party(p: Party) -> dict[str, object]:
+    return {"name": p.name, "id_number": p.id_number, "address": p.address}
+
+
+@dataclass
+class Indexer:
+    archive: Archive
+    index: SearchIndex
+    reader: TextReader
+
+    def document(self, document_id: int) -> state.Status | None:
+        """(Re)index one document's current version; None if it no longer exists."""
+        with self.archive.db.read() as conn:
+            document = document_rows.get(conn, document_id)
+            dossier = (
+                dossier_rows.get(conn, document.dossier_id, None) if document is not None else None
+            )
+        if document is None or dossier is None:
+            self.index.remove_document(document_id)
+            with self.archive.db.write() as conn:
+                state.forget(conn, document_id)
+            return None
+        reason = None
+        try:
+            text = self.reader.read_version(self.archive.store, document.current)
+        except TextUnreadable as exc:
+            reason = str(exc)
+            text = PageText(())
+            log.warning("document %s: text not read: %s", document_id, reason)
+        fields = document_fields(document)
+        details = [document.title, document.number, document.issuer, document.kind]
+        if document.issued_on:
+            details.append(f"{document.issued_on:%d/%m/%Y}")
+        self.index.put_document(
+            dossier_fields(dossier),
+            fields,
+            document_entries(dossier.id, fields, details, text.pages),
+        )
+        status = state.Status.FAILED if reason else state.Status.INDEXED
+        with self.archive.db.write() as conn:
+            state.record(
+                conn,
+                document_id,
+                document.current.version,
+                status,
+                reason=reason,
+                pages=len(text.pages),
+                empty_pages=text.empty_pages,
+            )
+        return status
+
+    def dossier(self, dossier_id: int) -> None:
+        with self.archive.db.read() as conn:
+            dossier = dossier_rows.get(conn, dossier_id, None)
+        if dossier is None:
+            return
+        entry = dossier_entry(
+            dossier_fields(dossier), [_party(p) for p in dossier.parties], dossier.custom
+        )
+        self.index.put_dossier(dossier_fields(dossier), entry)
+
+    def handle(self, events: Sequence[Event]) -> None:
+        documents: dict[int, None] = {}
+        dossiers: dict[int, None] = {}
+        for event in events:
+            payload = event.payload
+            if event.topic in DOSSIER_TOPICS:
+                dossiers[int(str(payload["dossier_id"]))] = None
+            elif event.topic is Topic.DOCUMENT_CHANGED or (
+                event.topic is Topic.DOCUMENT_STORED and payload.get("current", True)
+            ):
+                documents[int(str(payload["document_id"]))] = None
+        for document_id in documents:
+            self.document(document_id)
+        for dossier_id in dossiers:
+            self.dossier(dossier_id)
+        if documents or dossiers:
+            self.index.settle()
+
+    def everything(self, *, progress: bool = False) -> int:
+        """Rebuild the whole index from the store; returns the documents indexed."""
+        self.index.clear()
+        with self.archive.db.read() as conn:
+            dossier_ids = [int(r.id) for r in conn.execute(select(dossiers_table.c.id))]
+            document_ids = [int(r.id) for r in conn.execute(select(documents_table.c.id))]
+        for dossier_id in dossier_ids:
+            self.dossier(dossier_id)
+        for document_id in document_ids:
+            self.document(document_id)
+        self.index.settle()
+        return len(document_ids)
+
+    def of_dossier(self, dossier_id: int) -> int:
+        with self.archive.db.read() as conn:
+            document_ids = [
+                int(r.id)
+                for r in conn.execute(
+                    select(documents_table.c.id).where(documents_table.c.dossier_id == dossier_id)
+                )
+            ]
+        self.dossier(dossier_id)
+        for document_id in document_ids:
+            self.document(document_id)
+        self.index.settle()
+        return len(document_ids)
