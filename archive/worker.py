@@ -9,12 +9,16 @@ dropping it. Later stages register their task modules and periodic jobs through
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
+import signal
+import sys
 from datetime import timedelta
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import beat_init, worker_process_init, worker_ready
 
 from archive.extensions import installed
 from archive.queue import TRANSPORT, requeue_interrupted
@@ -95,3 +99,20 @@ def _requeue_interrupted(**_: Any) -> None:
 def task_options() -> dict[str, Any]:
     """Retry policy shared by the archive's tasks: transient failures come back later."""
     return {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
+
+
+PR_SET_PDEATHSIG = 1
+
+
+@beat_init.connect
+@worker_process_init.connect
+def _die_with_the_worker(**_: Any) -> None:
+    """The scheduler a ``--beat`` worker runs, and the processes of its pool, are children
+    of the worker: when the worker is killed (SIGKILL, the OOM killer) they end with it,
+    instead of living on as orphans — an orphaned scheduler would go on sending jobs beside
+    the one the next worker starts once the store's scheduler lock is free."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() == 1:  # the worker died before the line above ran
+        os.kill(os.getpid(), signal.SIGTERM)

@@ -170,8 +170,15 @@ def test_one_scheduler_per_store_however_many_workers(tmp_path: Path) -> None:
                 _wait_until(lambda log=log: _log_has(log, " ready."), 60, f"{log.name} ready")
             assert not _log_has(logs[0], "already runs in another worker")
             assert _log_has(logs[1], "already runs in another worker")
+            import psutil
+
+            children = psutil.Process(procs[0].pid).children(recursive=True)
+            assert children, "the scheduler runs in a child process of the worker"
             procs[0].kill()
             procs[0].wait(timeout=30)
+            # Its scheduler and pool die with it: no orphan goes on sending jobs.
+            _gone, alive = psutil.wait_procs(children, timeout=20)
+            assert alive == [], [p.cmdline() for p in alive]
             third = tmp_path / "w2.log"
             with third.open("wb") as out:
                 procs.append(subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT))
