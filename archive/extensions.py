@@ -9,7 +9,7 @@ consumers. Nothing in the core names a stage, so a stage is added without editin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import entry_points
@@ -18,6 +18,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
+
+    from archive.services.context import Actor, Archive
+
+    # Dossiers whose text holds the words the user typed, best first (the search stage).
+    DossierText = Callable[[Archive, Actor, str], Sequence[int]]
 
 GROUP = "case_archive.extensions"
 
@@ -32,6 +37,8 @@ class Extension:
     periodic: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # beat entries
     commands: Callable[[typer.Typer], None] | None = None  # adds commands or groups
     consumers: tuple[str, ...] = ()  # outbox consumers this stage reads with
+    # Matches the dossier list's ``q`` against the dossiers' full text, not only code and title.
+    dossier_text: DossierText | None = None
 
 
 class ExtensionError(Exception):

@@ -16,6 +16,7 @@ def extension() -> Extension:
     from indexer.api import router
     from indexer.cli import commands
     from indexer.indexing import CONSUMER
+    from indexer.searching import dossier_text
 
     seconds = get_settings().search_feed_seconds
     return Extension(
@@ -32,4 +33,5 @@ def extension() -> Extension:
         },
         commands=commands,
         consumers=(CONSUMER,),
+        dossier_text=dossier_text,
     )

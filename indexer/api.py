@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import logging
 from datetime import date, datetime
 from typing import Annotated
 
@@ -12,31 +12,24 @@ from pydantic import BaseModel, Field
 from archive.api.answers import answers
 from archive.api.deps import ActorDep, ArchiveDep
 from archive.services import documents as document_service
-from archive.services.context import Archive, NotReady
+from archive.services.context import NotReady
 from indexer import searching, state
 from indexer.backend import Filters as SearchFilters
 from indexer.backend import SearchUnavailable, Sort
-from indexer.opening import Search
+from indexer.opening import search_for
 
 router = APIRouter(tags=["Tìm kiếm · Search"])
-_opening = threading.Lock()
-
-
-def search_of(request: Request, archive: Archive) -> Search:
-    """The app's search, opened on first use (and closed with the app)."""
-    with _opening:
-        found: Search | None = getattr(request.app.state, "search", None)
-        if found is None or found.archive is not archive:
-            found = Search.open(archive)
-            request.app.state.search = found
-    return found
+log = logging.getLogger(__name__)
+# Elasticsearch pages at most 10,000 results deep (offset + limit); so does FTS5 here.
+MAX_OFFSET = 10_000 - 100
 
 
 def unavailable(exc: SearchUnavailable) -> NotReady:
+    log.error("search failed: %s", exc)
     return NotReady(
         "Máy tìm kiếm đang không trả lời; hãy thử lại sau ít phút (tài liệu không bị mất, "
         "chỉ mục sẽ được cập nhật khi máy hoạt động lại). / The search engine does not "
-        f"answer; try again in a few minutes (nothing is lost). ({exc})"
+        "answer; try again in a few minutes (nothing is lost)."
     )
 
 
@@ -116,7 +109,7 @@ def search(
     opened_from: date | None = None,
     opened_to: date | None = None,
     sort: Sort = Sort.RELEVANCE,
-    offset: Annotated[int, Query(ge=0, le=10000)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     facets: bool = True,
 ) -> SearchOut:
@@ -133,7 +126,7 @@ def search(
     )
     try:
         answer = searching.run(
-            search_of(request, archive),
+            search_for(archive),
             actor,
             q,
             filters=filters,
@@ -180,7 +173,7 @@ def search_state(
     document_id: int, request: Request, actor: ActorDep, archive: ArchiveDep
 ) -> IndexStateOut:
     document = document_service.fetch(archive, actor, document_id, record=False)
-    search_of(request, archive).prepared()
+    search_for(archive).prepared()
     with archive.db.read() as conn:
         found = state.of(conn, document.id, document.current.version)
     return IndexStateOut(

@@ -62,3 +62,10 @@ class Search:
 
     def close(self) -> None:
         self.index.close()
+
+
+def search_for(archive: Archive) -> Search:
+    """The archive's search, opened once and closed with the archive."""
+    found = archive.stage("search", Search.open)
+    assert isinstance(found, Search)
+    return found

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from archive.metadata.dossiers import visible
 from archive.metadata.schema import documents, dossiers
-from archive.services.context import Actor
+from archive.services.context import Actor, Archive
 from indexer.backend import Filters, SearchRequest, Sort
-from indexer.opening import Search
+from indexer.opening import Search, search_for
 from indexer.query import Clause, Phrase, Query, parse
 from indexer.snippets import snippet
 from indexer.typos import SHORTEST
@@ -82,6 +82,29 @@ def _mark_fuzzy(query: Query, unknown: set[str]) -> Query:
     return Query(query.text, tuple(mark(c) if not c.negated else c for c in query.clauses))
 
 
+def prepared_query(search: Search, text: str) -> tuple[Query, set[str]]:
+    """The parsed query, its words the index does not hold marked to match near spellings."""
+    query = parse(text, search.synonyms)
+    candidates = _fuzzy_candidates(query)
+    unknown = (
+        candidates - search.prepared().known_words(sorted(candidates)) if candidates else set()
+    )
+    return (_mark_fuzzy(query, unknown) if unknown else query), unknown
+
+
+LIST_MATCHES = 2000  # dossiers the dossier list's q may narrow to
+
+
+def dossier_text(archive: Archive, actor: Actor, text: str) -> list[int]:
+    """Dossiers whose pages or details hold ``text``, best first (the dossier list's q)."""
+    search = search_for(archive)
+    query, _ = prepared_query(search, text)
+    found = search.prepared().search(
+        SearchRequest(query, limit=LIST_MATCHES, hits_per_dossier=1, facets=False), actor.scope
+    )
+    return [g.dossier_id for g in found.groups]
+
+
 def run(
     search: Search,
     actor: Actor,
@@ -94,11 +117,7 @@ def run(
     facets: bool = True,
 ) -> Answer:
     index = search.prepared()
-    query = parse(text, search.synonyms)
-    candidates = _fuzzy_candidates(query)
-    unknown = candidates - index.known_words(sorted(candidates)) if candidates else set()
-    if unknown:
-        query = _mark_fuzzy(query, unknown)
+    query, unknown = prepared_query(search, text)
     found = index.search(
         SearchRequest(query, filters or Filters(), sort, offset, limit, facets=facets), actor.scope
     )

@@ -201,7 +201,9 @@ class DossierFilter:
     stage: str | None = None
     opened_from: date | None = None
     opened_to: date | None = None
-    text: str | None = None  # matched against code and title until full-text search lands
+    text: str | None = None  # matched against code and title (a substring, any case)
+    # Dossiers the full-text search found for ``text`` (None: no search stage installed).
+    text_matches: frozenset[int] | None = None
 
 
 def search(
@@ -224,12 +226,13 @@ def search(
         conditions.append(dossiers.c.opened_on <= flt.opened_to)
     if flt.text:
         words = flt.text.lower()
-        conditions.append(
-            or_(
-                func.lower(dossiers.c.code).contains(words, autoescape=True),
-                func.lower(dossiers.c.title).contains(words, autoescape=True),
-            )
-        )
+        matched = [
+            func.lower(dossiers.c.code).contains(words, autoescape=True),
+            func.lower(dossiers.c.title).contains(words, autoescape=True),
+        ]
+        if flt.text_matches:
+            matched.append(dossiers.c.id.in_(sorted(flt.text_matches)))
+        conditions.append(or_(*matched))
     where = and_(*conditions)
     total = conn.execute(select(func.count()).select_from(dossiers).where(where)).scalar_one()
     rows = (

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import Connection
 
@@ -17,6 +19,10 @@ from archive.metadata.db import Database, StoreNotReady
 from archive.services.pdf_inspection import PdfChecker
 from archive.settings import Settings
 from archive.storage import ObjectStore, StoreUnavailable, open_store
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
 
 
 class NotReady(Exception):
@@ -45,6 +51,10 @@ class Archive:
     # which version is current is read from the store each time.
     _case_types: dict[tuple[str, int], CaseType] = field(default_factory=dict)
     _checker: PdfChecker | None = None
+    # What a stage keeps open per archive (a search index client…), by the stage's name;
+    # closed with the archive.
+    stages: dict[str, Closable] = field(default_factory=dict)
+    _stages_lock: threading.Lock = field(default_factory=threading.Lock)
     _checker_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -151,7 +161,19 @@ class Archive:
         with self.db.read() as conn:
             return actor_in(conn, user)
 
+    def stage(self, name: str, opening: Callable[[Archive], Closable]) -> Closable:
+        """The stage's state for this archive, opened on first use."""
+        with self._stages_lock:
+            found = self.stages.get(name)
+            if found is None:
+                found = self.stages[name] = opening(self)
+            return found
+
     def close(self) -> None:
+        with self._stages_lock:
+            for opened in self.stages.values():
+                opened.close()
+            self.stages.clear()
         with self._checker_lock:
             if self._checker is not None:
                 self._checker.close()

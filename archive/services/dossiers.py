@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -17,6 +18,7 @@ from archive.domain.folios import TocEntry, table_of_contents
 from archive.domain.model import Dossier, Party, Retention, StageEvent
 from archive.domain.roles import Action
 from archive.domain.text import clean_optional, clean_text
+from archive.extensions import installed
 from archive.metadata import accounts, audit, locks, outbox
 from archive.metadata import documents as document_rows
 from archive.metadata import dossiers as dossier_rows
@@ -24,6 +26,9 @@ from archive.services.context import Actor, Archive
 
 # Vietnam keeps one offset all year (no daylight saving): "today" for a clerk is today here.
 VIETNAM = timezone(timedelta(hours=7))
+
+
+log = logging.getLogger(__name__)
 
 
 def today() -> date:
@@ -215,6 +220,21 @@ def fetch(
     return found
 
 
+def _full_text_matches(archive: Archive, actor: Actor, text: str) -> frozenset[int] | None:
+    """Dossiers the search stage finds for ``text`` (None without one, or while its engine
+    does not answer: the list then matches code and title only, and says nothing false)."""
+    finders = [e.dossier_text for e in installed() if e.dossier_text is not None]
+    if not finders:
+        return None
+    found: set[int] = set()
+    for finder in finders:
+        try:
+            found.update(finder(archive, actor, text))
+        except Exception:
+            log.warning("full-text match for the dossier list failed", exc_info=True)
+    return frozenset(found)
+
+
 def listing(
     archive: Archive,
     actor: Actor,
@@ -226,6 +246,8 @@ def listing(
     require(actor.user, Action.READ)
     if flt.text:
         flt = replace(flt, text=clean_text(flt.text, field="q") or None)
+    if flt.text:
+        flt = replace(flt, text_matches=_full_text_matches(archive, actor, flt.text))
     with archive.db.read() as conn:
         return dossier_rows.search(conn, actor.scope, flt, limit=limit, offset=offset)
 

@@ -333,3 +333,22 @@ def test_a_query_is_refused_when_empty_and_answers_nothing_for_marks_alone(corpu
 def test_search_needs_a_signed_in_user(corpus: Corpus) -> None:
     with httpx.Client(base_url=corpus.api.base_url) as client:
         assert client.get("/api/search", params={"q": "Đức"}).status_code == 401
+
+
+def test_the_dossier_list_search_box_reads_the_full_text(corpus: Corpus) -> None:
+    ids = corpus.ids
+
+    def listed(username: str, q: str) -> list[int]:
+        with corpus.api.client(username) as client:
+            answer = client.get("/api/dossiers", params={"q": q})
+        assert answer.status_code == 200, answer.text
+        return [d["id"] for d in answer.json()["items"]]
+
+    # a party's name, typed in lower case and without diacritics: not in code or title
+    assert listed("official_tp", "đặng văn đức") == [ids["lam_ha"]]
+    assert listed("official_tp", "dang van duc") == [ids["lam_ha"]]
+    # words only a page holds
+    assert listed("admin", "nhập lậu") == [ids["tobacco"]]
+    assert listed("official_tp", "nhập lậu") == []
+    # code and title still match as a substring
+    assert ids["fakes"] in listed("official_tp", "mỹ phẩm")

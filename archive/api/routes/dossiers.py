@@ -110,7 +110,14 @@ def list_dossiers(
     stage: Annotated[str | None, Query(max_length=64)] = None,
     opened_from: date | None = None,
     opened_to: date | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="Words in code or title")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="A part of the code or title, or (with the search stage) words "
+            "anywhere in the dossier's details and pages, typed as in a search",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> DossierPage:
