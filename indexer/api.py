@@ -173,7 +173,7 @@ def search_state(
     document_id: int, request: Request, actor: ActorDep, archive: ArchiveDep
 ) -> IndexStateOut:
     document = document_service.fetch(archive, actor, document_id, record=False)
-    search_for(archive).prepared()
+    search_for(archive).state_ready()  # answers even while the search engine is down
     with archive.db.read() as conn:
         found = state.of(conn, document.id, document.current.version)
     return IndexStateOut(

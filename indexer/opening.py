@@ -52,10 +52,19 @@ class Search:
     def open(cls, archive: Archive) -> Search:
         return cls(archive, open_index(archive), Synonyms.load(archive.settings.search_synonyms))
 
+    _state_ready: bool = False
+
+    def state_ready(self) -> None:
+        """The index state table exists (it lives in the metadata store, not the index)."""
+        with self._lock:
+            if not self._state_ready:
+                state.create(self.archive.db.engine)
+                self._state_ready = True
+
     def prepared(self) -> SearchIndex:
+        self.state_ready()
         with self._lock:
             if not self._prepared:
-                state.create(self.archive.db.engine)
                 self.index.prepare()
                 self._prepared = True
         return self.index

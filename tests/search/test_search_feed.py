@@ -1,0 +1,228 @@
+"""The index follows the store whatever happens: a search engine that is down for a while,
+a worker killed in the middle of a batch, a file the text reader cannot read in time.
+Afterwards everything is searchable, and no process or file is left behind."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+from support.archives import Backend, open_backend
+from support.pdfs import vietnamese_pdf
+from support.processes import archive_env, free_port
+from support.services import new_dossier, received
+
+from archive.domain.access import Scope
+from archive.domain.model import User
+from archive.domain.roles import Role
+from archive.services import accounts, consumers
+from archive.services import documents as document_service
+from archive.services.consumers import owner_name
+from indexer import state
+from indexer.backend import SearchRequest, SearchUnavailable
+from indexer.elastic import ElasticIndex
+from indexer.extraction import TextReader
+from indexer.indexing import CONSUMER, Indexer
+from indexer.opening import Search
+from indexer.query import parse
+from indexer.tasks import feed
+
+
+@dataclass
+class Setup:
+    backend: Backend
+    search: Search
+    reader: TextReader
+    admin: User
+
+    @property
+    def scope(self) -> Scope:
+        return self.backend.archive.actor(self.admin).scope
+
+    def indexer(self) -> Indexer:
+        return Indexer(self.backend.archive, self.search.prepared(), self.reader)
+
+    def add_documents(self, count: int) -> list[int]:
+        archive = self.backend.archive
+        actor = archive.actor(self.admin)
+        dossier = new_dossier(archive, actor, "Hồ sơ thử chỉ mục")
+        ids = []
+        for n in range(count):
+            data = vietnamese_pdf([f"Biên bản số {n}\ntừ khoá riêng tukhoa{n}", "Trang hai"])
+            draft = document_service.DocumentDraft(kind="bien_ban_vi_pham", title=f"Tờ {n}")
+            ids.append(
+                document_service.add(archive, actor, dossier, draft, received(archive, data)).id
+            )
+        return ids
+
+    def found(self, words: str) -> int:
+        request = SearchRequest(parse(words), facets=False)
+        return self.search.prepared().search(request, self.scope).total
+
+    def states(self, ids: list[int]) -> dict[int, state.Status]:
+        with self.backend.archive.db.read() as conn:
+            return {i: state.of(conn, i, 1).status for i in ids}
+
+    def lag(self) -> int | None:
+        return consumers.lag(self.backend.archive, CONSUMER)
+
+
+def _setup(backend: Backend) -> Iterator[Setup]:
+    archive = backend.archive
+    accounts.create_unit(archive, "ubnd", "UBND thành phố", None, by=None)
+    admin = accounts.create_user(
+        archive,
+        username="quantri",
+        full_name="Quản trị",
+        password="mat-khau-thu-nghiem-dai",
+        role=Role.ADMIN,
+        unit_code="ubnd",
+        by=None,
+    )
+    search = Search.open(archive)
+    search.state_ready()
+    reader = TextReader(memory_mb=1024, seconds=60, work_dir=backend.settings.data_dir / "ix")
+    try:
+        yield Setup(backend, search, reader, admin)
+    finally:
+        reader.close()
+        search.close()
+
+
+@pytest.fixture
+def setup(backend: Backend) -> Iterator[Setup]:
+    yield from _setup(backend)
+
+
+@pytest.fixture
+def scaled(tmp_path: Path) -> Iterator[Setup]:
+    with open_backend("scaled", tmp_path) as backend:
+        yield from _setup(backend)
+
+
+def _reader_processes() -> list[psutil.Process]:
+    return [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if "indexer.page_reader" in " ".join(p.info["cmdline"] or [])
+    ]
+
+
+def test_a_search_engine_down_for_a_while_loses_nothing(scaled: Setup) -> None:
+    ids = scaled.add_documents(3)
+    settings = scaled.backend.settings
+    # Elasticsearch "down": nothing listens where the feed looks for it.
+    down = ElasticIndex(f"http://127.0.0.1:{free_port()}", settings.elasticsearch_index, timeout=2)
+    broken = Indexer(scaled.backend.archive, down, scaled.reader)
+    lag_before = scaled.lag()
+    for _ in range(3):
+        with pytest.raises(SearchUnavailable):
+            feed(broken, "worker-a")
+    down.close()
+    # Nothing was acknowledged: the position did not move past the unindexed events.
+    assert scaled.lag() == lag_before or lag_before is None
+    assert set(scaled.states(ids).values()) == {state.Status.PENDING}
+    # Back up: the same worker takes the same batch straight back.
+    assert feed(scaled.indexer(), "worker-a") > 0
+    assert scaled.lag() == 0
+    assert set(scaled.states(ids).values()) == {state.Status.INDEXED}
+    for n in range(3):
+        assert scaled.found(f"tukhoa{n}") == 1
+    assert not list((settings.data_dir / "ix").glob("*")), "temporary copies left behind"
+
+
+_SLOW_FEED = """
+import time, sys
+from indexer.indexing import Indexer
+from indexer.tasks import _indexer, feed
+whole = Indexer.document
+def slow(self, document_id):
+    time.sleep(0.3)
+    return whole(self, document_id)
+Indexer.document = slow
+indexer, owner = _indexer()
+print("owner", owner, flush=True)
+feed(indexer, owner, budget=600)
+"""
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(setup: Setup, tmp_path: Path) -> None:
+    ids = setup.add_documents(12)
+    env = archive_env(setup.backend.settings, ARCHIVE_SEARCH_LEASE_SECONDS="3")
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_FEED], env=env, cwd=tmp_path, stdout=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            done = [s for s in setup.states(ids).values() if s is state.Status.INDEXED]
+            if len(done) >= 3:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the worker indexed nothing within 60 s")
+        readers = psutil.Process(worker.pid).children(recursive=True)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        if worker.stdout:
+            worker.stdout.close()
+    states = setup.states(ids)
+    assert state.Status.PENDING in states.values(), "killed after the batch: not mid-batch"
+    assert setup.lag() not in (0, None), "a killed worker's batch was acknowledged"
+    # Its text reader ends with it (its pipe closes): no process is left reading.
+    _gone, alive = psutil.wait_procs(readers, timeout=20)
+    assert alive == []
+    # Another worker takes the batch once the dead one's lease has run out.
+    other = Indexer(setup.backend.archive, setup.search.prepared(), setup.reader)
+    handled = 0
+    deadline = time.monotonic() + 30
+    while handled == 0 and time.monotonic() < deadline:
+        handled = feed(other, owner_name())
+        time.sleep(0.2)
+    assert handled > 0
+    assert setup.lag() == 0
+    assert set(setup.states(ids).values()) == {state.Status.INDEXED}
+    for n in range(12):
+        assert setup.found(f"tukhoa{n}") == 1  # once each: nothing indexed twice
+
+
+def test_a_file_whose_text_cannot_be_read_fails_alone_and_is_found_by_its_details(
+    setup: Setup,
+) -> None:
+    ids = setup.add_documents(2)
+    hasty = TextReader(
+        memory_mb=1024, seconds=0.001, work_dir=setup.backend.settings.data_dir / "ix"
+    )
+    before = {p.pid for p in _reader_processes()}
+    try:
+        assert feed(Indexer(setup.backend.archive, setup.search.prepared(), hasty), "w") > 0
+    finally:
+        hasty.close()
+    with setup.backend.archive.db.read() as conn:
+        failed = [state.of(conn, i, 1) for i in ids]
+    assert {f.status for f in failed} == {state.Status.FAILED}
+    assert all("took longer" in (f.reason or "") for f in failed)
+    # Its details stay searchable; its text is not in the index.
+    assert setup.found("Tờ 1") >= 1
+    assert setup.found("tukhoa1") == 0
+    # Every overrunning reader was killed, and no copy of the file is left.
+    time.sleep(0.2)
+    assert {p.pid for p in _reader_processes()} <= before
+    assert not list((setup.backend.settings.data_dir / "ix").glob("*"))
+    # Reindexing with a reader given time puts its text in.
+    indexer = setup.indexer()
+    for document_id in ids:
+        assert indexer.document(document_id) is state.Status.INDEXED
+    indexer.index.settle()
+    assert setup.found("tukhoa1") == 1
