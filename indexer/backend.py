@@ -96,6 +96,9 @@ class SearchIndex(Protocol):
     def known_words(self, folded: Sequence[str]) -> set[str]:
         """Which of these folded words occur anywhere in the index."""
 
+    def documents(self) -> dict[int, int]:
+        """Every document the index holds entries of, with how many (details included)."""
+
     def settle(self) -> None:
         """Make everything written so far visible to searches."""
 

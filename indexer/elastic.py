@@ -304,6 +304,24 @@ class ElasticIndex:
                 lines += [{"update": {"_id": key}}, {"doc": fields}]
         self._bulk(lines)
 
+    def documents(self) -> dict[int, int]:
+        found: dict[int, int] = {}
+        after: dict[str, Any] | None = None
+        while True:
+            composite: dict[str, Any] = {
+                "size": 1000,
+                "sources": [{"document": {"terms": {"field": "document_id"}}}],
+            }
+            if after is not None:
+                composite["after"] = after
+            body = {"size": 0, "aggs": {"documents": {"composite": composite}}}
+            agg = self._ok("POST", f"/{self.alias}/_search", json=body)["aggregations"]["documents"]
+            for bucket in agg["buckets"]:
+                found[int(bucket["key"]["document"])] = int(bucket["doc_count"])
+            after = agg.get("after_key")
+            if not agg["buckets"] or after is None:
+                return found
+
     def settle(self) -> None:
         self._ok("POST", f"/{self.alias}/_refresh")
 

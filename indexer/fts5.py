@@ -185,6 +185,16 @@ class Fts5Index:
                 }
         return sorted(found)
 
+    def documents(self) -> dict[int, int]:
+        with self.db.read() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT document_id, count(*) AS n FROM search_entries "
+                    "WHERE document_id IS NOT NULL GROUP BY document_id"
+                )
+            )
+            return {int(r.document_id): int(r.n) for r in rows}
+
     def settle(self) -> None:
         return None  # a committed write is visible at once
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psutil
@@ -22,14 +22,17 @@ from support.services import new_dossier, received
 from archive.domain.access import Scope
 from archive.domain.model import User
 from archive.domain.roles import Role
+from archive.metadata import documents as document_rows
+from archive.metadata import dossiers as dossier_rows
 from archive.services import accounts, consumers
 from archive.services import documents as document_service
 from archive.services.consumers import owner_name
 from indexer import state
 from indexer.backend import SearchRequest, SearchUnavailable
 from indexer.elastic import ElasticIndex
+from indexer.entries import document_entries
 from indexer.extraction import TextReader
-from indexer.indexing import CONSUMER, Indexer
+from indexer.indexing import CONSUMER, Indexer, document_fields, dossier_fields
 from indexer.opening import Search
 from indexer.query import parse
 from indexer.tasks import feed
@@ -41,6 +44,7 @@ class Setup:
     search: Search
     reader: TextReader
     admin: User
+    added: int = 0  # documents added so far: each gets the next keyword
 
     @property
     def scope(self) -> Scope:
@@ -54,12 +58,13 @@ class Setup:
         actor = archive.actor(self.admin)
         dossier = new_dossier(archive, actor, "Hồ sơ thử chỉ mục")
         ids = []
-        for n in range(count):
+        for n in range(self.added, self.added + count):
             data = vietnamese_pdf([f"Biên bản số {n}\ntừ khoá riêng tukhoa{n}", "Trang hai"])
             draft = document_service.DocumentDraft(kind="bien_ban_vi_pham", title=f"Tờ {n}")
             ids.append(
                 document_service.add(archive, actor, dossier, draft, received(archive, data)).id
             )
+        self.added += count
         return ids
 
     def found(self, words: str) -> int:
@@ -226,3 +231,55 @@ def test_a_file_whose_text_cannot_be_read_fails_alone_and_is_found_by_its_detail
         assert indexer.document(document_id) is state.Status.INDEXED
     indexer.index.settle()
     assert setup.found("tukhoa1") == 1
+
+
+def _cli(setup: Setup, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "archive.cli", *args],
+        cwd=tmp_path,
+        env=archive_env(setup.backend.settings),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+        check=False,
+    )
+
+
+def test_archive_check_finds_drift_between_metadata_and_index_and_repairs_it(
+    setup: Setup, tmp_path: Path
+) -> None:
+    ids = setup.add_documents(3)
+    indexer = setup.indexer()
+    assert feed(indexer, "w") > 0
+    clean = _cli(setup, tmp_path, "check")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "Khớp · In agreement" in clean.stdout
+    # Drift of every kind: entries lost, entries of a document that does not exist, a
+    # document added while no worker ran.
+    index = setup.search.prepared()
+    index.remove_document(ids[0])
+    with setup.backend.archive.db.read() as conn:
+        document = document_rows.get(conn, ids[1])
+        assert document is not None
+        dossier = dossier_rows.get(conn, document.dossier_id, None)
+        assert dossier is not None
+    ghost = replace(document_fields(document), document_id=987_654)  # no such document
+    index.put_document(
+        dossier_fields(dossier), ghost, document_entries(dossier.id, ghost, ["bóng ma"], ["x"])
+    )
+    late = setup.add_documents(1)[0]
+    index.settle()
+    found = _cli(setup, tmp_path, "check")
+    assert found.returncode == 1, found.stdout + found.stderr
+    assert "Chỉ mục lệch · index entries differ: 1" in found.stdout
+    assert "index holds unknown documents: 1" in found.stdout
+    assert "not indexed (pending or stale): 1" in found.stdout
+    assert setup.found("tukhoa0") == 0 and setup.found("bóng ma") == 1
+    repaired = _cli(setup, tmp_path, "check", "--repair")
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert "Đã sửa · repaired: 3" in repaired.stdout
+    again = _cli(setup, tmp_path, "check")
+    assert again.returncode == 0 and "Khớp · In agreement" in again.stdout
+    assert setup.found("tukhoa0") == 1 and setup.found("bóng ma") == 0
+    assert setup.states([late]) == {late: state.Status.INDEXED}
