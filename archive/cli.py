@@ -13,6 +13,7 @@ import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -31,6 +32,8 @@ from archive.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from archive.services.importing import ImportReport
 
 app = typer.Typer(
     help="Kho lưu trữ hồ sơ vụ việc · Case-dossier archive. Cấu hình qua biến môi trường "
@@ -541,6 +544,84 @@ def demo() -> None:
     if get_settings().database_url.startswith("sqlite"):
         _migrate_and_seed()
     load_demo(_open(), progress=typer.echo)
+
+
+@app.command("import")
+def import_folder(
+    folder: Annotated[Path, typer.Argument(help="Thư mục, mỗi hồ sơ một thư mục con · Folder")],
+    username: Annotated[str, typer.Option("--as", help="Nhập với tài khoản · Import as user")],
+    report_file: Annotated[
+        Path | None, typer.Option("--report", help="Ghi báo cáo JSON · Write the report as JSON")
+    ] = None,
+) -> None:
+    """Nhập hàng loạt hồ sơ cũ từ thư mục · Bulk-import old dossiers from a folder."""
+    import json
+
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    from archive.services import importing
+
+    archive = _open()
+    console = Console(stderr=True)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(bar_width=16),
+        TextColumn("{task.fields[files]} tệp·files"),
+        TextColumn("{task.fields[rate]:.1f} tệp/s·files/s"),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    try:
+        with Progress(*columns, console=console) as bar, _refusals():
+            task = bar.add_task("Nhập · Import", total=None, files="0", rate=0.0)
+            started, done, total = time.monotonic(), [0], [0]
+
+            def progress(step: importing.Step) -> None:
+                done[0] += step.files
+                rate = done[0] / max(time.monotonic() - started, 1e-3)
+                bar.update(task, advance=step.size, files=f"{done[0]}/{total[0]}", rate=rate)
+
+            def sized(total_files: int, total_bytes: int) -> None:
+                total[0] = total_files
+                bar.update(task, total=max(total_bytes, 1), files=f"0/{total_files}")
+
+            report = importing.run(archive, folder, username, progress=progress, sized=sized)
+    finally:
+        archive.close()
+    _print_import_report(report)
+    if report_file is not None:
+        report_file.write_text(
+            json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+    if not report.complete:
+        raise typer.Exit(1)
+
+
+def _print_import_report(report: ImportReport) -> None:
+    mib = report.bytes_read / 1024 / 1024
+    typer.echo(
+        f"Hồ sơ · Dossiers: {report.dossiers_created} mới · new, {report.dossiers_existing} "
+        f"đã có · already in, {report.dossiers_refused} bị từ chối · refused. Tài liệu · "
+        f"Documents: {report.documents_added} đã thêm · added, {report.documents_already_there} "
+        f"đã có · already there, {len(report.refusals)} lỗi · refusals. "
+        f"{mib:,.1f} MiB trong · in {report.seconds:,.1f} s."
+    )
+    for refusal in report.refusals:
+        where = f"{refusal.folder}/{refusal.file}" if refusal.file else refusal.folder
+        typer.secho(
+            f"TỪ CHỐI · REFUSED  {where}: {refusal.vi} / {refusal.en}",
+            fg=typer.colors.RED,
+            err=True,
+        )
+    if report.stopped:
+        typer.secho(f"DỪNG GIỮA CHỪNG · STOPPED  {report.stopped}", fg=typer.colors.RED, err=True)
 
 
 for _extension in installed():
