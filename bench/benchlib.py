@@ -175,14 +175,17 @@ def _settings(backend: str, workdir: Path, **overrides: Any) -> Settings:
             s3_bucket=f"bench-{secrets.token_hex(5)}",
             broker_url=server_env("ARCHIVE_TEST_REDIS_URL"),
             result_backend=server_env("ARCHIVE_TEST_REDIS_URL"),
+            elasticsearch_url=server_env("ARCHIVE_TEST_ELASTICSEARCH_URL"),
+            elasticsearch_index=f"bench-search-{secrets.token_hex(5)}",
         )
     elif backend != "embedded":
         raise SystemExit(f"unknown backend {backend!r}: embedded or scaled")
     return Settings(_env_file=None, **values)
 
 
-def _prepare(settings: Settings) -> None:
-    """Migrate, load the case types, add a unit and an official to upload as."""
+def _prepare(settings: Settings, people: bool = True) -> None:
+    """Migrate, load the case types, and (``people``) add a unit and an official to upload
+    as."""
     from archive.domain.roles import Role
     from archive.metadata import casetypes
     from archive.metadata.migrate import upgrade
@@ -195,6 +198,8 @@ def _prepare(settings: Settings) -> None:
     try:
         with archive.db.write() as conn:
             casetypes.seed_builtins(conn)
+        if not people:
+            return
         accounts.create_unit(archive, "tu_phap", "Phòng Tư pháp", None, by=None)
         accounts.create_user(
             archive,
@@ -223,6 +228,12 @@ def plain_minio(settings: Settings) -> Any:
 
 
 def _remove(settings: Settings) -> None:
+    if settings.elasticsearch_url:
+        with httpx.Client(base_url=settings.elasticsearch_url, timeout=60) as es:
+            found = es.get(f"/_alias/{settings.elasticsearch_index}")
+            if found.status_code == 200:
+                for name in found.json():
+                    es.delete(f"/{name}")
     url = make_url(settings.database_url)
     if url.get_backend_name() == "postgresql":
         engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -241,13 +252,14 @@ def _remove(settings: Settings) -> None:
 
 @contextlib.contextmanager
 def bench_archive(
-    backend: str, workdir: Path | None = None, **overrides: Any
+    backend: str, workdir: Path | None = None, *, people: bool = True, **overrides: Any
 ) -> Iterator[Settings]:
-    """A fresh archive with one official, removed (folder, database, bucket) afterwards."""
+    """A fresh archive with one official (unless not ``people``), removed (folder,
+    database, bucket, search index) afterwards."""
     folder = workdir or Path(tempfile.mkdtemp(prefix="archive-bench-", dir="/var/tmp"))
     settings = _settings(backend, folder, **overrides)
     try:
-        _prepare(settings)
+        _prepare(settings, people)
         yield settings
     finally:
         _remove(settings)

@@ -12,6 +12,7 @@ and moves the alias to it; a document's old entries are found by a query and del
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -25,6 +26,9 @@ from indexer.entries import DocumentFields, DossierFields, Entry
 from indexer.query import Clause, DateToken, Phrase, Query
 
 EXACT_BOOST = 3.0  # as FTS5's column weight: a typed diacritic that matches counts more
+PHRASE_BOOST = 1.0  # as FTS5's PHRASE_BONUS: side by side counts about twice
+PAIR_BOOST = 1.0  # as FTS5's PAIR_BONUS, shared among the pairs of typed neighbours
+MAX_PAIRS = 8
 PRECISION = 40000  # cardinality counts are exact below this many dossiers
 
 MAPPING: dict[str, Any] = {
@@ -148,7 +152,9 @@ def _filters(flt: Filters) -> list[dict[str, Any]]:
     return found
 
 
-def _alternative(a: Phrase | DateToken) -> list[dict[str, Any]]:
+def _alternative(
+    a: Phrase | DateToken, around: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+) -> list[dict[str, Any]]:
     if isinstance(a, DateToken):
         return [{"match": {"dates": a.token}}]
     found: list[dict[str, Any]] = [{"match_phrase": {"folded": " ".join(a.folded)}}]
@@ -157,19 +163,35 @@ def _alternative(a: Phrase | DateToken) -> list[dict[str, Any]]:
             {"match_phrase": {"exact": {"query": " ".join(a.exact), "boost": EXACT_BOOST}}}
         )
     if a.fuzzy and len(a.folded) == 1:
-        found.append(
-            {"fuzzy": {"folded": {"value": a.folded[0], "fuzziness": 1, "transpositions": True}}}
-        )
+        found.append(_beside(a.folded[0], *around))
     return found
 
 
-def _clause(c: Clause) -> dict[str, Any]:
+def _clause(
+    c: Clause, around: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+) -> dict[str, Any]:
     return {
         "bool": {
-            "should": [q for a in c.alternatives for q in _alternative(a)],
+            "should": [q for a in c.alternatives for q in _alternative(a, around)],
             "minimum_should_match": 1,
         }
     }
+
+
+def _beside(word: str, before: tuple[str, ...], after: tuple[str, ...]) -> dict[str, Any]:
+    """A misspelt word as any indexed word one edit away, standing beside the words typed
+    next to it (as FTS5 does it: see ``fts5.match_expression``)."""
+    fuzzy = {"fuzzy": {"folded": {"value": word, "fuzziness": 1, "transpositions": True}}}
+    if not before and not after:
+        return fuzzy
+    near: dict[str, Any] = {"span_multi": {"match": fuzzy}}
+    sides = []
+    for left, right in ((before, ()), ((), after)):
+        if left or right:
+            spans: list[dict[str, Any]] = [{"span_term": {"folded": w}} for w in left]
+            spans += [near] + [{"span_term": {"folded": w}} for w in right]
+            sides.append({"span_near": {"clauses": spans, "slop": 0, "in_order": True}})
+    return sides[0] if len(sides) == 1 else {"bool": {"should": sides, "minimum_should_match": 1}}
 
 
 def query_body(query: Query, flt: Filters, scope: Scope) -> dict[str, Any]:
@@ -177,9 +199,24 @@ def query_body(query: Query, flt: Filters, scope: Scope) -> dict[str, Any]:
     access = access_filter(scope)
     if access is not None:
         filters.append(access)
+    beside = query.beside_fuzzy()
+    must = [_clause(c, beside.get(i, ((), ()))) for i, c in enumerate(query.positive)]
+    should = []
+    together = query.proximity_words()
+    if together:
+        # Entries holding the typed words side by side rank above those holding them apart.
+        should.append(
+            {"match_phrase": {"folded": {"query": " ".join(together), "boost": PHRASE_BOOST}}}
+        )
+        pairs = list(itertools.pairwise(together))[:MAX_PAIRS]
+        should += [
+            {"match_phrase": {"folded": {"query": " ".join(p), "boost": PAIR_BOOST / len(pairs)}}}
+            for p in pairs
+        ]
     return {
         "bool": {
-            "must": [_clause(c) for c in query.positive],
+            "must": must,
+            "should": should,
             "must_not": [_clause(c) for c in query.negative],
             "filter": filters,
         }

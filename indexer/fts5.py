@@ -12,6 +12,7 @@ range deletes them all), a dossier's own entry is ``-dossier_id``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -47,6 +48,9 @@ PAGE_BITS = 20
 MAX_PAGES = (1 << PAGE_BITS) - 1
 # Words typed with their diacritics count three times where the page has them too.
 WEIGHTS = (3.0, 1.0, 1.0)
+PHRASE_BONUS = 1.0
+PAIR_BONUS = 1.0
+MAX_PAIRS = 8
 
 _CREATE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_entries USING fts5("
@@ -75,22 +79,35 @@ def _quoted(words: Sequence[str]) -> str:
 
 
 def match_expression(query: Query, neighbours: Mapping[str, Sequence[str]]) -> str:
-    """The FTS5 MATCH text for ``query``; fuzzy words also match their ``neighbours``."""
+    """The FTS5 MATCH text for ``query``; a misspelt word also matches its
+    ``neighbours`` (indexed words one edit away) where they stand beside the words typed
+    next to it."""
+    beside = query.beside_fuzzy()
 
-    def alternative(a: Phrase | DateToken) -> list[str]:
+    def alternative(
+        a: Phrase | DateToken, around: tuple[tuple[str, ...], tuple[str, ...]]
+    ) -> list[str]:
         if isinstance(a, DateToken):
             return [f"dates : {_quoted([a.token])}"]
         found = [f"folded : {_quoted(a.folded)}"]
         if a.typed_marks:
             found.append(f"exact : {_quoted(a.exact)}")
-        if len(a.folded) == 1:
-            found += [f"folded : {_quoted([n])}" for n in neighbours.get(a.folded[0], ())]
+        if a.fuzzy:
+            before, after = around
+            sides = [s for s in ((before, ()), ((), after)) if s[0] or s[1]] or [((), ())]
+            found += [
+                f"folded : {_quoted((*left, n, *right))}"
+                for n in neighbours.get(a.folded[0], ())
+                for left, right in sides
+            ]
         return found
 
-    def clause(c: Clause) -> str:
-        return "(" + " OR ".join(p for a in c.alternatives for p in alternative(a)) + ")"
+    def clause(c: Clause, around: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())) -> str:
+        return "(" + " OR ".join(p for a in c.alternatives for p in alternative(a, around)) + ")"
 
-    expression = " AND ".join(clause(c) for c in query.positive)
+    expression = " AND ".join(
+        clause(c, beside.get(i, ((), ()))) for i, c in enumerate(query.positive)
+    )
     if query.negative:
         expression += " NOT (" + " OR ".join(clause(c) for c in query.negative) + ")"
     return expression
@@ -212,13 +229,15 @@ class Fts5Index:
             for a in c.alternatives
             if isinstance(a, Phrase) and a.fuzzy and len(a.folded) == 1
         }
-        matched = self._matched(match_expression(query, neighbours), request.filters, scope)
+        matched = self._matched(
+            match_expression(query, neighbours), query.proximity_words(), request.filters, scope
+        )
         with self.db.read() as conn:
             groups = self._groups(conn, matched, request)
             total, facets = self._facets(conn, matched, request.facets)
         return Found(total, groups, facets)
 
-    def _matched(self, expression: str, flt: Filters, scope: Scope) -> Any:
+    def _matched(self, expression: str, together: Sequence[str], flt: Filters, scope: Scope) -> Any:
         year = cast(extract("year", dossiers.c.opened_on), String)
         signed = case(
             (documents.c.id.is_(None), None),
@@ -246,6 +265,26 @@ class Fts5Index:
             conditions.append(documents.c.kind.in_(flt.kinds))
         if flt.signed is not None:
             conditions.append(signed if flt.signed else ~signed)
+        score: ColumnElement[float] = func.bm25(literal_column("search_entries"), *WEIGHTS)
+        if together:
+            # Entries holding the typed words side by side rank higher: all of them as
+            # typed count twice, and each pair of neighbours typed that stands together
+            # adds its share of another time.
+            def holding(name: str, words: Sequence[str]) -> ColumnElement[bool]:
+                match = literal_column("search_entries").op("MATCH")(
+                    bindparam(name, f"folded : {_quoted(words)}")
+                )
+                inner = select(text("rowid")).select_from(text("search_entries")).where(match)
+                return entries.c.rowid.in_(inner)
+
+            pairs = list(itertools.pairwise(together))[:MAX_PAIRS]
+            bonus: ColumnElement[float] = case(
+                (holding("together", together), PHRASE_BONUS), else_=0.0
+            )
+            for n, pair in enumerate(pairs):
+                share = PAIR_BONUS / len(pairs)
+                bonus = bonus + case((holding(f"pair{n}", pair), share), else_=0.0)
+            score = score * (1.0 + bonus)
         source = (
             entries.join(dossiers, dossiers.c.id == entries.c.dossier_id)
             .outerjoin(documents, documents.c.id == entries.c.document_id)
@@ -263,7 +302,7 @@ class Fts5Index:
                 entries.c.dossier_id.label("dossier_id"),
                 entries.c.document_id.label("document_id"),
                 entries.c.page.label("page"),
-                func.bm25(literal_column("search_entries"), *WEIGHTS).label("score"),
+                score.label("score"),
                 dossiers.c.opened_on.label("opened_on"),
                 dossiers.c.unit_id.label("unit"),
                 dossiers.c.case_type.label("case_type"),

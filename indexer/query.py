@@ -77,6 +77,35 @@ class Query:
             for w in a.folded
         )
 
+    def proximity_words(self) -> tuple[str, ...]:
+        """The folded words of the plain typed clauses, in order: pages holding them side
+        by side (as typed) rank above pages holding them apart. Empty if fewer than two."""
+        found: list[str] = []
+        for c in self.positive:
+            first = c.alternatives[0]
+            if isinstance(first, Phrase) and not first.fuzzy:
+                found += first.folded
+        return tuple(found) if len(found) > 1 else ()
+
+    def beside_fuzzy(self) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
+        """For each positive clause holding a misspelt word: the folded words typed just
+        before and just after it (plain words only). A near spelling counts only where it
+        stands beside one of them as typed — "Lê Văn Lng" finds "Lê Văn Long", while a name that
+        is not in the archive does not find every page with a word one letter from it."""
+        positive = self.positive
+
+        def plain(i: int) -> tuple[str, ...]:
+            if not 0 <= i < len(positive) or len(positive[i].alternatives) != 1:
+                return ()
+            first = positive[i].alternatives[0]
+            return first.folded if isinstance(first, Phrase) and not first.fuzzy else ()
+
+        return {
+            i: (plain(i - 1), plain(i + 1))
+            for i, c in enumerate(positive)
+            if any(isinstance(a, Phrase) and a.fuzzy for a in c.alternatives)
+        }
+
 
 MAX_CLAUSES = 32
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
