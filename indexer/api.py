@@ -80,6 +80,11 @@ class IndexStateOut(BaseModel):
     pages: int
     empty_pages: list[int] = Field(description="Pages without a text layer (to be OCRed)")
     updated_at: datetime | None
+    read_from_page: dict[str, str] | None = Field(
+        description="Details printed on the document (Decree 30: issuer, number, place, "
+        "issued_on, doc_type, summary, signer_title, signer_name), read when its uploader "
+        "left some of them empty: offered for those fields"
+    )
 
 
 @router.get(
@@ -184,4 +189,5 @@ def search_state(
         pages=found.pages,
         empty_pages=list(found.empty_pages),
         updated_at=found.updated_at,
+        read_from_page=dict(found.page_fields) if found.page_fields else None,
     )

@@ -15,6 +15,7 @@ import logging
 import os
 import tempfile
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ class TextUnreadable(Exception):
 @dataclass(frozen=True)
 class PageText:
     pages: tuple[str, ...]
+    fields: Mapping[str, str] | None = None  # details printed on the document (Decree 30)
 
     @property
     def empty_pages(self) -> tuple[int, ...]:
@@ -50,7 +52,9 @@ class TextReader:
         self._reader: SandboxedReader | None = None
         self._lock = threading.Lock()
 
-    def read_file(self, path: Path) -> PageText:
+    def read_file(self, path: Path, *, fields: bool = False) -> PageText:
+        """Every page's text; with ``fields``, also the details printed on a Decree 30
+        document (issuing body, number, place and date, type, summary, signer)."""
         with self._lock:
             if self._reader is not None and self._reader.proc.poll() is not None:
                 self._reader.kill()
@@ -60,7 +64,7 @@ class TextReader:
                     self._reader = SandboxedReader(self.memory_mb, MODULE)
                 except CheckerUnavailable as exc:
                     raise OSError("the text reading process did not start") from exc
-            answer = self._reader.ask(path, self.seconds)
+            answer = self._reader.ask(path, self.seconds, fields=fields)
             if answer is None:
                 died = self._reader.proc.poll() is not None
                 self._reader.kill()
@@ -75,9 +79,15 @@ class TextReader:
                 self._reader = None
         if "failed" in answer:
             raise TextUnreadable(str(answer["failed"]))
-        return PageText(tuple(str(t) for t in answer["pages"]))
+        found = answer.get("fields")
+        return PageText(
+            tuple(str(t) for t in answer["pages"]),
+            {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else None,
+        )
 
-    def read_version(self, store: ObjectStore, version: DocumentVersion) -> PageText:
+    def read_version(
+        self, store: ObjectStore, version: DocumentVersion, *, fields: bool = False
+    ) -> PageText:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix="text-", suffix=".pdf", dir=self.work_dir)
         path = Path(name)
@@ -92,7 +102,7 @@ class TextReader:
                     "the stored file differs from the one received (SHA-256 mismatch); "
                     "run a fixity check"
                 )
-            return self.read_file(path)
+            return self.read_file(path, fields=fields)
         except FileNotFoundError as exc:
             raise TextUnreadable("the stored file is missing; run a fixity check") from exc
         finally:

@@ -10,8 +10,9 @@ back once the backend does — nothing is lost either way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 
@@ -61,6 +62,16 @@ def document_fields(document: Document) -> DocumentFields:
     )
 
 
+def page_details(fields: Mapping[str, str] | None) -> list[str]:
+    """The details printed on a document, as words to index (dates as written in text)."""
+    if not fields:
+        return []
+    found = [v for k, v in fields.items() if k != "issued_on"]
+    if "issued_on" in fields:
+        found.append(f"{date.fromisoformat(fields['issued_on']):%d/%m/%Y}")
+    return found
+
+
 def _party(p: Party) -> dict[str, object]:
     return {"name": p.name, "id_number": p.id_number, "address": p.address}
 
@@ -84,8 +95,10 @@ class Indexer:
                 state.forget(conn, document_id)
             return None
         reason = None
+        # What the uploader left empty may be printed on the document: read it then.
+        wanted = not (document.number and document.issued_on and document.issuer)
         try:
-            text = self.reader.read_version(self.archive.store, document.current)
+            text = self.reader.read_version(self.archive.store, document.current, fields=wanted)
         except TextUnreadable as exc:
             reason = str(exc)
             text = PageText(())
@@ -94,6 +107,7 @@ class Indexer:
         details = [document.title, document.number, document.issuer, document.kind]
         if document.issued_on:
             details.append(f"{document.issued_on:%d/%m/%Y}")
+        details += page_details(text.fields)
         self.index.put_document(
             dossier_fields(dossier),
             fields,
@@ -109,6 +123,7 @@ class Indexer:
                 reason=reason,
                 pages=len(text.pages),
                 empty_pages=text.empty_pages,
+                page_fields=text.fields,
             )
         return status
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +41,24 @@ def page_texts(path: Path) -> list[str]:
         pdf.close()
 
 
+def page_fields(path: Path) -> dict[str, str] | None:
+    """A Decree 30 document's details as printed on it (None if they cannot be read)."""
+    from indexer.page_metadata import read_metadata
+
+    try:
+        found = read_metadata(path)
+    except (OSError, ValueError):
+        return None
+    fields = {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(found).items()}
+    return {k: str(v) for k, v in fields.items() if v}
+
+
 def answer(request: dict[str, Any]) -> dict[str, Any]:
     try:
-        return {"pages": page_texts(Path(request["path"]))}
+        pages = page_texts(Path(request["path"]))
+        if request.get("fields"):
+            return {"pages": pages, "fields": page_fields(Path(request["path"]))}
+        return {"pages": pages}
     except MemoryError:
         return {"failed": "reading its text needs more memory than allowed"}
     except RecursionError:

@@ -3,7 +3,7 @@ had no text), or failed with the reason. No row, or an older version, means pend
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -42,6 +42,9 @@ search_state = Table(
     Column("reason", Text, nullable=True),
     Column("pages", Integer, nullable=False),
     Column("empty_pages", JSON, nullable=False),  # page numbers without a text layer
+    # Details printed on the document (Decree 30 layout), read when its uploader left some
+    # of them empty: offered for those fields, and searchable.
+    Column("page_fields", JSON, nullable=True),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 
@@ -55,6 +58,7 @@ class IndexState:
     pages: int
     empty_pages: tuple[int, ...]
     updated_at: datetime | None
+    page_fields: Mapping[str, str] | None = None
 
 
 def create(engine: Engine) -> None:
@@ -70,6 +74,7 @@ def record(
     reason: str | None = None,
     pages: int = 0,
     empty_pages: Sequence[int] = (),
+    page_fields: Mapping[str, str] | None = None,
 ) -> None:
     conn.execute(delete(search_state).where(search_state.c.document_id == document_id))
     conn.execute(
@@ -80,6 +85,7 @@ def record(
             reason=reason,
             pages=pages,
             empty_pages=list(empty_pages),
+            page_fields=dict(page_fields) if page_fields else None,
             updated_at=datetime.now(UTC),
         )
     )
@@ -103,6 +109,7 @@ def of(conn: Connection, document_id: int, current_version: int) -> IndexState:
         int(row.pages),
         tuple(int(p) for p in row.empty_pages),
         row.updated_at,
+        dict(row.page_fields) if row.page_fields else None,
     )
 
 

@@ -60,11 +60,12 @@ class SandboxedReader:
             self.kill()
             raise CheckerUnavailable("the PDF checking process did not start")
 
-    def ask(self, path: Path, seconds: float) -> dict[str, Any] | None:
+    def ask(self, path: Path, seconds: float, **more: object) -> dict[str, Any] | None:
         """The reader's answer, or None if it crashed, overran its time or broke the pipe."""
         assert self.proc.stdin is not None
+        request = {"path": os.fspath(path), **more}
         try:
-            self.proc.stdin.write(json.dumps({"path": os.fspath(path)}).encode() + b"\n")
+            self.proc.stdin.write(json.dumps(request).encode() + b"\n")
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             return None

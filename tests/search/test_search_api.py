@@ -352,3 +352,35 @@ def test_the_dossier_list_search_box_reads_the_full_text(corpus: Corpus) -> None
     assert listed("official_tp", "nhập lậu") == []
     # code and title still match as a substring
     assert ids["fakes"] in listed("official_tp", "mỹ phẩm")
+
+
+def test_details_printed_on_a_decree_30_document_are_offered_and_found(corpus: Corpus) -> None:
+    from archive.demo.dataset import UNITS, build_dataset
+    from archive.demo.pdfs import render_document
+
+    dataset = build_dataset(seed=5, dossiers=12)
+    dossier = next(d for d in dataset.dossiers if d.case_type == "xlvphc")
+    decision = next(d for d in dossier.documents if d.kind == "quyet_dinh_xu_phat")
+    unit = next(u for u in UNITS if u.code == dossier.unit_code)
+    data = render_document(decision, agency=unit.letterhead_agency, unit_name=unit.letterhead_name)
+    assert decision.number
+    with corpus.api.client("official_tp") as client:
+        # the uploader gives a kind and a title only
+        answer = client.post(
+            f"/api/dossiers/{corpus.ids['lam_ha']}/documents",
+            data={"kind": "quyet_dinh_xu_phat", "title": "Quyết định"},
+            files={"file": ("qd.pdf", data, "application/pdf")},
+        )
+        assert answer.status_code == 201, answer.text
+        document_id = answer.json()["id"]
+        corpus.feed()
+        state = client.get(f"/api/documents/{document_id}/search-state").json()
+    offered = state["read_from_page"]
+    assert offered["number"] == decision.number
+    assert offered["issued_on"] == decision.issued_on.isoformat()
+    assert offered["place"] == decision.place
+    assert offered["doc_type"] == "QUYẾT ĐỊNH"
+    body = corpus.search("official_tp", decision.number)
+    assert (document_id, 0) in {
+        (h["document_id"], h["page"]) for g in body["groups"] for h in g["hits"]
+    }
