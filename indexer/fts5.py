@@ -27,6 +27,7 @@ from sqlalchemy import (
     column,
     extract,
     func,
+    insert,
     literal,
     literal_column,
     select,
@@ -68,6 +69,28 @@ entries = table(
     column("page"),
 )
 vocabulary = table("search_vocabulary", column("term"), column("col"))
+_MATCHED_COLUMNS = (
+    "rowid",
+    "dossier_id",
+    "document_id",
+    "page",
+    "score",
+    "opened_on",
+    "unit",
+    "case_type",
+    "field",
+    "stage",
+    "year",
+    "kind",
+    "signed",
+)
+_MATCHED_TABLE = (
+    "CREATE TEMP TABLE IF NOT EXISTS search_matched ("
+    "rowid INTEGER, dossier_id INTEGER, document_id INTEGER, page INTEGER, score REAL, "
+    "opened_on TEXT, unit INTEGER, case_type TEXT, field TEXT, stage TEXT, year TEXT, "
+    "kind TEXT, signed INTEGER)"
+)
+matched = table("search_matched", *(column(c) for c in _MATCHED_COLUMNS))
 
 
 def _rowid(document_id: int, page: int) -> int:
@@ -229,10 +252,15 @@ class Fts5Index:
             for a in c.alternatives
             if isinstance(a, Phrase) and a.fuzzy and len(a.folded) == 1
         }
-        matched = self._matched(
+        found = self._matched(
             match_expression(query, neighbours), query.proximity_words(), request.filters, scope
         )
         with self.db.read() as conn:
+            # The matches are computed once into this connection's own temporary table
+            # (no lock on the database), then grouped, paged and counted from there.
+            conn.exec_driver_sql(_MATCHED_TABLE)
+            conn.exec_driver_sql("DELETE FROM temp.search_matched")
+            conn.execute(insert(matched).from_select(list(found.selected_columns.keys()), found))
             groups = self._groups(conn, matched, request)
             total, facets = self._facets(conn, matched, request.facets)
         return Found(total, groups, facets)
@@ -314,8 +342,6 @@ class Fts5Index:
             )
             .select_from(source)
             .where(*conditions)
-            .cte("matched")
-            .prefix_with("MATERIALIZED")
         )
 
     def _groups(self, conn: Connection, matched: Any, request: SearchRequest) -> tuple[Group, ...]:

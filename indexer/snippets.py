@@ -8,6 +8,8 @@ text at the same places. The snippet is HTML: the text escaped, matches in ``<ma
 from __future__ import annotations
 
 import html
+import re
+from functools import lru_cache
 
 from indexer.folding import fold, word_spans
 from indexer.typos import one_edit_apart
@@ -15,8 +17,17 @@ from indexer.typos import one_edit_apart
 WIDTH = 240  # characters of text around the best cluster of matches
 
 
+@lru_cache(maxsize=1024)
+def _pattern(wanted: frozenset[str]) -> re.Pattern[str]:
+    """The wanted words, each a whole word, longest first (one pass over the page)."""
+    alternatives = "|".join(re.escape(w) for w in sorted(wanted, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])", re.IGNORECASE)
+
+
 def _matches(text: str, wanted: frozenset[str], near: frozenset[str]) -> list[tuple[int, int]]:
     folded = fold(text)
+    if not near:
+        return [m.span() for m in _pattern(wanted).finditer(folded)] if wanted else []
     spans = []
     for start, end in word_spans(folded):
         word = folded[start:end].lower()
