@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 
 from archive.domain.access import Scope
+from archive.domain.roles import Role
 from archive.metadata.db import Database
 from archive.metadata.dossiers import visible
 from archive.metadata.schema import document_versions, documents, dossiers
@@ -48,14 +49,14 @@ from indexer.typos import edits
 PAGE_BITS = 20
 MAX_PAGES = (1 << PAGE_BITS) - 1
 # Words typed with their diacritics count three times where the page has them too.
-WEIGHTS = (3.0, 1.0, 1.0)
+WEIGHTS = (3.0, 1.0, 1.0, 0.0)  # exact, folded, dates, access (never ranks)
 PHRASE_BONUS = 1.0
 PAIR_BONUS = 1.0
 MAX_PAIRS = 8
 
 _CREATE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_entries USING fts5("
-    "exact, folded, dates, text UNINDEXED, dossier_id UNINDEXED, document_id UNINDEXED, "
+    "exact, folded, dates, access, text UNINDEXED, dossier_id UNINDEXED, document_id UNINDEXED, "
     "page UNINDEXED, tokenize = 'unicode61 remove_diacritics 0')",
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_vocabulary USING fts5vocab(search_entries, 'col')",
 )
@@ -90,7 +91,14 @@ _MATCHED_TABLE = (
     "opened_on TEXT, unit INTEGER, case_type TEXT, field TEXT, stage TEXT, year TEXT, "
     "kind TEXT, signed INTEGER)"
 )
+_TEMPORARY = (
+    "CREATE TEMP TABLE IF NOT EXISTS search_hits (rowid INTEGER PRIMARY KEY, score REAL)",
+    _MATCHED_TABLE,
+    "DELETE FROM temp.search_hits",
+    "DELETE FROM temp.search_matched",
+)
 matched = table("search_matched", *(column(c) for c in _MATCHED_COLUMNS))
+hits = table("search_hits", column("rowid"), column("score"))
 
 
 def _rowid(document_id: int, page: int) -> int:
@@ -99,6 +107,29 @@ def _rowid(document_id: int, page: int) -> int:
 
 def _quoted(words: Sequence[str]) -> str:
     return '"' + " ".join(words) + '"'
+
+
+def access_tokens(dossier: DossierFields) -> str:
+    """Who may open an entry, as words of its ``access`` column: the owning unit and
+    each unit it is shared with. A search narrows by them inside the index itself, so an
+    official's query scores only the entries of their units (the join with the dossiers
+    then checks the rest: an auditor's period, a share withdrawn a moment ago)."""
+    return " ".join(f"u{u}" for u in dict.fromkeys((dossier.unit_id, *dossier.shared_with)))
+
+
+def access_expression(scope: Scope) -> str | None:
+    """The MATCH part that keeps to the units ``scope`` may open (None: everything;
+    the empty string: nothing)."""
+    if scope.everything:
+        return None
+    units = (
+        {u for g in scope.grants for u in g.unit_ids}
+        if scope.role is Role.AUDITOR
+        else set(scope.unit_ids)
+    )
+    if not units:
+        return ""
+    return "access : (" + " OR ".join(f'"u{u}"' for u in sorted(units)) + ")"
 
 
 def match_expression(query: Query, neighbours: Mapping[str, Sequence[str]]) -> str:
@@ -149,15 +180,16 @@ class Fts5Index:
             for statement in _CREATE:
                 conn.exec_driver_sql(statement)
 
-    def _insert(self, conn: Connection, rowid: int, entry: Entry) -> None:
+    def _insert(self, conn: Connection, rowid: int, entry: Entry, access: str) -> None:
         conn.execute(
             text(
-                "INSERT INTO search_entries(rowid, exact, folded, dates, text, dossier_id, "
-                "document_id, page) VALUES (:rowid, :exact, :folded, :dates, :text, "
-                ":dossier_id, :document_id, :page)"
+                "INSERT INTO search_entries(rowid, exact, folded, dates, access, text, "
+                "dossier_id, document_id, page) VALUES (:rowid, :exact, :folded, :dates, "
+                ":access, :text, :dossier_id, :document_id, :page)"
             ),
             {
                 "rowid": rowid,
+                "access": access,
                 "exact": entry.exact,
                 "folded": entry.folded,
                 "dates": entry.dates,
@@ -173,8 +205,9 @@ class Fts5Index:
     ) -> None:
         with self.db.write() as conn:
             self._delete_document(conn, document.document_id)
+            access = access_tokens(dossier)
             for entry in found[: MAX_PAGES + 1]:
-                self._insert(conn, _rowid(document.document_id, entry.page), entry)
+                self._insert(conn, _rowid(document.document_id, entry.page), entry, access)
 
     def _delete_document(self, conn: Connection, document_id: int) -> None:
         conn.execute(
@@ -187,12 +220,29 @@ class Fts5Index:
             self._delete_document(conn, document_id)
 
     def put_dossier(self, dossier: DossierFields, entry: Entry) -> None:
-        # Access, filters and facets are read from the dossier row at search time.
+        # Filters and facets are read from the dossier row at search time; who may open
+        # it is also on every entry (``access``), rewritten here when its shares change.
+        access = access_tokens(dossier)
         with self.db.write() as conn:
             conn.execute(
                 text("DELETE FROM search_entries WHERE rowid = :r"), {"r": -dossier.dossier_id}
             )
-            self._insert(conn, -dossier.dossier_id, entry)
+            self._insert(conn, -dossier.dossier_id, entry, access)
+            held = conn.execute(
+                select(documents.c.id).where(documents.c.dossier_id == dossier.dossier_id)
+            ).scalars()
+            for document_id in held:
+                conn.execute(
+                    text(
+                        "UPDATE search_entries SET access = :access "
+                        "WHERE rowid BETWEEN :low AND :high AND access != :access"
+                    ),
+                    {
+                        "access": access,
+                        "low": _rowid(document_id, 0),
+                        "high": _rowid(document_id, MAX_PAGES),
+                    },
+                )
 
     def clear(self) -> None:
         with self.db.write() as conn:
@@ -252,29 +302,64 @@ class Fts5Index:
             for a in c.alternatives
             if isinstance(a, Phrase) and a.fuzzy and len(a.folded) == 1
         }
-        found = self._matched(
-            match_expression(query, neighbours), query.proximity_words(), request.filters, scope
-        )
+        access = access_expression(scope)
+        if access == "":
+            return Found(0, (), {})
+        expression = match_expression(query, neighbours)
+        if access is not None:
+            expression = f"({expression}) AND {access}"
+        scored = self._scored(expression, query.proximity_words(), access)
+        found = self._matched(request.filters, scope)
         with self.db.read() as conn:
-            # The matches are computed once into this connection's own temporary table
+            # The matches are computed once into this connection's own temporary tables
             # (no lock on the database), then grouped, paged and counted from there.
-            conn.exec_driver_sql(_MATCHED_TABLE)
-            conn.exec_driver_sql("DELETE FROM temp.search_matched")
+            for statement in _TEMPORARY:
+                conn.exec_driver_sql(statement)
+            conn.execute(insert(hits).from_select(["rowid", "score"], scored))
             conn.execute(insert(matched).from_select(list(found.selected_columns.keys()), found))
             groups = self._groups(conn, matched, request)
             total, facets = self._facets(conn, matched, request.facets)
         return Found(total, groups, facets)
 
-    def _matched(self, expression: str, together: Sequence[str], flt: Filters, scope: Scope) -> Any:
+    def _scored(self, expression: str, together: Sequence[str], access: str | None) -> Any:
+        """Row ids and scores of the matching entries: from the index alone (no entry's
+        stored text or columns are read, which at 100,000 pages is most of the cost)."""
+        score: ColumnElement[float] = func.bm25(literal_column("search_entries"), *WEIGHTS)
+        if together:
+            # Entries holding the typed words side by side rank higher: all of them as
+            # typed count twice, and each pair of neighbours typed that stands together
+            # adds its share of another time.
+            def holding(name: str, words: Sequence[str]) -> ColumnElement[bool]:
+                phrase = f"folded : {_quoted(words)}"
+                match = literal_column("search_entries").op("MATCH")(
+                    bindparam(name, f"{phrase} AND {access}" if access else phrase)
+                )
+                inner = select(text("rowid")).select_from(text("search_entries")).where(match)
+                return entries.c.rowid.in_(inner)
+
+            pairs = list(itertools.pairwise(together))[:MAX_PAIRS]
+            bonus: ColumnElement[float] = case(
+                (holding("together", together), PHRASE_BONUS), else_=0.0
+            )
+            for n, pair in enumerate(pairs):
+                share = PAIR_BONUS / len(pairs)
+                bonus = bonus + case((holding(f"pair{n}", pair), share), else_=0.0)
+            score = score * (1.0 + bonus)
+        return select(entries.c.rowid, score.label("score")).where(
+            literal_column("search_entries").op("MATCH")(bindparam("match", expression))
+        )
+
+    def _matched(self, flt: Filters, scope: Scope) -> Any:
+        """The scored entries the user may open that pass the filters, with what groups,
+        facets and hits need: the document from the row id, the rest by primary key."""
         year = cast(extract("year", dossiers.c.opened_on), String)
         signed = case(
             (documents.c.id.is_(None), None),
             else_=func.coalesce(document_versions.c.signature_count, 0) > 0,
         )
-        conditions: list[ColumnElement[bool]] = [
-            literal_column("search_entries").op("MATCH")(bindparam("match", expression)),
-            visible(scope),
-        ]
+        is_dossier = hits.c.rowid < 0
+        document_id = case((is_dossier, None), else_=hits.c.rowid.op(">>")(PAGE_BITS))
+        conditions: list[ColumnElement[bool]] = [visible(scope)]
         if flt.unit_ids:
             conditions.append(dossiers.c.unit_id.in_(flt.unit_ids))
         if flt.case_types:
@@ -293,29 +378,12 @@ class Fts5Index:
             conditions.append(documents.c.kind.in_(flt.kinds))
         if flt.signed is not None:
             conditions.append(signed if flt.signed else ~signed)
-        score: ColumnElement[float] = func.bm25(literal_column("search_entries"), *WEIGHTS)
-        if together:
-            # Entries holding the typed words side by side rank higher: all of them as
-            # typed count twice, and each pair of neighbours typed that stands together
-            # adds its share of another time.
-            def holding(name: str, words: Sequence[str]) -> ColumnElement[bool]:
-                match = literal_column("search_entries").op("MATCH")(
-                    bindparam(name, f"folded : {_quoted(words)}")
-                )
-                inner = select(text("rowid")).select_from(text("search_entries")).where(match)
-                return entries.c.rowid.in_(inner)
-
-            pairs = list(itertools.pairwise(together))[:MAX_PAIRS]
-            bonus: ColumnElement[float] = case(
-                (holding("together", together), PHRASE_BONUS), else_=0.0
-            )
-            for n, pair in enumerate(pairs):
-                share = PAIR_BONUS / len(pairs)
-                bonus = bonus + case((holding(f"pair{n}", pair), share), else_=0.0)
-            score = score * (1.0 + bonus)
         source = (
-            entries.join(dossiers, dossiers.c.id == entries.c.dossier_id)
-            .outerjoin(documents, documents.c.id == entries.c.document_id)
+            hits.outerjoin(documents, documents.c.id == document_id)
+            .join(
+                dossiers,
+                dossiers.c.id == case((is_dossier, -hits.c.rowid), else_=documents.c.dossier_id),
+            )
             .outerjoin(
                 document_versions,
                 and_(
@@ -326,11 +394,11 @@ class Fts5Index:
         )
         return (
             select(
-                entries.c.rowid.label("rowid"),
-                entries.c.dossier_id.label("dossier_id"),
-                entries.c.document_id.label("document_id"),
-                entries.c.page.label("page"),
-                score.label("score"),
+                hits.c.rowid.label("rowid"),
+                dossiers.c.id.label("dossier_id"),
+                document_id.label("document_id"),
+                case((is_dossier, 0), else_=hits.c.rowid.op("&")(MAX_PAGES)).label("page"),
+                hits.c.score.label("score"),
                 dossiers.c.opened_on.label("opened_on"),
                 dossiers.c.unit_id.label("unit"),
                 dossiers.c.case_type.label("case_type"),
@@ -374,20 +442,28 @@ class Fts5Index:
             .where(matched.c.dossier_id.in_(ids))
             .subquery()
         )
-        hits = conn.execute(
-            select(ranked, entries.c.text)
-            .select_from(ranked.join(entries, entries.c.rowid == ranked.c.rowid))
+        chosen = conn.execute(
+            select(ranked)
             .where(ranked.c.n <= request.hits_per_dossier)
             .order_by(ranked.c.dossier_id, ranked.c.n)
         ).all()
+        # Each page's text by its row id: one lookup each (a join would scan the index).
+        texts = {
+            int(h.rowid): str(
+                conn.execute(
+                    text("SELECT text FROM search_entries WHERE rowid = :r"), {"r": h.rowid}
+                ).scalar_one()
+            )
+            for h in chosen
+        }
         by_dossier: dict[int, list[Hit]] = {i: [] for i in ids}
-        for h in hits:
+        for h in chosen:
             by_dossier[int(h.dossier_id)].append(
                 Hit(
                     document_id=None if h.document_id is None else int(h.document_id),
                     dossier_id=int(h.dossier_id),
                     page=int(h.page),
-                    text=str(h.text),
+                    text=texts[int(h.rowid)],
                 )
             )
         return tuple(
