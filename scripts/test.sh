@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install.sh --dev
 bash scripts/servers.sh start
+bash scripts/ocr-tools.sh
 set -a
 # shellcheck disable=SC1091
 . "${ARCHIVE_SERVERS_RUN:-/var/tmp/case-archive-servers}/servers.env"
