@@ -305,6 +305,8 @@ def worker(
     ]
     if is_embedded_queue(settings.broker_url):
         argv.append("--pool=solo")  # the SQLite queue serves one consumer process
+    queues = ["celery", *(q for e in installed() for q in e.queues)]
+    argv.append(f"--queues={','.join(dict.fromkeys(queues))}")
     if beat:
         argv.append("--beat")
     try:

@@ -37,6 +37,7 @@ class Extension:
     periodic: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # beat entries
     commands: Callable[[typer.Typer], None] | None = None  # adds commands or groups
     consumers: tuple[str, ...] = ()  # outbox consumers this stage reads with
+    queues: tuple[str, ...] = ()  # task queues of its own, which every worker also serves
     # Matches the dossier list's ``q`` against the dossiers' full text, not only code and title.
     dossier_text: DossierText | None = None
 

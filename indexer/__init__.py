@@ -22,7 +22,9 @@ def extension() -> Extension:
     return Extension(
         name="search",
         routers=(router,),
-        task_modules=("indexer.tasks",),
+        task_modules=("indexer.tasks", "indexer.ocr_tasks"),
+        # Scans wait on their own queue: born-digital documents are never behind them.
+        queues=("ocr",),
         periodic={
             "feed": {
                 "task": "indexer.feed",

@@ -9,8 +9,10 @@ back once the backend does — nothing is lost either way.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,6 +30,7 @@ from indexer import state
 from indexer.backend import SearchIndex
 from indexer.entries import DocumentFields, DossierFields, document_entries, dossier_entry
 from indexer.extraction import PageText, TextReader, TextUnreadable
+from indexer.folding import nfc
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +79,34 @@ def _party(p: Party) -> dict[str, object]:
     return {"name": p.name, "id_number": p.id_number, "address": p.address}
 
 
+OCR_TEXT = "ocr_text"  # the derivative the OCR queue makes: {"pages": {"3": "text", …}}
+
+
 @dataclass
 class Indexer:
     archive: Archive
     index: SearchIndex
     reader: TextReader
+    # Asks for OCR of a version's pages without text (the OCR queue, in the worker); None:
+    # nobody to ask (a command that only reindexes).
+    ocr: Callable[[int, int], object] | None = None
+
+    def _ocr_text(self, document_id: int, version: int) -> dict[int, str] | None:
+        """The OCR text of a version's scanned pages, if the OCR queue has made it."""
+        with self.archive.db.read() as conn:
+            made = [
+                d
+                for d in document_rows.derivatives_of(conn, document_id)
+                if d.version == version and d.kind == OCR_TEXT
+            ]
+        if not made:
+            return None
+        raw = b"".join(self.archive.store.read(made[-1].storage_key))
+        if hashlib.sha256(raw).hexdigest() != made[-1].sha256:
+            log.error("document %s: OCR text differs from what was stored", document_id)
+            return None
+        pages = json.loads(raw)["pages"]
+        return {int(k): nfc(str(v)) for k, v in pages.items()}
 
     def document(self, document_id: int) -> state.Status | None:
         """(Re)index one document's current version; None if it no longer exists."""
@@ -103,6 +129,14 @@ class Indexer:
             reason = str(exc)
             text = PageText(())
             log.warning("document %s: text not read: %s", document_id, reason)
+        pages = list(text.pages)
+        if text.empty_pages:
+            scanned = self._ocr_text(document_id, document.current.version)
+            if scanned is None and self.ocr is not None:
+                self.ocr(document_id, document.current.version)
+            for number, found in (scanned or {}).items():
+                if 1 <= number <= len(pages) and not pages[number - 1].strip():
+                    pages[number - 1] = found
         fields = document_fields(document)
         details = [document.title, document.number, document.issuer, document.kind]
         if document.issued_on:
@@ -111,7 +145,7 @@ class Indexer:
         self.index.put_document(
             dossier_fields(dossier),
             fields,
-            document_entries(dossier.id, fields, details, text.pages),
+            document_entries(dossier.id, fields, details, pages),
         )
         status = state.Status.FAILED if reason else state.Status.INDEXED
         with self.archive.db.write() as conn:
@@ -121,8 +155,8 @@ class Indexer:
                 document.current.version,
                 status,
                 reason=reason,
-                pages=len(text.pages),
-                empty_pages=text.empty_pages,
+                pages=len(pages),
+                empty_pages=PageText(tuple(pages)).empty_pages,
                 page_fields=text.fields,
             )
         return status
@@ -144,8 +178,10 @@ class Indexer:
             payload = event.payload
             if event.topic in DOSSIER_TOPICS:
                 dossiers[int(str(payload["dossier_id"]))] = None
-            elif event.topic is Topic.DOCUMENT_CHANGED or (
-                event.topic is Topic.DOCUMENT_STORED and payload.get("current", True)
+            elif (
+                event.topic is Topic.DOCUMENT_CHANGED
+                or (event.topic is Topic.DOCUMENT_STORED and payload.get("current", True))
+                or (event.topic is Topic.DERIVATIVE_STORED and payload.get("kind") == OCR_TEXT)
             ):
                 documents[int(str(payload["document_id"]))] = None
         for document_id in documents:

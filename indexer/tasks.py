@@ -33,7 +33,9 @@ def _indexer() -> tuple[Indexer, str]:
     )
     # One owner per worker process: after a failed batch this process takes it straight
     # back; a dead process's lease runs out and another takes it.
-    return Indexer(archive, search.prepared(), reader), owner_name()
+    from indexer.ocr_tasks import enqueue
+
+    return Indexer(archive, search.prepared(), reader, ocr=enqueue), owner_name()
 
 
 def feed(indexer: Indexer, owner: str, *, budget: float = BUDGET_SECONDS) -> int:

@@ -17,6 +17,7 @@ import pytest
 from support.archives import Backend, open_backend
 from support.pdfs import vietnamese_pdf
 from support.processes import archive_env, free_port
+from support.scans import scanned_pdf
 from support.services import new_dossier, received
 
 from archive.domain.access import Scope
@@ -285,3 +286,35 @@ def test_archive_check_finds_drift_between_metadata_and_index_and_repairs_it(
     assert setup.found("tukhoa0") == 1 and setup.found("bóng ma") == 0
     assert 987_654 not in index.documents()
     assert setup.states([late]) == {late: state.Status.INDEXED}
+
+
+def test_a_scan_is_sent_to_ocr_and_its_text_is_found_once_read(setup: Setup) -> None:
+    from indexer.ocr_tasks import ocr_document
+
+    archive = setup.backend.archive
+    actor = archive.actor(setup.admin)
+    dossier = new_dossier(archive, actor, "Hồ sơ giấy đã số hoá")
+    data = scanned_pdf(
+        [["BIÊN BẢN VI PHẠM HÀNH CHÍNH", "Ông Trịnh Xuân Khoát lấn chiếm", "vỉa hè"]]
+    )
+    draft = document_service.DocumentDraft(kind="bien_ban_vi_pham", title="Bản quét")
+    document_id = document_service.add(archive, actor, dossier, draft, received(archive, data)).id
+    asked: list[tuple[int, int]] = []
+    indexer = Indexer(
+        archive, setup.search.prepared(), setup.reader, ocr=lambda *a: asked.append(a)
+    )
+    assert feed(indexer, "w") > 0
+    with archive.db.read() as conn:
+        before = state.of(conn, document_id, 1)
+    assert before.status is state.Status.INDEXED and before.empty_pages == (1,)
+    assert asked == [(document_id, 1)]  # the scan went to the OCR queue, once
+    assert setup.found("Khoát") == 0
+    # The OCR queue does its work; the feed takes the text it stored.
+    ocr_document(archive, document_id, 1)
+    assert feed(indexer, "w") > 0
+    with archive.db.read() as conn:
+        after = state.of(conn, document_id, 1)
+    assert after.empty_pages == ()
+    assert setup.found("Trịnh Xuân Khoát") == 1
+    assert setup.found("lan chiem via he") == 1
+    assert asked == [(document_id, 1)]  # not asked again once the text is there
