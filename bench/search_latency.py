@@ -1,0 +1,397 @@
+"""Search latency under load: p50/p95 of GET /api/search with 20 concurrent clients, asked
+as an official (not an administrator: access is part of every query), at 100k pages on
+FTS5 and 1M pages on Elasticsearch.
+
+    .venv/bin/python bench/search_latency.py --backend embedded --pages 100000
+    .venv/bin/python bench/search_latency.py --backend scaled --pages 1000000
+
+The index is filled straight through the indexer for scale: dossier and document rows go
+into the metadata store in bulk, and their entries (built by ``indexer.entries`` from page
+texts made of sentences of the demo generator's documents, with names, numbers and dates
+varied so no two pages are alike) are written by the backend's own writer in batches —
+no PDFs are stored. Then the real API server (``archive serve --no-worker``) answers the
+clients, each asking a mix of queries (names, two- and three-word phrases, decision
+numbers, dates, words without diacritics, a word with a typo, a query with no answer) for
+``--seconds``. Printed: queries, errors, queries/s, p50, p95, max, and the time the fill took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import httpx
+from benchlib import ApiServer, bench_archive, percentile
+from sqlalchemy import insert
+
+from archive.demo.dataset import UNITS as DEMO_UNITS
+from archive.demo.dataset import build_dataset
+from archive.demo.pdfs import render_document
+from archive.domain.roles import Role
+from archive.metadata.schema import documents, dossiers
+from archive.services import accounts
+from archive.services.context import Archive
+from archive.settings import Settings
+from indexer.elastic import ElasticIndex, _source
+from indexer.entries import DocumentFields, DossierFields, document_entries, dossier_entry
+from indexer.extraction import TextReader
+from indexer.fts5 import Fts5Index, _rowid
+from indexer.opening import Search
+
+PASSWORD = "mat-khau-do-tim-kiem"
+UNIT_COUNT = 8
+PAGES_PER_DOCUMENT = 5
+DOCUMENTS_PER_DOSSIER = 4
+SURNAMES = (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+)
+MIDDLE = ("Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Quốc", "Ngọc", "Xuân", "Thu")
+GIVEN = (
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Đạt",
+    "Giang",
+    "Hà",
+    "Hải",
+    "Hạnh",
+    "Hòa",
+    "Hùng",
+    "Khánh",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Nam",
+    "Nga",
+    "Phúc",
+    "Quân",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Trang",
+    "Tuấn",
+    "Vân",
+    "Yến",
+)
+
+
+@dataclass
+class Pool:
+    sentences: list[str]
+    phrases: list[str]
+
+
+def source_sentences(count: int = 60) -> Pool:
+    """Sentences of real-looking documents, read back from rendered demo PDFs."""
+    import tempfile
+
+    dataset = build_dataset(seed=3, dossiers=count)
+    units = {u.code: u for u in DEMO_UNITS}
+    sentences: list[str] = []
+    with tempfile.TemporaryDirectory(dir="/var/tmp") as folder:
+        reader = TextReader(memory_mb=1536, seconds=120, work_dir=Path(folder))
+        try:
+            for n, dossier in enumerate(dataset.dossiers):
+                unit = units[dossier.unit_code]
+                for m, doc in enumerate(dossier.documents):
+                    path = Path(folder) / f"{n}-{m}.pdf"
+                    data = render_document(
+                        doc, agency=unit.letterhead_agency, unit_name=unit.letterhead_name
+                    )
+                    path.write_bytes(data)
+                    for page in reader.read_file(path).pages:
+                        sentences += [
+                            s.strip()
+                            for s in re.split(r"(?<=[.;:])\s+", page)
+                            if len(s.strip()) > 30
+                        ]
+                    path.unlink()
+        finally:
+            reader.close()
+    unique = sorted(set(sentences))
+    phrases = []
+    for s in unique:
+        words = re.findall(r"[^\W\d_]+", s)
+        if len(words) >= 6:
+            phrases.append(" ".join(words[2:5]))
+    return Pool(unique, phrases)
+
+
+def _name(rng: random.Random) -> str:
+    return f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+
+
+def page_text(pool: Pool, rng: random.Random, number: str, on: date) -> str:
+    parts = [rng.choice(pool.sentences) for _ in range(14)]
+    parts.insert(rng.randrange(len(parts)), f"Ông (bà) {_name(rng)} đã ký biên bản số {number}.")
+    parts.insert(
+        rng.randrange(len(parts)), f"Phủ Lý, ngày {on.day} tháng {on.month} năm {on.year}."
+    )
+    return "\n".join(parts)
+
+
+def fill(settings: Settings, pages: int, pool: Pool, seed: int) -> dict[str, Any]:
+    """Units, an official, dossiers and documents in bulk, and their entries in the index."""
+    rng = random.Random(seed)
+    archive = Archive.open(settings)
+    search = Search.open(archive)
+    index = search.prepared()
+    try:
+        root = accounts.create_unit(archive, "ubnd", "UBND thành phố", None, by=None)
+        unit_ids = [root.id] + [
+            accounts.create_unit(archive, f"phong{n}", f"Phòng {n}", "ubnd", by=None).id
+            for n in range(1, UNIT_COUNT)
+        ]
+        official = accounts.create_user(
+            archive,
+            username="chuyenvien",
+            full_name="Chuyên viên",
+            password=PASSWORD,
+            role=Role.OFFICIAL,
+            unit_code="phong1",
+            by=None,
+        )
+        per_dossier = PAGES_PER_DOCUMENT * DOCUMENTS_PER_DOSSIER
+        dossier_count = max(1, pages // per_dossier)
+        started = time.monotonic()
+        numbers: list[str] = []
+        names: list[str] = []
+        now = datetime.now(UTC)
+        batch_dossiers = 500
+        for first in range(0, dossier_count, batch_dossiers):
+            rows, doc_rows, built = [], [], []
+            for d in range(first, min(dossier_count, first + batch_dossiers)):
+                dossier_id = d + 1
+                unit = unit_ids[1 + d % (UNIT_COUNT - 1)]
+                opened = date(2018, 1, 1) + timedelta(days=rng.randrange(3000))
+                party = _name(rng)
+                names.append(party)
+                title = f"Xử lý vi phạm hành chính đối với {party}"
+                rows.append(
+                    {
+                        "id": dossier_id,
+                        "code": f"XLVPHC-{opened.year}-{dossier_id:06d}",
+                        "title": title,
+                        "case_type": "xlvphc",
+                        "case_type_version": 1,
+                        "unit_id": unit,
+                        "field": rng.choice(("xay_dung", "dat_dai", "moi_truong")),
+                        "stage": rng.choice(("lap_bien_ban", "ra_quyet_dinh", "ket_thuc")),
+                        "retention": "20",
+                        "opened_on": opened,
+                        "closed_on": None,
+                        "parties": [{"role": "violator", "kind": "individual", "name": party}],
+                        "custom": {},
+                        "created_by": official.id,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                fields = DossierFields(
+                    dossier_id,
+                    rows[-1]["code"],
+                    title,
+                    unit,
+                    (),
+                    opened,
+                    "xlvphc",
+                    rows[-1]["field"],
+                    rows[-1]["stage"],
+                )
+                docs = []
+                for k in range(DOCUMENTS_PER_DOSSIER):
+                    document_id = d * DOCUMENTS_PER_DOSSIER + k + 1
+                    number = f"{rng.randrange(1, 999)}/QĐ-XPHC"
+                    numbers.append(number)
+                    issued = opened + timedelta(days=k * 3)
+                    doc_rows.append(
+                        {
+                            "id": document_id,
+                            "dossier_id": dossier_id,
+                            "position": k + 1,
+                            "kind": "quyet_dinh_xu_phat" if k == 2 else "bien_ban_vi_pham",
+                            "title": "Quyết định xử phạt" if k == 2 else "Biên bản vi phạm",
+                            "number": number,
+                            "issued_on": issued,
+                            "issuer": None,
+                            "current_version": 1,
+                            "created_at": now,
+                        }
+                    )
+                    doc = DocumentFields(
+                        document_id, 1, doc_rows[-1]["kind"], doc_rows[-1]["title"], False, issued
+                    )
+                    texts = [
+                        page_text(pool, rng, number, issued) for _ in range(PAGES_PER_DOCUMENT)
+                    ]
+                    docs.append(
+                        (doc, document_entries(dossier_id, doc, [doc.title, number], texts))
+                    )
+                built.append((fields, dossier_entry(fields, rows[-1]["parties"], {}), docs))
+            with archive.db.write() as conn:
+                conn.execute(insert(dossiers), rows)
+                conn.execute(insert(documents), doc_rows)
+            _write(index, built)
+            done = min(dossier_count, first + batch_dossiers) * per_dossier
+            rate = done / (time.monotonic() - started)
+            print(f"\r  filled {done:,} pages ({rate:,.0f} pages/s)", end="", flush=True)
+        index.settle()
+        print()
+        return {
+            "seconds": time.monotonic() - started,
+            "pages": dossier_count * per_dossier,
+            "numbers": numbers,
+            "names": names,
+        }
+    finally:
+        search.close()
+        archive.close()
+
+
+def _write(index: Any, built: list[Any]) -> None:
+    if isinstance(index, ElasticIndex):
+        lines: list[dict[str, Any]] = []
+        for fields, entry, docs in built:
+            lines += [{"index": {"_id": entry.key}}, _source(entry, fields, None)]
+            for doc, entries in docs:
+                for e in entries:
+                    lines += [{"index": {"_id": e.key}}, _source(e, fields, doc)]
+            if len(lines) > 4000:
+                index._bulk(lines)
+                lines = []
+        index._bulk(lines)
+        return
+    assert isinstance(index, Fts5Index)
+    with index.db.write() as conn:
+        for fields, entry, docs in built:
+            index._insert(conn, -fields.dossier_id, entry)
+            for doc, entries in docs:
+                for e in entries:
+                    index._insert(conn, _rowid(doc.document_id, e.page), e)
+
+
+def queries(filled: dict[str, Any], pool: Pool, rng: random.Random, count: int = 400) -> list[str]:
+    from indexer.folding import fold
+
+    found = []
+    for _ in range(count):
+        kind = rng.randrange(8)
+        if kind == 0:
+            found.append(rng.choice(filled["names"]))
+        elif kind == 1:
+            found.append(rng.choice(pool.phrases))
+        elif kind == 2:
+            found.append(rng.choice(filled["numbers"]))
+        elif kind == 3:
+            found.append(fold(rng.choice(pool.phrases)).lower())
+        elif kind == 4:
+            on = date(2018, 1, 1) + timedelta(days=rng.randrange(3000))
+            found.append(f"{on.day}/{on.month}/{on.year}")
+        elif kind == 5:
+            name = rng.choice(filled["names"]).split()
+            name[-1] = name[-1][:-1] + "x" if len(name[-1]) > 3 else name[-1]
+            found.append(" ".join(name))
+        elif kind == 6:
+            found.append(f'"{rng.choice(pool.phrases)}"')
+        else:
+            found.append(f"{rng.choice(SURNAMES)} Quỳnh Khuê Uyển")  # no answer
+    return found
+
+
+def load(base_url: str, asked: list[str], clients: int, seconds: float) -> tuple[list[float], int]:
+    token = httpx.post(
+        f"{base_url}/api/auth/login",
+        json={"username": "chuyenvien", "password": PASSWORD},
+        timeout=30,
+    ).json()["access_token"]
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(n: int) -> None:
+        nonlocal errors
+        rng = random.Random(n)
+        with httpx.Client(
+            base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        ) as http:
+            while time.monotonic() < stop:
+                q = rng.choice(asked)
+                t = time.perf_counter()
+                answer = http.get("/api/search", params={"q": q})
+                took = time.perf_counter() - t
+                with lock:
+                    if answer.status_code == 200:
+                        latencies.append(took)
+                    else:
+                        errors += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--backend", default="embedded", choices=("embedded", "scaled"))
+    parser.add_argument("--pages", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    print("== reading sentences from rendered demo documents", flush=True)
+    pool = source_sentences()
+    print(f"  {len(pool.sentences)} sentences, {len(pool.phrases)} phrases", flush=True)
+    with bench_archive(args.backend, people=False) as settings:
+        print(f"== {args.backend}: filling {args.pages:,} pages", flush=True)
+        filled = fill(settings, args.pages, pool, args.seed)
+        print(f"  {filled['pages']:,} pages in {filled['seconds']:.0f} s", flush=True)
+        asked = queries(filled, pool, random.Random(args.seed))
+        with ApiServer(settings) as server:
+            load(server.base_url, asked[:20], 2, 3.0)  # warm-up
+            latencies, errors = load(server.base_url, asked, args.clients, args.seconds)
+        n = len(latencies)
+        print(
+            f"  {args.clients} clients as an official, {args.seconds:.0f} s: {n} queries, "
+            f"{errors} errors, {n / args.seconds:.1f} queries/s"
+        )
+        print(
+            f"  latency p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
+            f"p95 {percentile(latencies, 0.95) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
