@@ -45,7 +45,7 @@ from archive.settings import Settings
 from indexer.elastic import ElasticIndex, _source
 from indexer.entries import DocumentFields, DossierFields, document_entries, dossier_entry
 from indexer.extraction import TextReader
-from indexer.fts5 import Fts5Index, _rowid
+from indexer.fts5 import Fts5Index, _rowid, access_tokens
 from indexer.opening import Search
 
 PASSWORD = "mat-khau-do-tim-kiem"
@@ -291,10 +291,11 @@ def _write(index: Any, built: list[Any]) -> None:
     assert isinstance(index, Fts5Index)
     with index.db.write() as conn:
         for fields, entry, docs in built:
-            index._insert(conn, -fields.dossier_id, entry)
+            access = access_tokens(fields)
+            index._insert(conn, -fields.dossier_id, entry, access)
             for doc, entries in docs:
                 for e in entries:
-                    index._insert(conn, _rowid(doc.document_id, e.page), e)
+                    index._insert(conn, _rowid(doc.document_id, e.page), e, access)
 
 
 def queries(filled: dict[str, Any], pool: Pool, rng: random.Random, count: int = 400) -> list[str]:
