@@ -43,7 +43,14 @@ from archive.services import accounts
 from archive.services.context import Archive
 from archive.settings import Settings
 from indexer.elastic import ElasticIndex, _source
-from indexer.entries import DocumentFields, DossierFields, document_entries, dossier_entry
+from indexer.entries import (
+    DocumentFields,
+    DossierFields,
+    Entry,
+    document_entries,
+    dossier_entry,
+    page_key,
+)
 from indexer.extraction import TextReader
 from indexer.fts5 import Fts5Index, _rowid, access_tokens
 from indexer.opening import Search
@@ -148,6 +155,45 @@ def _name(rng: random.Random) -> str:
     return f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
 
 
+_BODIES: list[Entry] = []
+
+
+def pool_page(
+    pool: Pool,
+    rng: random.Random,
+    dossier_id: int,
+    document_id: int,
+    page: int,
+    number: str,
+    on: date,
+) -> Entry:
+    """A page: one of 3,000 bodies of generator sentences (their words cut once) and a
+    line of its own (a name, the document's number, a date), as ``document_entries`` would
+    make it — words never run across the line break, so the terms simply join."""
+    if not _BODIES:
+        for n in range(3000):
+            text = "\n".join(rng.choice(pool.sentences) for _ in range(14))
+            _BODIES.extend(
+                document_entries(0, DocumentFields(n, 1, "", "", False, None), [], [text])[1:]
+            )
+    body = rng.choice(_BODIES)
+    line = (
+        f"Ông (bà) {_name(rng)} đã ký biên bản số {number}. "
+        f"Phủ Lý, ngày {on.day} tháng {on.month} năm {on.year}."
+    )
+    own = document_entries(0, DocumentFields(0, 1, "", "", False, None), [], [line])[1]
+    return Entry(
+        key=page_key(document_id, page),
+        dossier_id=dossier_id,
+        document_id=document_id,
+        page=page,
+        text=body.text + "\n" + own.text,
+        exact=body.exact + " " + own.exact,
+        folded=body.folded + " " + own.folded,
+        dates=(body.dates + " " + own.dates).strip(),
+    )
+
+
 def page_text(pool: Pool, rng: random.Random, number: str, on: date) -> str:
     parts = [rng.choice(pool.sentences) for _ in range(14)]
     parts.insert(rng.randrange(len(parts)), f"Ông (bà) {_name(rng)} đã ký biên bản số {number}.")
@@ -248,12 +294,12 @@ def fill(settings: Settings, pages: int, pool: Pool, seed: int) -> dict[str, Any
                     doc = DocumentFields(
                         document_id, 1, doc_rows[-1]["kind"], doc_rows[-1]["title"], False, issued
                     )
-                    texts = [
-                        page_text(pool, rng, number, issued) for _ in range(PAGES_PER_DOCUMENT)
+                    details, *_ = document_entries(dossier_id, doc, [doc.title, number], [])
+                    pages = [
+                        pool_page(pool, rng, dossier_id, document_id, n, number, issued)
+                        for n in range(1, PAGES_PER_DOCUMENT + 1)
                     ]
-                    docs.append(
-                        (doc, document_entries(dossier_id, doc, [doc.title, number], texts))
-                    )
+                    docs.append((doc, [details, *pages]))
                 built.append((fields, dossier_entry(fields, rows[-1]["parties"], {}), docs))
             with archive.db.write() as conn:
                 conn.execute(insert(dossiers), rows)

@@ -251,13 +251,14 @@ class Fts5Index:
     def known_words(self, folded: Sequence[str]) -> set[str]:
         if not folded:
             return set()
+        # One lookup in the index per word (the vocabulary table walks the whole list).
+        probe = text("SELECT 1 FROM search_entries WHERE search_entries MATCH :w LIMIT 1")
         with self.db.read() as conn:
-            rows = conn.execute(
-                select(vocabulary.c.term).where(
-                    vocabulary.c.col == "folded", vocabulary.c.term.in_(list(folded))
-                )
-            )
-            return {str(r.term) for r in rows}
+            return {
+                w
+                for w in folded
+                if conn.execute(probe, {"w": f"folded : {_quoted([w])}"}).first() is not None
+            }
 
     def neighbours(self, word: str) -> list[str]:
         candidates = sorted(edits(word))
