@@ -232,13 +232,18 @@ class DossierEntry:
     documents: tuple[DocumentEntry, ...]
 
 
+def _at(where: str, text: str) -> str:
+    """A message placed at the line or entry of the metadata it is about."""
+    return f"{where}: {text}"
+
+
 def _metadata_error(where: str, vi: str, en: str) -> Invalid:
-    return Invalid("bad_import_metadata", f"{where}: {vi}", f"{where}: {en}")
+    return Invalid("bad_import_metadata", _at(where, vi), _at(where, en))
 
 
 def _within(where: str, exc: ArchiveError) -> Invalid:
     """A refusal of the core, placed at the line or entry of the metadata it came from."""
-    return Invalid(exc.code, f"{where}: {exc.vi}", f"{where}: {exc.en}", **exc.details)
+    return Invalid(exc.code, _at(where, exc.vi), _at(where, exc.en), **exc.details)
 
 
 def _text(raw: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str | None:
