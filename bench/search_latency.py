@@ -194,15 +194,6 @@ def pool_page(
     )
 
 
-def page_text(pool: Pool, rng: random.Random, number: str, on: date) -> str:
-    parts = [rng.choice(pool.sentences) for _ in range(14)]
-    parts.insert(rng.randrange(len(parts)), f"Ông (bà) {_name(rng)} đã ký biên bản số {number}.")
-    parts.insert(
-        rng.randrange(len(parts)), f"Phủ Lý, ngày {on.day} tháng {on.month} năm {on.year}."
-    )
-    return "\n".join(parts)
-
-
 def fill(settings: Settings, pages: int, pool: Pool, seed: int) -> dict[str, Any]:
     """Units, an official, dossiers and documents in bulk, and their entries in the index."""
     rng = random.Random(seed)

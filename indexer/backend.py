@@ -46,7 +46,7 @@ class SearchRequest:
     sort: Sort = Sort.RELEVANCE
     offset: int = 0
     limit: int = 20
-    hits_per_dossier: int = 3
+    hits_per_dossier: int = 3  # 0: the dossiers only, no pages fetched
     facets: bool = True
 
 

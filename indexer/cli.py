@@ -33,11 +33,7 @@ def _indexer() -> Iterator[Indexer]:
         search = Search.open(archive)
     except NotReady as exc:
         raise _fail(str(exc)) from None
-    reader = TextReader(
-        memory_mb=archive.settings.text_read_memory_mb,
-        seconds=archive.settings.text_read_seconds,
-        work_dir=archive.settings.data_dir / "indexing",
-    )
+    reader = TextReader.for_settings(archive.settings)
     try:
         yield Indexer(archive, search.prepared(), reader)
     except SearchUnavailable as exc:

@@ -21,7 +21,16 @@ import httpx
 
 from archive.domain.access import Scope
 from archive.domain.roles import Role
-from indexer.backend import Filters, Found, Group, Hit, SearchRequest, SearchUnavailable, Sort
+from indexer.backend import (
+    FACETS,
+    Filters,
+    Found,
+    Group,
+    Hit,
+    SearchRequest,
+    SearchUnavailable,
+    Sort,
+)
 from indexer.entries import DocumentFields, DossierFields, Entry
 from indexer.query import Clause, DateToken, Phrase, Query
 
@@ -388,33 +397,33 @@ class ElasticIndex:
         cardinality = {"cardinality": {"field": "dossier_id", "precision_threshold": PRECISION}}
         aggs: dict[str, Any] = {"total": cardinality}
         if request.facets:
-            for name in ("unit", "case_type", "field", "year", "stage", "kind", "signed"):
+            for name in FACETS:
                 aggs[f"facet_{name}"] = {
                     "terms": {"field": name, "size": 200},
                     "aggs": {"dossiers": cardinality},
                 }
-        body = {
+        body: dict[str, Any] = {
             "query": query_body(request.query, request.filters, scope),
             "from": request.offset,
             "size": request.limit,
             "sort": sort,
             "track_scores": True,
             "_source": False,
-            "collapse": {
-                "field": "dossier_id",
-                "inner_hits": {
-                    "name": "best",
-                    "size": request.hits_per_dossier,
-                    "sort": ["_score", {"key": "asc"}],
-                    "_source": ["text", "document_id", "page", "dossier_id"],
-                },
-            },
+            "collapse": {"field": "dossier_id"},
             "aggs": aggs,
         }
+        if request.hits_per_dossier:
+            # One search per dossier shown for its best pages: only when pages are wanted.
+            body["collapse"]["inner_hits"] = {
+                "name": "best",
+                "size": request.hits_per_dossier,
+                "sort": ["_score", {"key": "asc"}],
+                "_source": ["text", "document_id", "page", "dossier_id"],
+            }
         answer = self._ok("POST", f"/{self.alias}/_search", json=body)
         groups = []
         for top in answer["hits"]["hits"]:
-            inner = top["inner_hits"]["best"]["hits"]["hits"]
+            inner = top["inner_hits"]["best"]["hits"]["hits"] if "inner_hits" in top else []
             hits = tuple(
                 Hit(
                     document_id=h["_source"].get("document_id"),

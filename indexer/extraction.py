@@ -21,6 +21,7 @@ from pathlib import Path
 
 from archive.domain.model import DocumentVersion
 from archive.services.pdf_inspection import CheckerUnavailable, SandboxedReader
+from archive.settings import Settings
 from archive.storage import ObjectStore
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,15 @@ class TextReader:
         self.work_dir = work_dir
         self._reader: SandboxedReader | None = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> TextReader:
+        """The reader an installation's settings describe (limits, and its work folder)."""
+        return cls(
+            memory_mb=settings.text_read_memory_mb,
+            seconds=settings.text_read_seconds,
+            work_dir=settings.data_dir / "indexing",
+        )
 
     def read_file(self, path: Path, *, fields: bool = False) -> PageText:
         """Every page's text; with ``fields``, also the details printed on a Decree 30

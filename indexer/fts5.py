@@ -41,7 +41,7 @@ from archive.domain.roles import Role
 from archive.metadata.db import Database
 from archive.metadata.dossiers import visible
 from archive.metadata.schema import document_versions, documents, dossiers
-from indexer.backend import Filters, Found, Group, Hit, SearchRequest, Sort
+from indexer.backend import FACETS, Filters, Found, Group, Hit, SearchRequest, Sort
 from indexer.entries import DocumentFields, DossierFields, Entry
 from indexer.query import Clause, DateToken, Phrase, Query
 from indexer.typos import edits
@@ -427,6 +427,8 @@ class Fts5Index:
         if not rows:
             return ()
         ids = [int(r.dossier_id) for r in rows]
+        if request.hits_per_dossier <= 0:
+            return tuple(Group(int(r.dossier_id), -float(r.best), ()) for r in rows)
         ranked = (
             select(
                 matched.c.rowid,
@@ -480,7 +482,7 @@ class Fts5Index:
             select(literal("_total").label("facet"), literal("").label("value"), count.label("n"))
         ]
         if wanted:
-            for name in ("unit", "case_type", "field", "year", "stage", "kind", "signed"):
+            for name in FACETS:
                 col = matched.c[name]
                 parts.append(
                     select(

@@ -100,7 +100,7 @@ def dossier_text(archive: Archive, actor: Actor, text: str) -> list[int]:
     search = search_for(archive)
     query, _ = prepared_query(search, text)
     found = search.prepared().search(
-        SearchRequest(query, limit=LIST_MATCHES, hits_per_dossier=1, facets=False), actor.scope
+        SearchRequest(query, limit=LIST_MATCHES, hits_per_dossier=0, facets=False), actor.scope
     )
     return [g.dossier_id for g in found.groups]
 

@@ -111,10 +111,3 @@ def of(conn: Connection, document_id: int, current_version: int) -> IndexState:
         row.updated_at,
         dict(row.page_fields) if row.page_fields else None,
     )
-
-
-def counts(conn: Connection) -> dict[str, int]:
-    from sqlalchemy import func
-
-    rows = conn.execute(select(search_state.c.status, func.count()).group_by(search_state.c.status))
-    return {str(status): int(n) for status, n in rows}

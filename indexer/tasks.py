@@ -26,11 +26,7 @@ BATCH = 100
 def _indexer() -> tuple[Indexer, str]:
     archive = Archive.open(get_settings())
     search = Search.open(archive)
-    reader = TextReader(
-        memory_mb=archive.settings.text_read_memory_mb,
-        seconds=archive.settings.text_read_seconds,
-        work_dir=archive.settings.data_dir / "indexing",
-    )
+    reader = TextReader.for_settings(archive.settings)
     # One owner per worker process: after a failed batch this process takes it straight
     # back; a dead process's lease runs out and another takes it.
     from indexer.ocr_tasks import enqueue
