@@ -93,8 +93,9 @@ class SearchIndex(Protocol):
         """Replace the dossier's own entry and bring its fields (access, filters) up to
         date on every entry of its documents."""
 
-    def known_words(self, folded: Sequence[str]) -> set[str]:
-        """Which of these folded words occur anywhere in the index."""
+    def held(self, phrases: Sequence[tuple[str, ...]]) -> set[tuple[str, ...]]:
+        """Which of these folded phrases (one word or more, side by side) occur anywhere
+        in the index."""
 
     def documents(self) -> dict[int, int]:
         """Every document the index holds entries of, with how many (details included)."""

@@ -171,7 +171,8 @@ def _alternative(
         found.append(
             {"match_phrase": {"exact": {"query": " ".join(a.exact), "boost": EXACT_BOOST}}}
         )
-    if a.fuzzy and len(a.folded) == 1:
+    # A doubtful word's near spellings count only beside a typed word, never alone.
+    if len(a.folded) == 1 and (a.fuzzy or (a.doubtful and any(around))):
         found.append(_beside(a.folded[0], *around))
     return found
 
@@ -371,17 +372,18 @@ class ElasticIndex:
     def settle(self) -> None:
         self._ok("POST", f"/{self.alias}/_refresh")
 
-    def known_words(self, folded: Sequence[str]) -> set[str]:
-        if not folded:
+    def held(self, phrases: Sequence[tuple[str, ...]]) -> set[tuple[str, ...]]:
+        if not phrases:
             return set()
         body = {
             "size": 0,
             "aggs": {
-                f"w{i}": {"filter": {"term": {"folded": word}}} for i, word in enumerate(folded)
+                f"p{i}": {"filter": {"match_phrase": {"folded": " ".join(p)}}}
+                for i, p in enumerate(phrases)
             },
         }
         aggs = self._ok("POST", f"/{self.alias}/_search", json=body)["aggregations"]
-        return {word for i, word in enumerate(folded) if aggs[f"w{i}"]["doc_count"] > 0}
+        return {p for i, p in enumerate(phrases) if aggs[f"p{i}"]["doc_count"] > 0}
 
     def close(self) -> None:
         self.http.close()

@@ -146,9 +146,11 @@ def match_expression(query: Query, neighbours: Mapping[str, Sequence[str]]) -> s
         found = [f"folded : {_quoted(a.folded)}"]
         if a.typed_marks:
             found.append(f"exact : {_quoted(a.exact)}")
-        if a.fuzzy:
+        if a.fuzzy or a.doubtful:
             before, after = around
-            sides = [s for s in ((before, ()), ((), after)) if s[0] or s[1]] or [((), ())]
+            sides = [s for s in ((before, ()), ((), after)) if s[0] or s[1]]
+            if not sides and a.fuzzy:
+                sides = [((), ())]  # a lone misspelt word: its near spellings anywhere
             found += [
                 f"folded : {_quoted((*left, n, *right))}"
                 for n in neighbours.get(a.folded[0], ())
@@ -248,16 +250,16 @@ class Fts5Index:
         with self.db.write() as conn:
             conn.exec_driver_sql("DELETE FROM search_entries")
 
-    def known_words(self, folded: Sequence[str]) -> set[str]:
-        if not folded:
+    def held(self, phrases: Sequence[tuple[str, ...]]) -> set[tuple[str, ...]]:
+        if not phrases:
             return set()
-        # One lookup in the index per word (the vocabulary table walks the whole list).
+        # One lookup in the index per phrase (the vocabulary table walks the whole list).
         probe = text("SELECT 1 FROM search_entries WHERE search_entries MATCH :w LIMIT 1")
         with self.db.read() as conn:
             return {
-                w
-                for w in folded
-                if conn.execute(probe, {"w": f"folded : {_quoted([w])}"}).first() is not None
+                p
+                for p in phrases
+                if conn.execute(probe, {"w": f"folded : {_quoted(p)}"}).first() is not None
             }
 
     def neighbours(self, word: str) -> list[str]:
@@ -301,7 +303,7 @@ class Fts5Index:
             a.folded[0]: self.neighbours(a.folded[0])
             for c in query.positive
             for a in c.alternatives
-            if isinstance(a, Phrase) and a.fuzzy and len(a.folded) == 1
+            if isinstance(a, Phrase) and (a.fuzzy or a.doubtful) and len(a.folded) == 1
         }
         access = access_expression(scope)
         if access == "":

@@ -32,6 +32,10 @@ class Phrase:
     typed_marks: bool  # the person typed diacritics: exact matches rank higher
     synonym: bool = False  # came from the synonym list, not from the person
     fuzzy: bool = False  # a word the index does not know: also match words one edit away
+    # A known word that may still be a typo for another ("than" for "thanh"): typed without
+    # diacritics in a short query whose words the index never holds side by side. Its
+    # near spellings count only beside the words typed next to it.
+    doubtful: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,16 @@ class Query:
             for w in a.folded
         )
 
+    def near_words(self) -> frozenset[str]:
+        """Folded words whose near spellings are searched for too (misspelt or doubtful):
+        a snippet marks the words one edit away from them."""
+        return frozenset(
+            a.folded[0]
+            for c in self.positive
+            for a in c.alternatives
+            if isinstance(a, Phrase) and (a.fuzzy or a.doubtful) and len(a.folded) == 1
+        )
+
     def proximity_words(self) -> tuple[str, ...]:
         """The folded words of the plain typed clauses, in order: pages holding them side
         by side (as typed) rank above pages holding them apart. Empty if fewer than two."""
@@ -88,10 +102,11 @@ class Query:
         return tuple(found) if len(found) > 1 else ()
 
     def beside_fuzzy(self) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
-        """For each positive clause holding a misspelt word: the folded words typed just
-        before and just after it (plain words only). A near spelling counts only where it
-        stands beside one of them as typed — "Lê Văn Lng" finds "Lê Văn Long", while a name that
-        is not in the archive does not find every page with a word one letter from it."""
+        """For each positive clause holding a misspelt (or doubtful) word: the folded words
+        typed just before and just after it (plain words only). A near spelling counts only
+        where it stands beside one of them as typed — "Lê Văn Lng" finds "Lê Văn Long", while a
+        name that is not in the archive does not find every page with a word one letter from
+        it."""
         positive = self.positive
 
         def plain(i: int) -> tuple[str, ...]:
@@ -103,8 +118,26 @@ class Query:
         return {
             i: (plain(i - 1), plain(i + 1))
             for i, c in enumerate(positive)
-            if any(isinstance(a, Phrase) and a.fuzzy for a in c.alternatives)
+            if any(isinstance(a, Phrase) and (a.fuzzy or a.doubtful) for a in c.alternatives)
         }
+
+    def plain_runs(self) -> list[list[int]]:
+        """Runs of consecutive positive clauses that are each one plain typed word (no OR,
+        no synonym, no date), by clause index: the words a person typed side by side."""
+        runs: list[list[int]] = [[]]
+        for i, c in enumerate(self.positive):
+            first = c.alternatives[0]
+            single = (
+                len(c.alternatives) == 1
+                and isinstance(first, Phrase)
+                and len(first.folded) == 1
+                and not first.synonym
+            )
+            if single:
+                runs[-1].append(i)
+            elif runs[-1]:
+                runs.append([])
+        return [r for r in runs if r]
 
 
 MAX_CLAUSES = 32

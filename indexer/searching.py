@@ -3,6 +3,7 @@ run within what the official may open, and answered with dossiers, pages and sni
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -14,7 +15,7 @@ from archive.metadata.schema import documents, dossiers
 from archive.services.context import Actor, Archive
 from indexer.backend import Filters, SearchRequest, Sort
 from indexer.opening import Search, search_for
-from indexer.query import Clause, Phrase, Query, parse
+from indexer.query import Alternative, Clause, Phrase, Query, parse
 from indexer.snippets import snippet
 from indexer.typos import SHORTEST
 
@@ -67,29 +68,63 @@ def _fuzzy_candidates(query: Query) -> set[str]:
     }
 
 
-def _mark_fuzzy(query: Query, unknown: set[str]) -> Query:
-    def mark(c: Clause) -> Clause:
-        return Clause(
-            tuple(
-                replace(a, fuzzy=True)
-                if isinstance(a, Phrase) and len(a.folded) == 1 and a.folded[0] in unknown
-                else a
-                for a in c.alternatives
-            ),
-            c.negated,
-        )
+def _mark(query: Query, unknown: set[str], doubtful: set[str]) -> Query:
+    def mark(a: Alternative) -> Alternative:
+        if not isinstance(a, Phrase) or len(a.folded) != 1:
+            return a
+        if a.folded[0] in unknown:
+            return replace(a, fuzzy=True)
+        if a.folded[0] in doubtful and not a.typed_marks:
+            return replace(a, doubtful=True)
+        return a
 
-    return Query(query.text, tuple(mark(c) if not c.negated else c for c in query.clauses))
+    return Query(
+        query.text,
+        tuple(
+            Clause(tuple(mark(a) for a in c.alternatives), c.negated) if not c.negated else c
+            for c in query.clauses
+        ),
+    )
+
+
+MAX_NAME_WORDS = 4  # a run of typed words this short may be a name with a real-word typo
+
+
+def _typed_pairs(query: Query, candidates: set[str]) -> list[tuple[tuple[str, str], str]]:
+    """Each pair of plain words typed side by side in a short query, with the word of it
+    that may be a typo for another (typed without diacritics, long enough to guess from)."""
+    positive = query.positive
+    if not 2 <= len(positive) <= MAX_NAME_WORDS:
+        return []
+    found = []
+    for run in query.plain_runs():
+        for i, j in itertools.pairwise(run):
+            a, b = (positive[n].alternatives[0] for n in (i, j))
+            assert isinstance(a, Phrase) and isinstance(b, Phrase)
+            pair = (a.folded[0], b.folded[0])
+            for word in (a, b):
+                if not word.typed_marks and word.folded[0] in candidates:
+                    found.append((pair, word.folded[0]))
+    return found
 
 
 def prepared_query(search: Search, text: str) -> tuple[Query, set[str]]:
-    """The parsed query, its words the index does not hold marked to match near spellings."""
+    """The parsed query with its words the index does not hold marked to match near
+    spellings, and, in a short query, the words typed without diacritics that the index
+    never holds beside the word typed next to them marked doubtful: "Dương than Cường"
+    (for Thanh) finds "Dương Thanh Cường" as well. Also the words not held."""
     query = parse(text, search.synonyms)
     candidates = _fuzzy_candidates(query)
-    unknown = (
-        candidates - search.prepared().known_words(sorted(candidates)) if candidates else set()
-    )
-    return (_mark_fuzzy(query, unknown) if unknown else query), unknown
+    if not candidates:
+        return query, set()
+    pairs = _typed_pairs(query, candidates)
+    asked = [(w,) for w in sorted(candidates)] + sorted({p for p, _ in pairs})
+    held = search.prepared().held(asked)
+    unknown = {w for w in candidates if (w,) not in held}
+    doubtful = {w for pair, w in pairs if pair not in held and not unknown.intersection(pair)}
+    if not unknown and not doubtful:
+        return query, unknown
+    return _mark(query, unknown, doubtful), unknown
 
 
 LIST_MATCHES = 2000  # dossiers the dossier list's q may narrow to
@@ -149,6 +184,7 @@ def run(
             else {}
         )
     wanted = query.highlight_words()
+    near = query.near_words()
     groups = []
     for group in found.groups:
         row = rows.get(group.dossier_id)
@@ -159,7 +195,7 @@ def run(
                 document_id=h.document_id,
                 dossier_id=h.dossier_id,
                 page=h.page,
-                snippet=snippet(h.text, wanted, near=frozenset(unknown)),
+                snippet=snippet(h.text, wanted, near=near),
                 document_title=docs[h.document_id].title if h.document_id in docs else None,
                 document_kind=docs[h.document_id].kind if h.document_id in docs else None,
                 document_number=docs[h.document_id].number if h.document_id in docs else None,

@@ -219,6 +219,19 @@ def test_a_typo_still_finds_its_documents(corpus: Corpus) -> None:
     assert corpus.dossiers("admin", "xay dunh giay phep")[:1] == [corpus.ids["lam_ha"]]
 
 
+def test_a_typo_that_is_itself_a_word_still_finds_the_name(corpus: Corpus) -> None:
+    # "hanh" (for Hằng) is a word of the archive (hành chính), so it is not misspelt as
+    # such; but it never stands beside "thi", so its near spellings beside it count.
+    body = corpus.search("admin", "Lý Thị hanh")
+    assert [g["dossier_id"] for g in body["groups"]] == [corpus.ids["fakes"]]
+    assert body["fuzzy"] == []
+    assert "<mark>Hằng</mark>" in body["groups"][0]["hits"][0]["snippet"]
+    # ... while words typed with their diacritics are taken as meant, and a near spelling
+    # never counts on its own: these still find nothing
+    assert corpus.search("admin", "Lý Thị Hành")["total"] == 0
+    assert corpus.search("admin", "thuoc la dang")["total"] == 0
+
+
 def test_phrases_or_and_minus(corpus: Corpus) -> None:
     assert corpus.dossiers("admin", '"không có giấy phép"') == [corpus.ids["lam_ha"]]
     assert corpus.dossiers("admin", '"giấy có phép"') == []
