@@ -233,6 +233,11 @@ def query_body(query: Query, flt: Filters, scope: Scope) -> dict[str, Any]:
     }
 
 
+def _ndjson(lines: Sequence[dict[str, Any]]) -> bytes:
+    """Lines of JSON, as the bulk and multi-search APIs take them."""
+    return b"".join(httpx.Response(200, json=line).content + b"\n" for line in lines)
+
+
 class ElasticIndex:
     name = "elasticsearch"
 
@@ -262,11 +267,10 @@ class ElasticIndex:
     def _bulk(self, lines: list[dict[str, Any]]) -> None:
         if not lines:
             return
-        payload = b"".join(httpx.Response(200, json=line).content + b"\n" for line in lines)
         body = self._ok(
             "POST",
             f"/{self.alias}/_bulk",
-            content=payload,
+            content=_ndjson(lines),
             headers={"content-type": "application/x-ndjson"},
         )
         if body.get("errors"):
@@ -375,15 +379,32 @@ class ElasticIndex:
     def held(self, phrases: Sequence[tuple[str, ...]]) -> set[tuple[str, ...]]:
         if not phrases:
             return set()
-        body = {
-            "size": 0,
-            "aggs": {
-                f"p{i}": {"filter": {"match_phrase": {"folded": " ".join(p)}}}
-                for i, p in enumerate(phrases)
-            },
-        }
-        aggs = self._ok("POST", f"/{self.alias}/_search", json=body)["aggregations"]
-        return {p for i, p in enumerate(phrases) if aggs[f"p{i}"]["doc_count"] > 0}
+        # One search per phrase in one request, each stopping at its first entry (counting
+        # every page that holds a common pair would cost as much as the search itself).
+        lines: list[dict[str, Any]] = []
+        for p in phrases:
+            lines.append({})
+            lines.append(
+                {
+                    "size": 0,
+                    "terminate_after": 1,
+                    "track_total_hits": 1,
+                    "query": {"match_phrase": {"folded": " ".join(p)}},
+                }
+            )
+        answers = self._ok(
+            "POST",
+            f"/{self.alias}/_msearch",
+            content=_ndjson(lines),
+            headers={"content-type": "application/x-ndjson"},
+        )["responses"]
+        found = set()
+        for p, answer in zip(phrases, answers, strict=True):
+            if "error" in answer:
+                raise SearchUnavailable(f"Elasticsearch refused a word look-up: {answer['error']}")
+            if answer["hits"]["total"]["value"] > 0:
+                found.add(p)
+        return found
 
     def close(self) -> None:
         self.http.close()
