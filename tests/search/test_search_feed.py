@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 from support.archives import Backend, open_backend
+from support.forwarder import Forwarder
 from support.pdfs import vietnamese_pdf
-from support.processes import archive_env, free_port
+from support.processes import Served, archive_env, free_port
 from support.scans import scanned_pdf
 from support.services import new_dossier, received
 
@@ -142,6 +144,56 @@ def test_a_search_engine_down_for_a_while_loses_nothing(scaled: Setup) -> None:
     for n in range(3):
         assert scaled.found(f"tukhoa{n}") == 1
     assert not list((settings.data_dir / "ix").glob("*")), "temporary copies left behind"
+
+
+def test_searches_are_refused_while_the_search_engine_is_gone_and_answer_once_it_is_back(
+    scaled: Setup, tmp_path: Path
+) -> None:
+    scaled.add_documents(1)
+    assert feed(scaled.indexer(), "worker-a") > 0
+    es = httpx.URL(scaled.backend.settings.elasticsearch_url or "")
+    with (
+        Forwarder(es.host, es.port or 80) as engine,
+        Served(
+            scaled.backend.settings,
+            tmp_path,
+            "--no-worker",
+            ARCHIVE_ELASTICSEARCH_URL=engine.url,
+        ) as served,
+        httpx.Client(base_url=served.base_url, timeout=60) as client,
+    ):
+        token = client.post(
+            "/api/auth/login",
+            json={"username": "quantri", "password": "mat-khau-thu-nghiem-dai"},
+        ).json()["access_token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+
+        def ask() -> httpx.Response:
+            return client.get("/api/search", params={"q": "tukhoa0"})
+
+        assert ask().json()["total"] == 1
+        engine.up = False
+        for _ in range(10):  # warm-up of the failing path
+            assert ask().status_code == 503
+        process = served.process()
+        handles, rss = process.num_fds(), process.memory_info().rss
+        for _ in range(200):
+            gone = ask()
+            assert gone.status_code == 503, gone.text
+        error = gone.json()["error"]
+        assert "Máy tìm kiếm đang không trả lời" in error["message"]
+        assert error["code"] == "not_ready"
+        assert "try again in a few minutes" in error["message_en"]
+        # Nothing piles up while it is gone: no connection, handle or memory kept.
+        assert process.num_fds() <= handles + 2
+        growth = (process.memory_info().rss - rss) / 2**20
+        assert growth < 20, f"the server grew by {growth:.1f} MiB over 200 refused searches"
+        # Back at the same address: the same server answers again, nothing restarted.
+        engine.up = True
+        back = ask()
+        assert back.status_code == 200, back.text
+        assert [g["hits"][0]["page"] for g in back.json()["groups"]] == [1]
+        assert served.proc is not None and served.proc.poll() is None
 
 
 _SLOW_FEED = """
