@@ -175,6 +175,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Time after which a batch a dead worker was indexing goes to another.",
     )
+    search_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long a search waits for Elasticsearch before it is refused as "
+        "unavailable (a person is waiting).",
+    )
     text_read_seconds: float = Field(
         default=120.0,
         gt=0,

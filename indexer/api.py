@@ -6,6 +6,8 @@ import logging
 from datetime import date, datetime
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
@@ -22,6 +24,28 @@ router = APIRouter(tags=["Tìm kiếm · Search"])
 log = logging.getLogger(__name__)
 # Elasticsearch pages at most 10,000 results deep (offset + limit); so does FTS5 here.
 MAX_OFFSET = 10_000 - 100
+
+
+# Searches run in threads of their own, at most SEARCH_THREADS at once in one server
+# process; the others wait their turn without holding a thread. A search engine that is
+# slow or hangs (or a broad query over everything) then never takes the threads that every
+# other request of the archive needs. Beyond SEARCH_WAITING waiting, a search is refused.
+SEARCH_THREADS = 8
+SEARCH_WAITING = 200
+
+
+def _search_slots(request: Request) -> anyio.CapacityLimiter:
+    slots: anyio.CapacityLimiter | None = getattr(request.app.state, "search_slots", None)
+    if slots is None:
+        slots = request.app.state.search_slots = anyio.CapacityLimiter(SEARCH_THREADS)
+    return slots
+
+
+def busy() -> NotReady:
+    return NotReady(
+        "Máy tìm kiếm đang bận (quá nhiều lượt tìm đang chờ); hãy thử lại sau ít giây. / "
+        "The search engine is busy (too many searches waiting); try again in a few seconds."
+    )
 
 
 def unavailable(exc: SearchUnavailable) -> NotReady:
@@ -99,7 +123,7 @@ class IndexStateOut(BaseModel):
     ),
     responses=answers("not_ready"),
 )
-def search(
+async def search(
     request: Request,
     actor: ActorDep,
     archive: ArchiveDep,
@@ -129,8 +153,13 @@ def search(
         opened_from=opened_from,
         opened_to=opened_to,
     )
-    try:
-        answer = searching.run(
+    slots = _search_slots(request)
+    if slots.statistics().tasks_waiting >= SEARCH_WAITING:
+        raise busy()
+
+    def asked() -> searching.Answer:
+        # in the search thread: opening the search (first time) and asking both wait on I/O
+        return searching.run(
             search_for(archive),
             actor,
             q,
@@ -140,6 +169,9 @@ def search(
             limit=limit,
             facets=facets,
         )
+
+    try:
+        answer = await anyio.to_thread.run_sync(asked, limiter=slots)
     except SearchUnavailable as exc:
         raise unavailable(exc) from exc
     return SearchOut(

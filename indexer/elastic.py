@@ -241,9 +241,14 @@ def _ndjson(lines: Sequence[dict[str, Any]]) -> bytes:
 class ElasticIndex:
     name = "elasticsearch"
 
-    def __init__(self, url: str, alias: str, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, url: str, alias: str, *, timeout: float = 30.0, search_timeout: float = 10.0
+    ) -> None:
         self.alias = alias
         self.http = httpx.Client(base_url=url, timeout=timeout)
+        # A person waits for a search: one the engine has not answered in this time is
+        # refused (the engine is overloaded or hangs), so no request waits on it for long.
+        self.search_timeout = search_timeout
 
     # -- plumbing --------------------------------------------------------------------
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -397,6 +402,7 @@ class ElasticIndex:
             f"/{self.alias}/_msearch",
             content=_ndjson(lines),
             headers={"content-type": "application/x-ndjson"},
+            timeout=self.search_timeout,
         )["responses"]
         found = set()
         for p, answer in zip(phrases, answers, strict=True):
@@ -443,7 +449,7 @@ class ElasticIndex:
                 "sort": ["_score", {"key": "asc"}],
                 "_source": ["text", "document_id", "page", "dossier_id"],
             }
-        answer = self._ok("POST", f"/{self.alias}/_search", json=body)
+        answer = self._ok("POST", f"/{self.alias}/_search", json=body, timeout=self.search_timeout)
         groups = []
         for top in answer["hits"]["hits"]:
             inner = top["inner_hits"]["best"]["hits"]["hits"] if "inner_hits" in top else []

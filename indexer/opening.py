@@ -28,7 +28,11 @@ def open_index(archive: Archive) -> SearchIndex:
                 "Chưa đặt ARCHIVE_ELASTICSEARCH_URL cho tìm kiếm Elasticsearch. / "
                 "ARCHIVE_ELASTICSEARCH_URL is not set for Elasticsearch search."
             )
-        return ElasticIndex(settings.elasticsearch_url, settings.elasticsearch_index)
+        return ElasticIndex(
+            settings.elasticsearch_url,
+            settings.elasticsearch_index,
+            search_timeout=settings.search_seconds,
+        )
     if not archive.db.is_sqlite:
         raise NotReady(
             "Tìm kiếm FTS5 chỉ dùng được với cơ sở dữ liệu SQLite; với PostgreSQL hãy đặt "

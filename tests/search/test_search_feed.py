@@ -7,6 +7,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -370,3 +371,56 @@ def test_a_scan_is_sent_to_ocr_and_its_text_is_found_once_read(setup: Setup) -> 
     assert setup.found("Trịnh Xuân Khoát") == 1
     assert setup.found("lan chiem via he") == 1
     assert asked == [(document_id, 1)]  # not asked again once the text is there
+
+
+def test_a_hanging_search_engine_never_holds_up_the_rest_of_the_archive(
+    scaled: Setup, tmp_path: Path
+) -> None:
+    scaled.add_documents(1)
+    assert feed(scaled.indexer(), "worker-a") > 0
+    es = httpx.URL(scaled.backend.settings.elasticsearch_url or "")
+    with (
+        Forwarder(es.host, es.port or 80) as engine,
+        Served(
+            scaled.backend.settings,
+            tmp_path,
+            "--no-worker",
+            ARCHIVE_ELASTICSEARCH_URL=engine.url,
+            ARCHIVE_SEARCH_SECONDS="3",
+        ) as served,
+        httpx.Client(base_url=served.base_url, timeout=120) as client,
+    ):
+        token = client.post(
+            "/api/auth/login",
+            json={"username": "quantri", "password": "mat-khau-thu-nghiem-dai"},
+        ).json()["access_token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        assert client.get("/api/search", params={"q": "tukhoa0"}).json()["total"] == 1
+        threads_before = served.process().num_threads()
+        # The engine takes connections and never answers; 48 people search at once (more
+        # than the 40 threads the server runs its requests in).
+        engine.up, engine.hanging = False, True
+        answers: list[int] = []
+
+        def ask() -> None:
+            with httpx.Client(base_url=served.base_url, timeout=120, headers=client.headers) as c:
+                answers.append(c.get("/api/search", params={"q": "tukhoa0"}).status_code)
+
+        askers = [threading.Thread(target=ask) for _ in range(48)]
+        for t in askers:
+            t.start()
+        time.sleep(1)
+        # Meanwhile the rest of the archive answers at once.
+        for _ in range(5):
+            started = time.monotonic()
+            listed = client.get("/api/dossiers")
+            assert listed.status_code == 200, listed.text
+            assert time.monotonic() - started < 1, "the dossier list waited on the searches"
+        for t in askers:
+            t.join(timeout=60)
+        # Each search was refused after its 3 s (48 in turns of 8: about 18 s), none lost.
+        assert answers == [503] * 48
+        engine.up, engine.hanging = True, False
+        back = client.get("/api/search", params={"q": "tukhoa0"})
+        assert back.status_code == 200 and back.json()["total"] == 1
+        assert served.process().num_threads() <= threads_before + 8

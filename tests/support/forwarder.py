@@ -1,5 +1,6 @@
 """A TCP forwarder on loopback that a test can switch off and on: a server "going away"
-(each connection is closed as soon as it is made) and coming back, at the same address."""
+(each connection is closed as soon as it is made), "hanging" (connections are taken and
+never answered) and coming back, at the same address."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ class Forwarder:
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
         self.up = True
+        self.hanging = False  # while down: hold connections unanswered instead of closing
+        self._held: list[socket.socket] = []
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._listener.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
@@ -32,6 +35,8 @@ class Forwarder:
         self._closed = True
         self._listener.close()
         self._thread.join(timeout=5)
+        for held in self._held:
+            held.close()
 
     def _accept(self) -> None:
         while not self._closed:
@@ -40,7 +45,10 @@ class Forwarder:
             except OSError:
                 return
             if not self.up:
-                client.close()  # the server is gone: the connection is dropped at once
+                if self.hanging:
+                    self._held.append(client)  # taken, read by nobody, never answered
+                else:
+                    client.close()  # the server is gone: the connection is dropped at once
                 continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
