@@ -17,21 +17,29 @@ administrator (what access removes is tested elsewhere).
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import math
 import random
 import re
+import subprocess
 import sys
+import tempfile
 import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchlib import bench_archive
 
+from archive.demo import load as demo_load
 from archive.demo.dataset import build_dataset
 from archive.demo.load import load_demo
 from archive.domain.roles import Role
@@ -43,6 +51,7 @@ from archive.settings import Settings
 from indexer.extraction import TextReader
 from indexer.folding import fold, nfc, words
 from indexer.indexing import Indexer
+from indexer.ocr_tasks import ocr_document
 from indexer.opening import Search
 from indexer.searching import run
 from indexer.synonyms import Synonyms
@@ -63,6 +72,7 @@ CLASSES = (
     "no_answer",
 )
 K = 10
+SHOW_MISSES: set[str] = set()  # --show-misses: classes whose misses are printed
 # Old and new tone placement: hoà/hòa, thuý/thúy, …
 _OLD_TONE = {
     "òa": "oà",
@@ -90,7 +100,7 @@ _UNIT_WORDS = ("Phòng Tư pháp", "Phòng Quản lý đô thị", "Đội Quả
 class Query:
     cls: str
     text: str
-    relevant: frozenset[int]
+    relevant: frozenset[Any]
 
 
 @dataclass
@@ -267,14 +277,14 @@ def build_queries(corpus: Corpus, synonyms: Synonyms, per_class: int, seed: int)
     return [q for c in CLASSES for q in found[c]]
 
 
-def ndcg(ranked: list[int], relevant: frozenset[int]) -> float:
+def ndcg(ranked: list[str], relevant: frozenset[str]) -> float:
     dcg = sum(1 / math.log2(i + 2) for i, d in enumerate(ranked[:K]) if d in relevant)
     ideal = sum(1 / math.log2(i + 2) for i in range(min(K, len(relevant))))
     return dcg / ideal if ideal else 0.0
 
 
 def score(
-    queries: list[Query], ask: Callable[[str], list[int]]
+    queries: list[Query], ask: Callable[[str], list[str]]
 ) -> dict[str, tuple[float, float, int]]:
     per: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for q in queries:
@@ -282,9 +292,16 @@ def score(
         if not q.relevant:
             ok = 1.0 if not ranked else 0.0
             per[q.cls].append((ok, ok))
+            if q.cls in SHOW_MISSES and ranked:
+                print(f"    answered ({q.cls}) {q.text!r}: {ranked}")
             continue
         hit = len(set(ranked[:K]) & q.relevant) / min(K, len(q.relevant))
         per[q.cls].append((hit, ndcg(ranked, q.relevant)))
+        if q.cls in SHOW_MISSES and hit < 1:
+            print(
+                f"    missed ({q.cls}) {q.text!r}: {len(q.relevant)} relevant "
+                f"{sorted(q.relevant)[:4]}, answered {ranked}"
+            )
     return {
         c: (sum(r for r, _ in v) / len(v), sum(n for _, n in v) / len(v), len(v))
         for c, v in per.items()
@@ -292,42 +309,138 @@ def score(
 
 
 def measure(
-    backend: str, dossiers: int, per_class: int, seed: int
-) -> dict[str, tuple[float, float, int]]:
+    backend: str, dossiers: int, per_class: int, seed: int, queries: list[Query] | None = None
+) -> tuple[dict[str, tuple[float, float, int]], list[Query]]:
+    """Scores per class on a fresh archive of ``backend``, and the queries asked (with the
+    relevant dossiers by code). Given ``queries`` (made on the born-digital corpus), the
+    corpus is loaded as scans instead, OCR'd through the real OCR job, and asked those."""
     with bench_archive(backend, people=False) as settings:
-        return _measure(settings, dossiers, per_class, seed)
+        return _measure(settings, dossiers, per_class, seed, queries)
 
 
 def _measure(
-    settings: Settings, dossiers: int, per_class: int, seed: int
-) -> dict[str, tuple[float, float, int]]:
+    settings: Settings,
+    dossiers: int,
+    per_class: int,
+    seed: int,
+    queries: list[Query] | None,
+) -> tuple[dict[str, tuple[float, float, int]], list[Query]]:
     archive = Archive.open(settings)
     search = Search.open(archive)
     reader = TextReader(memory_mb=1536, seconds=120, work_dir=settings.data_dir / "ix")
+    scanned = queries is not None
+    asked: list[tuple[int, int]] = []
     try:
         started = time.monotonic()
-        load_demo(
-            archive, dataset=build_dataset(seed=seed, dossiers=dossiers), progress=lambda _: None
-        )
-        indexer = Indexer(archive, search.prepared(), reader)
+        dataset = build_dataset(seed=seed, dossiers=dossiers)
+        if scanned:
+            with as_scans():
+                load_demo(archive, dataset=dataset, progress=lambda _: None)
+        else:
+            load_demo(archive, dataset=dataset, progress=lambda _: None)
+        indexer = Indexer(archive, search.prepared(), reader, ocr=lambda *a: asked.append(a))
         while feed(indexer, "bench", budget=600):
             pass
+        if scanned:
+            print(f"  loaded as scans in {time.monotonic() - started:.0f} s", flush=True)
+            ocr_all(archive, indexer, asked)
         print(f"  loaded and indexed in {time.monotonic() - started:.0f} s", flush=True)
-        corpus = read_corpus(archive, reader)
-        queries = build_queries(corpus, search.synonyms, per_class, seed)
+        codes = dossier_codes(archive)
+        if queries is None:
+            corpus = read_corpus(archive, reader)
+            made = build_queries(corpus, search.synonyms, per_class, seed)
+            queries = [Query(q.cls, q.text, frozenset(codes[d] for d in q.relevant)) for q in made]
         with archive.db.read() as conn:
             admin = next(u for u in account_rows.list_users(conn) if u.role is Role.ADMIN)
         actor = archive.actor(admin)
 
-        def ask(text: str) -> list[int]:
+        def ask(text: str) -> list[str]:
             answer = run(search, actor, text, limit=K, facets=False)
-            return [g.dossier_id for g in answer.groups]
+            return [codes[g.dossier_id] for g in answer.groups]
 
-        return score(queries, ask)
+        return score(queries, ask), queries
     finally:
         reader.close()
         search.close()
         archive.close()
+
+
+def dossier_codes(archive: Archive) -> dict[int, str]:
+    with archive.db.read() as conn:
+        found = dossier_rows.search(
+            conn, _admin_scope(archive), dossier_rows.DossierFilter(), limit=100000, offset=0
+        )[0]
+    return {d.id: d.code for d in found}
+
+
+@contextmanager
+def as_scans() -> Iterator[None]:
+    """The demo's documents rendered, then printed and scanned: every page rasterised by
+    pdftoppm at 200 dpi in grey, turned a little, sprinkled with noise and put back into a
+    PDF as a JPEG with no text layer (as ``tests/support/scans.py`` makes its pages)."""
+    real = demo_load.render_document  # type: ignore[attr-defined]
+
+    def scanned(*args: Any, **kwargs: Any) -> bytes:
+        return scan_pdf(real(*args, **kwargs))
+
+    setattr(demo_load, "render_document", scanned)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(demo_load, "render_document", real)  # noqa: B010
+
+
+def scan_pdf(data: bytes, dpi: int = 200) -> bytes:
+    from PIL import Image, ImageChops
+
+    rng = random.Random(hashlib.sha256(data).digest())
+    scans = []
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "typed.pdf").write_bytes(data)
+        subprocess.run(
+            ["pdftoppm", "-r", str(dpi), "-gray", f"{folder}/typed.pdf", f"{folder}/p"],
+            check=True,
+            timeout=300,
+        )
+        for name in sorted(Path(folder).glob("p*.pgm"), key=lambda p: int(p.stem.split("-")[-1])):
+            with Image.open(name) as raw:
+                image = raw.convert("L")
+            image = image.rotate(
+                rng.uniform(-0.6, 0.6), resample=Image.Resampling.BICUBIC, fillcolor=255
+            )
+            grain = Image.effect_noise(image.size, 10.0)
+            scans.append(ImageChops.add(image, grain, scale=1.0, offset=-128))
+    out = io.BytesIO()
+    # Pillow stores each grey page as a JPEG (DCTDecode) image, one page each, no text.
+    scans[0].save(
+        out, "PDF", resolution=float(dpi), save_all=True, append_images=scans[1:], quality=85
+    )
+    return out.getvalue()
+
+
+def ocr_all(archive: Archive, indexer: Indexer, asked: list[tuple[int, int]]) -> None:
+    """Each version the feed sent to OCR, through the OCR job itself (two at a time: two
+    cores), then indexed again with its text."""
+    started = time.monotonic()
+    pages = 0
+
+    def one(item: tuple[int, int]) -> int:
+        done = ocr_document(archive, *item)
+        return len(done.get("pages", []))  # type: ignore[arg-type]
+
+    with ThreadPoolExecutor(2) as pool:
+        for n, read in enumerate(pool.map(one, dict.fromkeys(asked)), 1):
+            pages += read
+            if n % 20 == 0:
+                print(f"    OCR: {n}/{len(asked)} documents, {pages} pages", flush=True)
+    seconds = time.monotonic() - started
+    print(
+        f"  OCR: {len(asked)} documents, {pages} pages in {seconds:.0f} s "
+        f"({pages / seconds * 60:.0f} pages/min)",
+        flush=True,
+    )
+    for document_id, _version in dict.fromkeys(asked):
+        indexer.document(document_id)
 
 
 def main() -> None:
@@ -338,26 +451,46 @@ def main() -> None:
     parser.add_argument("--per-class", type=int, default=25)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--backend", nargs="+", default=["embedded", "scaled"])
+    parser.add_argument(
+        "--scanned",
+        action="store_true",
+        help="also load the same corpus as scans, OCR it and ask the same queries",
+    )
+    parser.add_argument("--show-misses", nargs="*", default=[], choices=CLASSES)
     args = parser.parse_args()
+    SHOW_MISSES.update(args.show_misses)
     for backend in args.backend:
         print(
             f"== {backend}: {args.dossiers} dossiers, up to {args.per_class} queries per class",
             flush=True,
         )
-        scores = measure(backend, args.dossiers, args.per_class, args.seed)
-        print(f"  {'class':<16} {'queries':>7} {'recall@10':>10} {'nDCG@10':>8}")
-        total = [0.0, 0.0, 0]
+        scores, queries = measure(backend, args.dossiers, args.per_class, args.seed)
+        twin = None
+        if args.scanned:
+            print(f"== {backend}, the same corpus scanned and OCR'd", flush=True)
+            twin, _ = measure(backend, args.dossiers, args.per_class, args.seed, queries)
+        head = f"  {'class':<16} {'queries':>7} {'recall@10':>10} {'nDCG@10':>8}"
+        print(head + (f" {'scanned recall':>15} {'scanned nDCG':>13}" if twin else ""))
+        totals: list[list[float]] = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
         for cls in CLASSES:
             if cls not in scores:
                 print(f"  {cls:<16} {0:>7} {'—':>10} {'—':>8}")
                 continue
-            recall, gain, n = scores[cls]
-            total[0] += recall * n
-            total[1] += gain * n
-            total[2] += n
-            print(f"  {cls:<16} {n:>7} {recall:>10.3f} {gain:>8.3f}")
-        n = int(total[2])
-        print(f"  {'overall':<16} {n:>7} {total[0] / n:>10.3f} {total[1] / n:>8.3f}", flush=True)
+            line = f"  {cls:<16} {scores[cls][2]:>7}"
+            for n, found in enumerate((scores, twin) if twin else (scores,)):
+                recall, gain, count = found[cls]
+                totals[n][0] += recall * count
+                totals[n][1] += gain * count
+                totals[n][2] += count
+                width = (10, 8) if n == 0 else (15, 13)
+                line += f" {recall:>{width[0]}.3f} {gain:>{width[1]}.3f}"
+            print(line)
+        line = f"  {'overall':<16} {int(totals[0][2]):>7}"
+        for n in range(2 if twin else 1):
+            width = (10, 8) if n == 0 else (15, 13)
+            asked = totals[n][2] or 1.0
+            line += f" {totals[n][0] / asked:>{width[0]}.3f} {totals[n][1] / asked:>{width[1]}.3f}"
+        print(line, flush=True)
 
 
 if __name__ == "__main__":
