@@ -31,7 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
-from benchlib import ApiServer, bench_archive, percentile
+from benchlib import ApiServer, bare_http_server, bench_archive, percentile
 from sqlalchemy import insert
 
 from archive.demo.dataset import UNITS as DEMO_UNITS
@@ -206,14 +206,20 @@ def fill(settings: Settings, pages: int, pool: Pool, seed: int) -> dict[str, Any
             accounts.create_unit(archive, f"phong{n}", f"Phòng {n}", "ubnd", by=None).id
             for n in range(1, UNIT_COUNT)
         ]
-        official = accounts.create_user(
-            archive,
-            username="chuyenvien",
-            full_name="Chuyên viên",
-            password=PASSWORD,
-            role=Role.OFFICIAL,
-            unit_code="phong1",
-            by=None,
+        # The official asks; the administrator (no access condition in the query) compares.
+        people = [("chuyenvien", "Chuyên viên", Role.OFFICIAL, "phong1")]
+        people.append(("quantri", "Quản trị", Role.ADMIN, "ubnd"))
+        official, _admin = (
+            accounts.create_user(
+                archive,
+                username=username,
+                full_name=full_name,
+                password=PASSWORD,
+                role=role,
+                unit_code=unit_code,
+                by=None,
+            )
+            for username, full_name, role, unit_code in people
         )
         per_dossier = PAGES_PER_DOCUMENT * DOCUMENTS_PER_DOSSIER
         dossier_count = max(1, pages // per_dossier)
@@ -363,12 +369,24 @@ def queries(filled: dict[str, Any], pool: Pool, rng: random.Random, count: int =
     return found
 
 
-def load(base_url: str, asked: list[str], clients: int, seconds: float) -> tuple[list[float], int]:
-    token = httpx.post(
-        f"{base_url}/api/auth/login",
-        json={"username": "chuyenvien", "password": PASSWORD},
-        timeout=30,
-    ).json()["access_token"]
+def load(
+    base_url: str,
+    asked: list[str],
+    clients: int,
+    seconds: float,
+    path: str = "/api/search",
+    sign_in: bool = True,
+    username: str = "chuyenvien",
+) -> tuple[list[float], int]:
+    token = (
+        httpx.post(
+            f"{base_url}/api/auth/login",
+            json={"username": username, "password": PASSWORD},
+            timeout=30,
+        ).json()["access_token"]
+        if sign_in
+        else "none"
+    )
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -383,7 +401,7 @@ def load(base_url: str, asked: list[str], clients: int, seconds: float) -> tuple
             while time.monotonic() < stop:
                 q = rng.choice(asked)
                 t = time.perf_counter()
-                answer = http.get("/api/search", params={"q": q})
+                answer = http.get(path, params={"q": q})
                 took = time.perf_counter() - t
                 with lock:
                     if answer.status_code == 200:
@@ -408,6 +426,17 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--admin",
+        action="store_true",
+        help="also ask the same queries as the administrator (no access condition)",
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time the same clients on the cheapest signed-in call (GET /api/auth/me) "
+        "and on a bare uvicorn app answering a small JSON: what any API call costs here",
+    )
     args = parser.parse_args()
     print("== reading sentences from rendered demo documents", flush=True)
     pool = source_sentences()
@@ -419,16 +448,32 @@ def main() -> None:
         asked = queries(filled, pool, random.Random(args.seed))
         with ApiServer(settings) as server:
             load(server.base_url, asked[:20], 2, 3.0)  # warm-up
-            latencies, errors = load(server.base_url, asked, args.clients, args.seconds)
-        n = len(latencies)
-        print(
-            f"  {args.clients} clients as an official, {args.seconds:.0f} s: {n} queries, "
-            f"{errors} errors, {n / args.seconds:.1f} queries/s"
-        )
-        print(
-            f"  latency p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
-            f"p95 {percentile(latencies, 0.95) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms"
-        )
+            timed = load(server.base_url, asked, args.clients, args.seconds)
+            report("GET /api/search as an official", timed, args)
+            if args.admin:
+                timed = load(server.base_url, asked, args.clients, args.seconds, username="quantri")
+                report("GET /api/search as the administrator", timed, args)
+            if args.floor:
+                timed = load(server.base_url, asked, args.clients, args.seconds, "/api/auth/me")
+                report("floor: GET /api/auth/me (signed in, one user read)", timed, args)
+        if args.floor:
+            with bare_http_server() as bare_url:
+                timed = load(bare_url, asked, args.clients, args.seconds, "/json", sign_in=False)
+                report("floor: bare uvicorn app, small JSON", timed, args)
+
+
+def report(what: str, timed: tuple[list[float], int], args: argparse.Namespace) -> None:
+    latencies, errors = timed
+    n = len(latencies)
+    print(
+        f"  {what}: {args.clients} clients, {args.seconds:.0f} s: {n} answers, "
+        f"{errors} errors, {n / args.seconds:.1f} /s"
+    )
+    print(
+        f"    latency p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
+        f"p95 {percentile(latencies, 0.95) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
