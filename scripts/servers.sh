@@ -33,7 +33,7 @@ MINIO_ROOT_PASSWORD=archive-test-secret
 ES_VERSION=9.2.0
 ES_MIN_JAVA=21
 ES_USER=archive-es
-ES_HEAP=512m
+ES_HEAP=${ARCHIVE_SERVERS_ES_HEAP:-512m}  # the node's Java heap (-Xms and -Xmx)
 
 # postgresql is the unversioned metapackage; PG_MAJOR pins what docker-compose.yml runs.
 DEB_PACKAGES=(postgresql "postgresql-$PG_MAJOR" redis-server poppler-utils qpdf
