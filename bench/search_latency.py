@@ -31,7 +31,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
-from benchlib import ApiServer, bare_http_server, bench_archive, percentile
+from benchlib import (
+    ApiServer,
+    CpuUse,
+    bare_http_server,
+    bench_archive,
+    named_processes,
+    percentile,
+    process_tree,
+)
 from sqlalchemy import insert
 
 from archive.demo.dataset import UNITS as DEMO_UNITS
@@ -448,21 +456,34 @@ def main() -> None:
         asked = queries(filled, pool, random.Random(args.seed))
         with ApiServer(settings) as server:
             load(server.base_url, asked[:20], 2, 3.0)  # warm-up
-            timed = load(server.base_url, asked, args.clients, args.seconds)
-            report("GET /api/search as an official", timed, args)
+            # CPU per answer: the server (its threads), and on the scaled backend the
+            # shared loopback servers (other work on them counts too).
+            groups = {"server": process_tree(server.pid)}
+            if args.backend == "scaled":
+                groups["Elasticsearch"] = named_processes("java")
+                groups["PostgreSQL"] = named_processes("postgres")
+
+            def timed(what: str, *how: Any, **more: Any) -> None:
+                with CpuUse(groups) as cpu:
+                    answered = load(
+                        server.base_url, asked, args.clients, args.seconds, *how, **more
+                    )
+                report(what, answered, args, cpu)
+
+            timed("GET /api/search as an official")
             if args.admin:
-                timed = load(server.base_url, asked, args.clients, args.seconds, username="quantri")
-                report("GET /api/search as the administrator", timed, args)
+                timed("GET /api/search as the administrator", username="quantri")
             if args.floor:
-                timed = load(server.base_url, asked, args.clients, args.seconds, "/api/auth/me")
-                report("floor: GET /api/auth/me (signed in, one user read)", timed, args)
+                timed("floor: GET /api/auth/me (signed in, one user read)", "/api/auth/me")
         if args.floor:
             with bare_http_server() as bare_url:
-                timed = load(bare_url, asked, args.clients, args.seconds, "/json", sign_in=False)
-                report("floor: bare uvicorn app, small JSON", timed, args)
+                answered = load(bare_url, asked, args.clients, args.seconds, "/json", sign_in=False)
+            report("floor: bare uvicorn app, small JSON", answered, args, None)
 
 
-def report(what: str, timed: tuple[list[float], int], args: argparse.Namespace) -> None:
+def report(
+    what: str, timed: tuple[list[float], int], args: argparse.Namespace, cpu: CpuUse | None
+) -> None:
     latencies, errors = timed
     n = len(latencies)
     print(
@@ -474,6 +495,8 @@ def report(what: str, timed: tuple[list[float], int], args: argparse.Namespace) 
         f"p95 {percentile(latencies, 0.95) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms",
         flush=True,
     )
+    if cpu is not None and n:
+        print(f"    CPU: {cpu.per_item(n)}", flush=True)
 
 
 if __name__ == "__main__":
