@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -147,9 +148,12 @@ def test_a_search_engine_down_for_a_while_loses_nothing(scaled: Setup) -> None:
     assert not list((settings.data_dir / "ix").glob("*")), "temporary copies left behind"
 
 
-def test_searches_are_refused_while_the_search_engine_is_gone_and_answer_once_it_is_back(
-    scaled: Setup, tmp_path: Path
-) -> None:
+@contextmanager
+def _served_behind_a_forwarder(
+    scaled: Setup, tmp_path: Path, **env: str
+) -> Iterator[tuple[Forwarder, Served, httpx.Client]]:
+    """One indexed document, and ``archive serve`` reaching Elasticsearch through a
+    forwarder the test switches; a client signed in as the administrator."""
     scaled.add_documents(1)
     assert feed(scaled.indexer(), "worker-a") > 0
     es = httpx.URL(scaled.backend.settings.elasticsearch_url or "")
@@ -160,19 +164,27 @@ def test_searches_are_refused_while_the_search_engine_is_gone_and_answer_once_it
             tmp_path,
             "--no-worker",
             ARCHIVE_ELASTICSEARCH_URL=engine.url,
+            **env,
         ) as served,
-        httpx.Client(base_url=served.base_url, timeout=60) as client,
+        httpx.Client(base_url=served.base_url, timeout=120) as client,
     ):
         token = client.post(
             "/api/auth/login",
             json={"username": "quantri", "password": "mat-khau-thu-nghiem-dai"},
         ).json()["access_token"]
         client.headers["Authorization"] = f"Bearer {token}"
+        assert client.get("/api/search", params={"q": "tukhoa0"}).json()["total"] == 1
+        yield engine, served, client
+
+
+def test_searches_are_refused_while_the_search_engine_is_gone_and_answer_once_it_is_back(
+    scaled: Setup, tmp_path: Path
+) -> None:
+    with _served_behind_a_forwarder(scaled, tmp_path) as (engine, served, client):
 
         def ask() -> httpx.Response:
             return client.get("/api/search", params={"q": "tukhoa0"})
 
-        assert ask().json()["total"] == 1
         engine.up = False
         for _ in range(10):  # warm-up of the failing path
             assert ask().status_code == 503
@@ -376,26 +388,11 @@ def test_a_scan_is_sent_to_ocr_and_its_text_is_found_once_read(setup: Setup) -> 
 def test_a_hanging_search_engine_never_holds_up_the_rest_of_the_archive(
     scaled: Setup, tmp_path: Path
 ) -> None:
-    scaled.add_documents(1)
-    assert feed(scaled.indexer(), "worker-a") > 0
-    es = httpx.URL(scaled.backend.settings.elasticsearch_url or "")
-    with (
-        Forwarder(es.host, es.port or 80) as engine,
-        Served(
-            scaled.backend.settings,
-            tmp_path,
-            "--no-worker",
-            ARCHIVE_ELASTICSEARCH_URL=engine.url,
-            ARCHIVE_SEARCH_SECONDS="3",
-        ) as served,
-        httpx.Client(base_url=served.base_url, timeout=120) as client,
+    with _served_behind_a_forwarder(scaled, tmp_path, ARCHIVE_SEARCH_SECONDS="3") as (
+        engine,
+        served,
+        client,
     ):
-        token = client.post(
-            "/api/auth/login",
-            json={"username": "quantri", "password": "mat-khau-thu-nghiem-dai"},
-        ).json()["access_token"]
-        client.headers["Authorization"] = f"Bearer {token}"
-        assert client.get("/api/search", params={"q": "tukhoa0"}).json()["total"] == 1
         threads_before = served.process().num_threads()
         # The engine takes connections and never answers; 48 people search at once (more
         # than the 40 threads the server runs its requests in).
