@@ -172,7 +172,7 @@ def _alternative(
             {"match_phrase": {"exact": {"query": " ".join(a.exact), "boost": EXACT_BOOST}}}
         )
     # A doubtful word's near spellings count only beside a typed word, never alone.
-    if len(a.folded) == 1 and (a.fuzzy or (a.doubtful and any(around))):
+    if a.near and (a.fuzzy or any(around)):
         found.append(_beside(a.folded[0], *around))
     return found
 
@@ -233,11 +233,6 @@ def query_body(query: Query, flt: Filters, scope: Scope) -> dict[str, Any]:
     }
 
 
-def _ndjson(lines: Sequence[dict[str, Any]]) -> bytes:
-    """Lines of JSON, as the bulk and multi-search APIs take them."""
-    return b"".join(httpx.Response(200, json=line).content + b"\n" for line in lines)
-
-
 class ElasticIndex:
     name = "elasticsearch"
 
@@ -269,15 +264,21 @@ class ElasticIndex:
         body: dict[str, Any] = response.json()
         return body
 
+    def _post_lines(self, api: str, lines: Sequence[dict[str, Any]], **kwargs: Any) -> Any:
+        """POST lines of JSON to the bulk or multi-search API of the alias."""
+        content = b"".join(httpx.Response(200, json=line).content + b"\n" for line in lines)
+        return self._ok(
+            "POST",
+            f"/{self.alias}/{api}",
+            content=content,
+            headers={"content-type": "application/x-ndjson"},
+            **kwargs,
+        )
+
     def _bulk(self, lines: list[dict[str, Any]]) -> None:
         if not lines:
             return
-        body = self._ok(
-            "POST",
-            f"/{self.alias}/_bulk",
-            content=_ndjson(lines),
-            headers={"content-type": "application/x-ndjson"},
-        )
+        body = self._post_lines("_bulk", lines)
         if body.get("errors"):
             for item in body["items"]:
                 ((action, result),) = item.items()
@@ -397,13 +398,7 @@ class ElasticIndex:
                     "query": {"match_phrase": {"folded": " ".join(p)}},
                 }
             )
-        answers = self._ok(
-            "POST",
-            f"/{self.alias}/_msearch",
-            content=_ndjson(lines),
-            headers={"content-type": "application/x-ndjson"},
-            timeout=self.search_timeout,
-        )["responses"]
+        answers = self._post_lines("_msearch", lines, timeout=self.search_timeout)["responses"]
         found = set()
         for p, answer in zip(phrases, answers, strict=True):
             if "error" in answer:

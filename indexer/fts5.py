@@ -146,7 +146,7 @@ def match_expression(query: Query, neighbours: Mapping[str, Sequence[str]]) -> s
         found = [f"folded : {_quoted(a.folded)}"]
         if a.typed_marks:
             found.append(f"exact : {_quoted(a.exact)}")
-        if a.fuzzy or a.doubtful:
+        if a.near:
             before, after = around
             sides = [s for s in ((before, ()), ((), after)) if s[0] or s[1]]
             if not sides and a.fuzzy:
@@ -299,12 +299,7 @@ class Fts5Index:
         query = request.query
         if query.empty:
             return Found(0, (), {})
-        neighbours = {
-            a.folded[0]: self.neighbours(a.folded[0])
-            for c in query.positive
-            for a in c.alternatives
-            if isinstance(a, Phrase) and (a.fuzzy or a.doubtful) and len(a.folded) == 1
-        }
+        neighbours = {w: self.neighbours(w) for w in query.near_words()}
         access = access_expression(scope)
         if access == "":
             return Found(0, (), {})

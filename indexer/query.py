@@ -37,6 +37,11 @@ class Phrase:
     # near spellings count only beside the words typed next to it.
     doubtful: bool = False
 
+    @property
+    def near(self) -> bool:
+        """Its near spellings are searched for too (a word, misspelt or doubtful)."""
+        return (self.fuzzy or self.doubtful) and len(self.folded) == 1
+
 
 @dataclass(frozen=True, slots=True)
 class DateToken:
@@ -88,7 +93,7 @@ class Query:
             a.folded[0]
             for c in self.positive
             for a in c.alternatives
-            if isinstance(a, Phrase) and (a.fuzzy or a.doubtful) and len(a.folded) == 1
+            if isinstance(a, Phrase) and a.near
         )
 
     def proximity_words(self) -> tuple[str, ...]:
@@ -118,7 +123,7 @@ class Query:
         return {
             i: (plain(i - 1), plain(i + 1))
             for i, c in enumerate(positive)
-            if any(isinstance(a, Phrase) and (a.fuzzy or a.doubtful) for a in c.alternatives)
+            if any(isinstance(a, Phrase) and a.near for a in c.alternatives)
         }
 
     def plain_runs(self) -> list[list[int]]:
