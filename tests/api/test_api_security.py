@@ -199,6 +199,9 @@ def test_numbers_out_of_range_are_refused_not_a_server_error(live: Api) -> None:
             ("/api/dossiers", {"limit": "100000"}),
             ("/api/audit", {"before_seq": "9223372036854775808"}),
             ("/api/audit", {"limit": "0"}),
+            # PostgreSQL refuses NUL in text: this was a server error there (schemathesis)
+            ("/api/audit", {"object_type": "\x13\x00"}),
+            ("/api/audit", {"object_id": "9\x00"}),
         ]:
             answer = client.get(path, params=params)
             assert answer.status_code == 422, (path, params, answer.text)

@@ -17,6 +17,8 @@ from archive.services import trail
 router = APIRouter(prefix="/api/audit", tags=["Nhật ký · Audit trail"])
 # Entry numbers are 64-bit; anything larger names no entry.
 MAX_SEQ = 2**62
+# Names and ids hold no control characters (PostgreSQL refuses NUL in any text it is sent).
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 
 
 @router.get(
@@ -29,8 +31,8 @@ MAX_SEQ = 2**62
 def entries(
     actor: ActorDep,
     archive: ArchiveDep,
-    object_type: Annotated[str | None, Query(max_length=32)] = None,
-    object_id: Annotated[str | None, Query(max_length=64)] = None,
+    object_type: Annotated[str | None, Query(max_length=32, pattern=PRINTABLE)] = None,
+    object_id: Annotated[str | None, Query(max_length=64, pattern=PRINTABLE)] = None,
     before_seq: Annotated[int | None, Query(ge=1, le=MAX_SEQ)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditOut]:
