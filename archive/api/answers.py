@@ -40,6 +40,7 @@ STATUS: dict[str, int] = {
     "user_exists": 409,
     "last_administrator": 409,
     "case_type_exists": 409,
+    "calendar_changed": 409,
     # 413
     "file_too_large": 413,
     # 416
@@ -80,6 +81,12 @@ STATUS: dict[str, int] = {
     "too_many_fields": 422,
     "active_content": 422,
     "not_a_signed_version": 422,
+    "bad_limit_unit": 422,
+    "bad_limit_amount": 422,
+    "calendar_year_missing": 422,
+    "bad_calendar_day": 422,
+    "unknown_calendar_version": 422,
+    "too_many_calendar_days": 422,
     **dict.fromkeys(REFUSAL_CODES, 422),
     # 429
     "too_many_attempts": 429,

@@ -1,0 +1,104 @@
+"""``archive deadline``: count a time limit on the command line, with the archive's calendar."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated
+
+import typer
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+def commands(app: typer.Typer) -> None:
+    @app.command()
+    def deadline(
+        start: Annotated[
+            str, typer.Option("--from", help="Ngày bắt đầu tính · Start day (YYYY-MM-DD)")
+        ],
+        working_days: Annotated[
+            int | None, typer.Option("--working-days", help="Số ngày làm việc · Working days")
+        ] = None,
+        days: Annotated[int | None, typer.Option(help="Số ngày · Calendar days")] = None,
+        months: Annotated[int | None, typer.Option(help="Số tháng · Months")] = None,
+        years: Annotated[int | None, typer.Option(help="Số năm · Years")] = None,
+        calendar: Annotated[
+            int | None,
+            typer.Option("--calendar", help="Phiên bản lịch · Calendar version (default: current)"),
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="In ra JSON · Print JSON")] = False,
+    ) -> None:
+        """Tính hạn theo Bộ luật Dân sự · Count a time limit as the Civil Code counts.
+
+        The first day is not counted; a last day that is off moves to the next working day.
+        Prints the due date, the calendar version and the days passed over."""
+        from archive.domain.errors import ArchiveError
+        from archive.services.context import Archive, NotReady
+        from archive.settings import get_settings
+        from deadlines.calendars import calendars_for
+        from deadlines.counting import Unit, reckon
+
+        asked = [
+            (amount, unit)
+            for amount, unit in (
+                (working_days, Unit.WORKING_DAYS),
+                (days, Unit.DAYS),
+                (months, Unit.MONTHS),
+                (years, Unit.YEARS),
+            )
+            if amount is not None
+        ]
+        if len(asked) != 1:
+            raise _fail(
+                "Hãy cho đúng một trong --working-days, --days, --months, --years. / "
+                "Give exactly one of --working-days, --days, --months, --years.",
+                2,
+            )
+        try:
+            first = date.fromisoformat(start)
+        except ValueError:
+            raise _fail(
+                f"Ngày '{start}' không hợp lệ, cần dạng YYYY-MM-DD. / "
+                f"Date '{start}' is not valid; use YYYY-MM-DD.",
+                2,
+            ) from None
+        try:
+            archive = Archive.open(get_settings())
+        except NotReady as exc:
+            raise _fail(str(exc)) from None
+        try:
+            calendars = calendars_for(archive)
+            chosen = calendars.current() if calendar is None else calendars.version(calendar)
+            counted = reckon(first, asked[0][0], asked[0][1], chosen)
+        except ArchiveError as exc:
+            raise _fail(f"{exc.vi} / {exc.en}", 2) from None
+        finally:
+            archive.close()
+        if as_json:
+            typer.echo(json.dumps(counted.as_dict(), ensure_ascii=False))
+            return
+        from deadlines.calendar import WEEKDAY_EN, WEEKDAY_VI
+
+        weekday = counted.due.weekday()
+        typer.echo(
+            f"Hạn · due: {counted.due:%d/%m/%Y} ({WEEKDAY_VI[weekday]} · {WEEKDAY_EN[weekday]})"
+        )
+        typer.echo(f"Lịch ngày làm việc phiên bản · calendar version: {counted.calendar_version}")
+        if counted.moved_from:
+            typer.echo(
+                f"Ngày cuối {counted.moved_from:%d/%m/%Y} là ngày nghỉ, hạn lùi sang ngày làm "
+                f"việc tiếp theo · the last day {counted.moved_from.isoformat()} is off; the "
+                "limit ends on the next working day"
+            )
+        typer.echo(f"Ngày không tính · days skipped: {len(counted.skipped)}")
+        for skipped in counted.skipped:
+            typer.echo(f"  {skipped.on:%d/%m/%Y}  {skipped.why_vi} · {skipped.why_en}")
+        for day in counted.unsettled:
+            typer.echo(
+                f"Lưu ý · note: {day:%d/%m/%Y} được tính là ngày làm việc nhưng chưa rõ có được "
+                "nghỉ không · counted as worked, but whether it is off is unsettled"
+            )
