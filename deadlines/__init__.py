@@ -12,5 +12,6 @@ from archive.extensions import Extension
 def extension() -> Extension:
     from deadlines.api import router
     from deadlines.cli import commands
+    from deadlines.dossier_api import router as dossier_router
 
-    return Extension(name="deadlines", routers=(router,), commands=commands)
+    return Extension(name="deadlines", routers=(router, dossier_router), commands=commands)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Integer, MetaData, Table, Text
+from sqlalchemy import JSON, Column, Date, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Engine
 
 from archive.metadata.schema import UTCDateTime
@@ -27,3 +27,55 @@ work_calendars = Table(
 
 def create(engine: Engine) -> None:
     tables.create_all(engine, checkfirst=True)
+
+
+# Dated events an official enters on a dossier (the decision was received, the notice was
+# validly served, the judgment took legal effect): what stages and documents do not say.
+# Never deleted: a wrong entry is withdrawn with a reason, and stays readable.
+milestones = Table(
+    "dossier_milestones",
+    tables,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dossier_id", Integer, nullable=False, index=True),
+    Column("event", String(64), nullable=False),
+    Column("on", Date, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("entered_by", Integer, nullable=False),
+    Column("entered_at", UTCDateTime(), nullable=False),
+    Column("withdrawn_by", Integer, nullable=True),
+    Column("withdrawn_at", UTCDateTime(), nullable=True),
+    Column("withdrawn_reason", Text, nullable=True),
+)
+
+# Extensions (gia hạn) and overrides of one step's limit on one dossier, in the order made.
+adjustments = Table(
+    "deadline_adjustments",
+    tables,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dossier_id", Integer, nullable=False, index=True),
+    Column("step", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # extension | override
+    Column("amount", Integer, nullable=True),
+    Column("unit", String(16), nullable=True),
+    Column("due", Date, nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("approver", Text, nullable=True),
+    Column("entered_by", Integer, nullable=False),
+    Column("entered_at", UTCDateTime(), nullable=False),
+)
+
+# Suspensions and postponements: the clock of one step (or all) stops from ``start`` and
+# resumes on ``end`` (open while NULL).
+pauses = Table(
+    "deadline_pauses",
+    tables,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dossier_id", Integer, nullable=False, index=True),
+    Column("step", String(64), nullable=True),
+    Column("kind", String(64), nullable=False),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("entered_by", Integer, nullable=False),
+    Column("entered_at", UTCDateTime(), nullable=False),
+)

@@ -87,6 +87,12 @@ STATUS: dict[str, int] = {
     "bad_calendar_day": 422,
     "unknown_calendar_version": 422,
     "too_many_calendar_days": 422,
+    "unknown_event": 422,
+    "unknown_deadline": 422,
+    "unknown_pause": 422,
+    "not_extendable": 422,
+    "extension_out_of_bounds": 422,
+    "already_paused": 422,
     **dict.fromkeys(REFUSAL_CODES, 422),
     # 429
     "too_many_attempts": 429,

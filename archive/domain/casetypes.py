@@ -1,25 +1,27 @@
-"""Case types as data: fields, stages, transitions, document kinds and time limits.
+"""Case types as data: fields, stages, transitions, document kinds and deadline rules.
 
 A case type is read from a JSON definition (the four built-in ones ship in
 ``archive/casetypes/``); the code only interprets it, so an administrator can change stages
-or time limits without a release. Time limits carry the dates they took effect, because a
-new law (e.g. the 2025 civil enforcement law) changes them for cases from that date only.
+or time limits without a release. Deadline rules (``archive.domain.deadline_rules``) carry
+the dates they are in force, because a new law (e.g. the 2025 civil enforcement law)
+changes them for steps that start from that date only.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from archive.domain.deadline_rules import DeadlineRule, DeadlineRules, legacy_rules, parse_rules
+from archive.domain.deadline_rules import problems as rule_problems
 from archive.domain.errors import Invalid
 from archive.domain.model import Party, PartyKind, Retention
 from archive.domain.text import clean_optional, clean_text
 
 FIELD_TYPES = frozenset({"text", "money", "date", "boolean", "choice", "number"})
-LIMIT_UNITS = frozenset({"days", "working_days", "months", "years"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,24 +46,6 @@ class CustomField:
 
 
 @dataclass(frozen=True, slots=True)
-class TimeLimit:
-    code: str
-    from_stage: str
-    to_stage: str
-    amount: int
-    unit: str
-    effective_from: date
-    effective_until: date | None
-    basis: str
-    complex_amount: int | None = None
-
-    def applies_on(self, day: date) -> bool:
-        return self.effective_from <= day and (
-            self.effective_until is None or day <= self.effective_until
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class CaseType:
     code: str
     version: int
@@ -74,7 +58,7 @@ class CaseType:
     stages: tuple[Coded, ...]
     transitions: tuple[tuple[str, str], ...]
     document_kinds: tuple[Coded, ...]
-    time_limits: tuple[TimeLimit, ...]
+    deadlines: DeadlineRules = field(default_factory=DeadlineRules)
 
     @property
     def first_stage(self) -> str:
@@ -83,9 +67,9 @@ class CaseType:
     def stage_codes(self) -> list[str]:
         return [s.code for s in self.stages]
 
-    def time_limits_on(self, day: date) -> list[TimeLimit]:
-        """The limits in force for a case that started on ``day``."""
-        return [t for t in self.time_limits if t.applies_on(day)]
+    def rules_on(self, day: date) -> list[DeadlineRule]:
+        """The deadline rules in force for a step that started on ``day``."""
+        return [r for r in self.deadlines.rules if r.in_force_on(day)]
 
     # -- validation of a dossier against its type -------------------------------------------
 
@@ -224,22 +208,9 @@ def parse_case_type(raw: Mapping[str, Any]) -> CaseType:
             )
             for f in raw.get("fields", [])
         )
-        limits = tuple(
-            TimeLimit(
-                code=str(t["code"]),
-                from_stage=str(t["from_stage"]),
-                to_stage=str(t["to_stage"]),
-                amount=int(t["amount"]),
-                unit=str(t["unit"]),
-                effective_from=date.fromisoformat(t["effective_from"]),
-                effective_until=(
-                    date.fromisoformat(t["effective_until"]) if t.get("effective_until") else None
-                ),
-                basis=str(t.get("basis", "")),
-                complex_amount=int(t["complex_amount"]) if t.get("complex_amount") else None,
-            )
-            for t in raw.get("time_limits", [])
-        )
+        if "deadlines" not in raw and raw.get("time_limits"):
+            raw = {**raw, **legacy_rules(raw["time_limits"])}
+        rules = parse_rules(raw)
         case_type = CaseType(
             code=str(raw["code"]),
             version=int(raw.get("version", 1)),
@@ -252,7 +223,7 @@ def parse_case_type(raw: Mapping[str, Any]) -> CaseType:
             stages=stages,
             transitions=transitions,
             document_kinds=tuple(_coded(k) for k in raw["document_kinds"]),
-            time_limits=limits,
+            deadlines=rules,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise Invalid(
@@ -262,15 +233,13 @@ def parse_case_type(raw: Mapping[str, Any]) -> CaseType:
         ) from exc
     problems = [f"transition {a}->{b}" for a, b in transitions if {a, b} - stage_codes]
     problems += [f"field type {f.type}" for f in fields if f.type not in FIELD_TYPES]
-    problems += [f"limit unit {t.unit}" for t in limits if t.unit not in LIMIT_UNITS]
-    problems += [
-        f"limit stage {t.code}" for t in limits if {t.from_stage, t.to_stage} - stage_codes
-    ]
-    problems += [
-        f"limit period {t.code}"
-        for t in limits
-        if t.effective_until is not None and t.effective_until < t.effective_from
-    ]
+    problems += rule_problems(
+        rules,
+        stages=stage_codes,
+        document_kinds={k.code for k in case_type.document_kinds},
+        fields={f.code for f in fields},
+        fields_of_law={f.code for f in case_type.fields_of_law},
+    )
     problems += [
         f"choice field {f.code} without choices"
         for f in fields

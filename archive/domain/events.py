@@ -21,3 +21,5 @@ class Topic(StrEnum):
     DOCUMENT_CHANGED = "document.changed"  # {document_id, dossier_id, fields}
     DERIVATIVE_STORED = "derivative.stored"  # {document_id, version, kind, derivative_id}
     CASE_TYPE_CHANGED = "case_type.changed"  # {code, version}
+    # A dated event entered, an extension, override or pause recorded (the deadlines stage)
+    DOSSIER_DEADLINES_CHANGED = "dossier.deadlines_changed"  # {dossier_id, what, id}

@@ -36,14 +36,20 @@ def minimal() -> dict[str, Any]:
         "fields": [
             {"code": "ghi_chu", "type": "text", "name": {"vi": "Ghi chú", "en": "Note"}},
         ],
-        "time_limits": [
+        "events": [
+            {"code": "mo", "name": {"vi": "Mở", "en": "Opened"}, "sources": ["stage:mo"]},
+            {"code": "dong", "name": {"vi": "Đóng", "en": "Closed"}, "sources": ["stage:dong"]},
+        ],
+        "deadlines": [
             {
                 "code": "han",
-                "from_stage": "mo",
-                "to_stage": "dong",
+                "name": {"vi": "Hạn", "en": "Limit"},
+                "start": "mo",
+                "end": ["dong"],
                 "amount": 10,
                 "unit": "days",
-                "effective_from": "2020-01-01",
+                "citation": "Điều 1",
+                "in_force": {"from": "2020-01-01"},
             }
         ],
     }
@@ -62,16 +68,43 @@ def test_the_four_builtins_parse() -> None:
         stage_codes = set(case_type.stage_codes())
         for a, b in case_type.transitions:
             assert {a, b} <= stage_codes
-        for limit in case_type.time_limits:
-            assert {limit.from_stage, limit.to_stage} <= stage_codes
-            assert limit.amount > 0
+        rules = case_type.deadlines
+        assert rules.rules and rules.events, code
+        for rule in rules.rules:
+            assert rule.amount > 0 and rule.citation, rule.code
+            assert rule.name_vi and rule.name_en and rule.name_vi != rule.name_en, rule.code
+        for event in rules.events:
+            for source in event.sources:
+                assert source.kind != "stage" or source.code in stage_codes
 
 
 def test_minimal_definition_parses() -> None:
     case_type = parse_case_type(minimal())
     assert case_type.version == 1
     assert case_type.transitions == (("mo", "dong"),)
-    assert case_type.time_limits[0].effective_until is None
+    assert case_type.deadlines.rules[0].in_force_until is None
+    assert case_type.deadlines.rules[0].step == "han"
+
+
+def test_definitions_stored_with_stage_to_stage_limits_still_parse() -> None:
+    """Definitions an administrator saved before rules existed name ``time_limits`` from
+    stage to stage; they read as rules from entering one stage to entering the other."""
+    raw = minimal()
+    del raw["events"], raw["deadlines"]
+    raw["time_limits"] = [
+        {
+            "code": "han",
+            "from_stage": "mo",
+            "to_stage": "dong",
+            "amount": 10,
+            "unit": "days",
+            "effective_from": "2020-01-01",
+            "basis": "Điều 1",
+        }
+    ]
+    rule = parse_case_type(raw).deadlines.rules[0]
+    assert (rule.start, rule.end, rule.amount, rule.unit) == ("mo", ("dong",), 10, "days")
+    assert rule.in_force_from == date(2020, 1, 1) and rule.citation == "Điều 1"
 
 
 def refused(raw: dict[str, Any]) -> Invalid:
@@ -103,14 +136,41 @@ def test_refuses_unknown_field_type() -> None:
 
 def test_refuses_limit_with_unknown_unit() -> None:
     raw = minimal()
-    raw["time_limits"][0]["unit"] = "weeks"
+    raw["deadlines"][0]["unit"] = "weeks"
     assert "weeks" in refused(raw).en
 
 
-def test_refuses_limit_between_unknown_stages() -> None:
+def test_refuses_limit_between_unknown_events() -> None:
     raw = minimal()
-    raw["time_limits"][0]["to_stage"] = "khong_co"
-    assert "han" in refused(raw).en
+    raw["deadlines"][0]["end"] = ["khong_co"]
+    assert "han end khong_co" in refused(raw).en
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"if": ["khong_co"]}, "condition khong_co"),
+        ({"unless": ["field:khong_co"]}, "condition field:khong_co"),
+        ({"if_any": ["field_of_law:khong_co"]}, "condition field_of_law:khong_co"),
+        ({"start": "due:khong_co"}, "start due:khong_co"),
+        ({"holder": "citizen"}, "holder citizen"),
+        ({"amount_field": "khong_co"}, "amount field khong_co"),
+    ],
+)
+def test_refuses_rules_naming_what_the_case_type_lacks(change: dict[str, Any], said: str) -> None:
+    raw = minimal()
+    raw["deadlines"][0].update(change)
+    assert said in refused(raw).en
+
+
+def test_refuses_events_read_from_unknown_stages_or_kinds() -> None:
+    raw = minimal()
+    raw["events"][0]["sources"] = ["document:khong_co"]
+    assert "document kind khong_co" in refused(raw).en
+    raw["events"][0]["sources"] = ["stage:khong_co"]
+    assert "stage khong_co" in refused(raw).en
+    raw["events"][0]["sources"] = ["telepathy"]
+    assert "source telepathy" in refused(raw).en
 
 
 @pytest.mark.parametrize("missing", ["stages", "code", "name", "document_kinds", "fields_of_law"])
@@ -124,10 +184,10 @@ def test_refuses_no_stages_and_bad_dates() -> None:
     raw = minimal()
     raw["stages"] = []
     raw["transitions"] = []
-    raw["time_limits"] = []
+    raw["deadlines"] = []
     refused(raw)
     raw = minimal()
-    raw["time_limits"][0]["effective_from"] = "01/07/2026"
+    raw["deadlines"][0]["in_force"]["from"] = "01/07/2026"
     refused(raw)
 
 
@@ -144,7 +204,7 @@ def _duplicate_stage(raw: dict[str, Any]) -> None:
 
 
 def _limit_ends_before_it_starts(raw: dict[str, Any]) -> None:
-    raw["time_limits"][0]["effective_until"] = "2019-12-31"  # starts 2020-01-01
+    raw["deadlines"][0]["in_force"]["until"] = "2019-12-31"  # starts 2020-01-01
 
 
 @pytest.mark.parametrize(
@@ -288,47 +348,113 @@ def test_checks_of_field_stage_kind_parties() -> None:
         xlvphc.check_key_dates({"khong_co": date(2024, 1, 1)})
 
 
-# -- time limits versioned by the date they took effect ---------------------------------------
+# -- deadline rules versioned by the dates they are in force ----------------------------------
+
+
+def _in_force(case_type: CaseType, step: str, day: date) -> dict[str, tuple[int, str]]:
+    return {r.code: (r.amount, r.unit) for r in case_type.rules_on(day) if r.step == step}
 
 
 def test_thads_limits_of_the_2008_law_until_30_june_2026() -> None:
     thads = builtin("thads")
-    before = thads.time_limits_on(date(2026, 6, 30))
-    assert {t.code for t in before} == {
-        "ra_quyet_dinh_thi_hanh",
-        "thong_bao",
-        "tu_nguyen_thi_hanh",
-        "thoi_hieu_yeu_cau",
+    assert _in_force(thads, "ra_quyet_dinh_thi_hanh", date(2026, 6, 30)) == {
+        "ra_quyet_dinh_thi_hanh": (5, "working_days")
     }
-    assert all("2008" in t.basis for t in before)
-    assert all(t.effective_until == date(2026, 6, 30) for t in before)
-    by_code = {t.code: t for t in before}
-    assert (by_code["ra_quyet_dinh_thi_hanh"].amount, by_code["ra_quyet_dinh_thi_hanh"].unit) == (
-        5,
+    assert _in_force(thads, "thong_bao", date(2015, 3, 1)) == {"thong_bao": (3, "working_days")}
+    assert _in_force(thads, "thoi_hieu_yeu_cau", date(2020, 1, 1)) == {
+        "thoi_hieu_yeu_cau": (5, "years")
+    }
+    # Voluntary compliance: 15 days until 30/6/2015, then 10; it runs from receipt or valid
+    # notice, and it is the debtor's period, not a step the agency must reach.
+    assert _in_force(thads, "tu_nguyen_thi_hanh", date(2015, 6, 30)) == {
+        "tu_nguyen_thi_hanh_2008": (15, "days")
+    }
+    assert _in_force(thads, "tu_nguyen_thi_hanh", date(2015, 7, 1)) == {
+        "tu_nguyen_thi_hanh": (10, "days")
+    }
+    voluntary = next(r for r in thads.deadlines.rules if r.code == "tu_nguyen_thi_hanh")
+    assert voluntary.start == "nhan_thong_bao" and voluntary.holder == "party"
+    # The 5-year limit runs from the judgment's legal effect to the request.
+    bar = next(r for r in thads.deadlines.rules if r.code == "thoi_hieu_yeu_cau")
+    assert (bar.start, bar.end) == ("ban_an_hieu_luc", ("nhan_don",))
+    # Verification starts when the voluntary period ran out unmet.
+    verify = {r.code: r for r in thads.deadlines.rules if r.step == "xac_minh"}
+    assert verify["xac_minh"].start == "due:tu_nguyen_thi_hanh"  # since 1/7/2015
+    assert verify["xac_minh_2008"].start == "quyet_dinh_thi_hanh"
+    assert {p.code for p in thads.deadlines.pause_kinds} == {"hoan", "tam_dinh_chi"}
+    assert "uy_thac" in thads.deadlines.steps()
+
+
+def test_thads_2008_limits_stop_on_1_july_2026_and_the_gap_is_said() -> None:
+    """The 2025 law's limits are not entered (its text could not be checked): each step
+    says so from 1/7/2026 instead of silently having no limit."""
+    thads = builtin("thads")
+    assert not [r for r in thads.rules_on(date(2026, 7, 1)) if "2008" in r.citation]
+    assert thads.rules_on(date(2009, 6, 30)) == []  # before the 2008 law took effect
+    gapped = {g.step for g in thads.deadlines.gaps if g.in_force_from == date(2026, 7, 1)}
+    assert gapped == set(thads.deadlines.steps())
+    assert all("106/2025/QH15" in g.note_vi for g in thads.deadlines.gaps)
+
+
+def test_xlvphc_decision_limits_follow_the_law_of_the_day_the_record_was_made() -> None:
+    xlvphc = builtin("xlvphc")
+    # Before 2022 the 2012 text applied: 7 days, 30 where explained, verified or complex.
+    assert _in_force(xlvphc, "ra_quyet_dinh", date(2021, 12, 31)) == {
+        "ra_quyet_dinh_2012": (7, "days"),
+        "ra_quyet_dinh_2012_phuc_tap": (30, "days"),
+    }
+    assert _in_force(xlvphc, "ra_quyet_dinh", date(2013, 6, 30)) == {}
+    # From 2022 (Law 67/2020): 7 working days; 10 when the file is transferred; 1 month
+    # where the violator explains or facts are verified, extendable to 2 months in all.
+    assert _in_force(xlvphc, "ra_quyet_dinh", date(2022, 1, 1)) == {
+        "ra_quyet_dinh": (7, "working_days"),
+        "ra_quyet_dinh_chuyen_ho_so": (10, "working_days"),
+        "ra_quyet_dinh_giai_trinh": (1, "months"),
+    }
+    by_code = {r.code: r for r in xlvphc.deadlines.rules}
+    transferred = by_code["ra_quyet_dinh_chuyen_ho_so"]
+    assert [str(c) for c in transferred.all_of] == ["chuyen_ho_so"]
+    explained = by_code["ra_quyet_dinh_giai_trinh"]
+    assert explained.start == "lap_bien_ban"  # from the record, not from the explanation
+    assert {str(c) for c in explained.any_of} == {"giai_trinh", "xac_minh"}
+    assert explained.extendable_to is not None
+    assert (explained.extendable_to.amount, explained.extendable_to.unit) == (2, "months")
+    # Sending the decision, compliance from receipt, and both limitation periods.
+    assert (by_code["gui_quyet_dinh"].amount, by_code["gui_quyet_dinh"].unit) == (
+        2,
         "working_days",
     )
-    assert (by_code["thong_bao"].amount, by_code["thong_bao"].unit) == (3, "working_days")
-    assert (by_code["tu_nguyen_thi_hanh"].amount, by_code["tu_nguyen_thi_hanh"].unit) == (
-        10,
-        "days",
+    comply = by_code["chap_hanh"]
+    assert (comply.start, comply.amount, comply.unit) == ("nhan_quyet_dinh", 10, "days")
+    assert comply.amount_field == "compliance_days" and comply.holder == "party"
+    assert (by_code["thoi_hieu_thi_hanh"].amount, by_code["thoi_hieu_thi_hanh"].unit) == (
+        1,
+        "years",
     )
-    assert (by_code["thoi_hieu_yeu_cau"].amount, by_code["thoi_hieu_yeu_cau"].unit) == (5, "years")
-    assert {t.code for t in thads.time_limits_on(date(2015, 3, 1))} == set(by_code)
+    assert {by_code["thoi_hieu_xu_phat"].amount, by_code["thoi_hieu_xu_phat_2_nam"].amount} == {
+        1,
+        2,
+    }
+    assert by_code["thoi_hieu_xu_phat"].start == "vi_pham"
 
 
-def test_thads_2008_limits_stop_on_1_july_2026() -> None:
-    thads = builtin("thads")
-    assert not [t for t in thads.time_limits_on(date(2026, 7, 1)) if "2008" in t.basis]
-    assert thads.time_limits_on(date(2026, 7, 1)) == []
-    assert thads.time_limits_on(date(2030, 1, 1)) == []
-    assert thads.time_limits_on(date(2009, 6, 30)) == []  # before the 2008 law took effect
+def test_lawsuit_limits_and_the_parties_appeal_window() -> None:
+    lawsuit = builtin("an_hanh_chinh")
+    by_code = {r.code: r for r in lawsuit.deadlines.rules}
+    assert (by_code["chuan_bi_xet_xu"].amount, by_code["chuan_bi_xet_xu"].unit) == (4, "months")
+    assert by_code["chuan_bi_xet_xu_2_thang"].amount == 2
+    opinion = by_code["y_kien_bi_kien"]
+    assert (opinion.start, opinion.amount, opinion.holder) == (
+        "nhan_thong_bao_thu_ly",
+        15,
+        "agency",
+    )
+    assert (by_code["khang_cao_ban_an"].amount, by_code["khang_cao_ban_an"].holder) == (15, "party")
+    assert by_code["khang_cao_quyet_dinh"].amount == 7
 
 
-def test_open_ended_limits_apply_from_their_start() -> None:
+def test_market_surveillance_sanctions_follow_the_xlvphc_limits() -> None:
+    qltt = builtin("qltt")
     xlvphc = builtin("xlvphc")
-    assert xlvphc.time_limits_on(date(2021, 12, 31)) == []
-    in_force = {t.code for t in xlvphc.time_limits_on(date(2022, 1, 1))}
-    assert "ra_quyet_dinh" in in_force
-    decision = next(t for t in xlvphc.time_limits if t.code == "ra_quyet_dinh")
-    assert (decision.amount, decision.unit, decision.complex_amount) == (7, "working_days", 10)
-    assert in_force == {t.code for t in xlvphc.time_limits_on(date(2040, 1, 1))}
+    assert set(qltt.deadlines.steps()) == set(xlvphc.deadlines.steps())
+    assert all(r.citation for r in qltt.deadlines.rules)

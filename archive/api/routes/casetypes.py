@@ -20,7 +20,8 @@ Definition = Annotated[
     dict[str, Any],
     Body(
         description="The whole definition: name, fields_of_law, fields, party_roles, stages, "
-        "transitions, document_kinds, time_limits (see GET). Its version is assigned."
+        "transitions, document_kinds, events, deadlines, deadline_gaps, pauses (see GET and "
+        "the README). Its version is assigned."
     ),
 ]
 
@@ -29,8 +30,8 @@ Definition = Annotated[
     "",
     responses=answers(validated=False),
     summary="Các loại hồ sơ · Case types",
-    description="The current version of each: fields, stages, transitions, document kinds "
-    "and time limits with the dates they took effect.",
+    description="The current version of each: fields, stages, transitions, document kinds, "
+    "events and deadline rules with the dates they are in force.",
 )
 def list_case_types(actor: ActorDep, archive: ArchiveDep) -> list[dict[str, Any]]:
     return casetypes.current(archive)
