@@ -190,6 +190,24 @@ class Settings(BaseSettings):
     text_read_memory_mb: int = Field(
         default=1536, ge=256, description="Memory limit of the text reading process, in MiB."
     )
+    reminder_days: str = Field(
+        default="3,1",
+        description="Working days before a deadline at which the responsible official and "
+        "their leader are reminded (comma list); overdue items are reminded once too.",
+    )
+    reminder_seconds: float = Field(
+        default=900.0, gt=0, description="How often the worker looks for deadlines to remind."
+    )
+    smtp_host: str = Field(
+        default="", description="SMTP server for reminder e-mail; empty sends none (in-app only)."
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")
+    smtp_sender: str = Field(
+        default="kho-ho-so@localhost", description="From address of reminder e-mail."
+    )
+    smtp_user: str = Field(default="", description="SMTP user name, if the server wants one.")
+    smtp_password: str = Field(default="", description="SMTP password.")
+    smtp_starttls: bool = Field(default=False, description="Use STARTTLS with the SMTP server.")
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:
@@ -211,6 +229,19 @@ class Settings(BaseSettings):
     def _known_active_content(cls, value: str) -> str:
         _active_content(value)
         return value
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _reminder_days(cls, value: str) -> str:
+        days = [int(item) for item in _items(value)]
+        if any(d < 0 or d > 60 for d in days):
+            raise ValueError("reminder days must be 0 to 60 working days")
+        return value
+
+    @property
+    def reminder_thresholds(self) -> tuple[int, ...]:
+        """Working days before the due day, largest first."""
+        return tuple(sorted({int(item) for item in _items(self.reminder_days)}, reverse=True))
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -1,17 +1,36 @@
 """Legal deadlines, the working-day calendar, reminders and statistics — the deadlines stage.
 
 Plugs into the core through ``archive.extensions`` (declared in ``pyproject.toml``): the
-calendar and deadline API and the ``deadline`` command.
+calendar, deadline and reminder API, the periodic reminder run, and the ``deadline`` and
+``remind`` commands.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from archive.extensions import Extension
 
 
 def extension() -> Extension:
+    from archive.settings import get_settings
     from deadlines.api import router
     from deadlines.cli import commands
     from deadlines.dossier_api import router as dossier_router
+    from deadlines.notifications_api import router as notifications_router
 
-    return Extension(name="deadlines", routers=(router, dossier_router), commands=commands)
+    seconds = get_settings().reminder_seconds
+    return Extension(
+        name="deadlines",
+        routers=(router, dossier_router, notifications_router),
+        task_modules=("deadlines.tasks",),
+        periodic={
+            "remind": {
+                "task": "deadlines.remind",
+                "schedule": timedelta(seconds=seconds),
+                # a run nobody took before the next is due is superseded by it
+                "options": {"expires": seconds},
+            }
+        },
+        commands=commands,
+    )

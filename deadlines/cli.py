@@ -102,3 +102,35 @@ def commands(app: typer.Typer) -> None:
                 f"Lưu ý · note: {day:%d/%m/%Y} được tính là ngày làm việc nhưng chưa rõ có được "
                 "nghỉ không · counted as worked, but whether it is off is unsettled"
             )
+
+    @app.command()
+    def remind(
+        as_of: Annotated[
+            str | None, typer.Option("--as-of", help="Ngày · As of day (YYYY-MM-DD)")
+        ] = None,
+    ) -> None:
+        """Nhắc việc ngay · Remind of deadlines now (the worker does it periodically).
+
+        Each deadline and threshold is reminded once, however often this runs."""
+        from archive.services.context import Archive, NotReady
+        from archive.services.dossiers import today
+        from archive.settings import get_settings
+        from deadlines.reminding import remind as run
+
+        try:
+            day = date.fromisoformat(as_of) if as_of else today()
+        except ValueError:
+            raise _fail(f"Ngày '{as_of}' không hợp lệ · not a date (YYYY-MM-DD)", 2) from None
+        try:
+            archive = Archive.open(get_settings())
+        except NotReady as exc:
+            raise _fail(str(exc)) from None
+        try:
+            done = run(archive, day)
+        finally:
+            archive.close()
+        typer.echo(
+            f"Hồ sơ có việc đến hạn · dossiers with items due: {done.dossiers}; "
+            f"việc · items: {done.items}; nhắc mới · new reminders: {done.added}; "
+            f"thư đã gửi · e-mails sent: {done.mailed}; lỗi gửi · not sent: {done.mail_failed}"
+        )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Column, Date, Integer, MetaData, String, Table, Text, UniqueConstraint
 from sqlalchemy.engine import Engine
 
 from archive.metadata.schema import UTCDateTime
@@ -78,4 +78,52 @@ pauses = Table(
     Column("reason", Text, nullable=False),
     Column("entered_by", Integer, nullable=False),
     Column("entered_at", UTCDateTime(), nullable=False),
+)
+
+# Who answers for a dossier's deadlines (the official reminded); without a row, the official
+# who opened it.
+responsibles = Table(
+    "dossier_responsibles",
+    tables,
+    Column("dossier_id", Integer, primary_key=True, autoincrement=False),
+    Column("user_id", Integer, nullable=False),
+    Column("assigned_by", Integer, nullable=False),
+    Column("assigned_at", UTCDateTime(), nullable=False),
+)
+
+# Where a person's reminders are e-mailed (none: in-app only).
+addresses = Table(
+    "reminder_addresses",
+    tables,
+    Column("user_id", Integer, primary_key=True, autoincrement=False),
+    Column("email", String(254), nullable=False),
+    Column("set_by", Integer, nullable=False),
+    Column("set_at", UTCDateTime(), nullable=False),
+)
+
+# One reminder per deadline (dossier, step, start day), threshold and person: the unique key
+# makes a second run, or two runs at once, add nothing. Its e-mail is claimed with a lease
+# before it is sent, so a worker that dies mid-send leaves it to the next run.
+reminders = Table(
+    "reminders",
+    tables,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dossier_id", Integer, nullable=False),
+    Column("step", String(64), nullable=False),
+    Column("start_on", Date, nullable=False),
+    Column("threshold", String(16), nullable=False),  # working days left, or "overdue"
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("as_role", String(16), nullable=False),  # responsible | leader
+    Column("due", Date, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("read_at", UTCDateTime(), nullable=True),
+    Column("mail", String(16), nullable=False),  # none | pending | sent | failed
+    Column("mail_to", String(254), nullable=True),
+    Column("mail_claimed_until", UTCDateTime(), nullable=True),
+    Column("mail_attempts", Integer, nullable=False, default=0),
+    Column("mail_sent_at", UTCDateTime(), nullable=True),
+    Column("mail_error", Text, nullable=True),
+    UniqueConstraint("dossier_id", "step", "start_on", "threshold", "user_id"),
 )

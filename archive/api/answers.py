@@ -93,6 +93,7 @@ STATUS: dict[str, int] = {
     "not_extendable": 422,
     "extension_out_of_bounds": 422,
     "already_paused": 422,
+    "not_responsible": 422,
     **dict.fromkeys(REFUSAL_CODES, 422),
     # 429
     "too_many_attempts": 429,
