@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from importlib import resources
 from typing import Any
@@ -63,6 +63,27 @@ class WorkCalendar:
     last_year: int
     days: Mapping[date, CalendarDay]
     checked_years: Mapping[str, str] = field(default_factory=dict)
+    # _worked[i]: working days among the calendar's first i days (from 1/1 of first_year),
+    # so the working days between two dates are one subtraction.
+    _worked: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        origin = date(self.first_year, 1, 1)
+        span = (date(self.last_year, 12, 31) - origin).days + 1
+        worked, count = [0], 0
+        for offset in range(span):
+            count += self.is_working(origin + timedelta(days=offset))
+            worked.append(count)
+        object.__setattr__(self, "_worked", tuple(worked))
+
+    def working_days_after(self, start: date, end: date) -> int | None:
+        """Working days after ``start`` up to and including ``end`` (``start <= end``), or
+        None when either lies outside the calendar's years."""
+        origin = date(self.first_year, 1, 1).toordinal()
+        i, j = start.toordinal() - origin + 1, end.toordinal() - origin + 1
+        if i < 1 or j >= len(self._worked):
+            return None
+        return self._worked[j] - self._worked[i]
 
     def is_working(self, day: date) -> bool:
         named = self.days.get(day)

@@ -180,6 +180,9 @@ def working_days_between(start: date, end: date, calendar: WorkCalendar) -> int:
     way from ``end``, when ``end`` comes first (how many working days late)."""
     if end < start:
         return -working_days_between(end, start, calendar)
+    counted = calendar.working_days_after(start, end)
+    if counted is not None:
+        return counted
     count, day = 0, start
     while day < end:
         day += timedelta(days=1)

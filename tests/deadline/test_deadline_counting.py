@@ -134,3 +134,23 @@ def test_add_months_keeps_the_date_or_takes_the_month_end() -> None:
     assert add_months(date(2026, 3, 31), 1) == date(2026, 4, 30)
     assert add_months(date(2026, 11, 15), 2) == date(2027, 1, 15)
     assert add_months(date(2026, 5, 31), 12) == date(2027, 5, 31)
+
+
+def test_the_running_count_agrees_with_counting_day_by_day(calendar: WorkCalendar) -> None:
+    """Working days between two dates come from a running count; day by day must agree,
+    at the calendar's edges too (outside its years the count is done day by day)."""
+    import random
+
+    rng = random.Random(7)
+    first, last = date(calendar.first_year, 1, 1), date(calendar.last_year, 12, 31)
+    pairs = [(first, first), (first, last), (last - timedelta(days=3), last)]
+    for _ in range(300):
+        a = first + timedelta(days=rng.randrange((last - first).days + 1))
+        pairs.append((a, a + timedelta(days=rng.randrange(0, 2000))))
+    for start, end in pairs:
+        by_hand = sum(
+            calendar.is_working(start + timedelta(days=i)) for i in range(1, (end - start).days + 1)
+        )
+        assert working_days_between(start, end, calendar) == by_hand, (start, end)
+    assert calendar.working_days_after(first - timedelta(days=1), first) is None
+    assert working_days_between(last, last + timedelta(days=7), calendar) == 5
