@@ -18,11 +18,12 @@ def extension() -> Extension:
     from deadlines.cli import commands
     from deadlines.dossier_api import router as dossier_router
     from deadlines.notifications_api import router as notifications_router
+    from deadlines.public_api import router as public_router
 
     seconds = get_settings().reminder_seconds
     return Extension(
         name="deadlines",
-        routers=(router, dossier_router, notifications_router),
+        routers=(router, dossier_router, notifications_router, public_router),
         task_modules=("deadlines.tasks",),
         periodic={
             "remind": {

@@ -127,3 +127,14 @@ reminders = Table(
     Column("mail_error", Text, nullable=True),
     UniqueConstraint("dossier_id", "step", "start_on", "threshold", "user_id"),
 )
+
+# Citizens' look-ups (seed 004): kept to limit guessing, per address and per dossier code.
+public_lookups = Table(
+    "public_lookups",
+    tables,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False, index=True),
+    Column("client", String(64), nullable=False, index=True),
+    Column("code", String(64), nullable=False, index=True),
+    Column("found", Integer, nullable=False),  # 1 found and checked, 0 not
+)
