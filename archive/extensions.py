@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
 
+    from archive.demo.dataset import DemoDataset
     from archive.services.context import Actor, Archive
 
     # Dossiers whose text holds the words the user typed, best first (the search stage).
@@ -40,6 +41,8 @@ class Extension:
     queues: tuple[str, ...] = ()  # task queues of its own, which every worker also serves
     # Matches the dossier list's ``q`` against the dossiers' full text, not only code and title.
     dossier_text: DossierText | None = None
+    # Adds the stage's part of the demo (e.g. dated events) once the demo dossiers are loaded.
+    demo: Callable[[Archive, DemoDataset], object] | None = None
 
 
 class ExtensionError(Exception):

@@ -16,6 +16,7 @@ def extension() -> Extension:
     from archive.settings import get_settings
     from deadlines.api import router
     from deadlines.cli import commands
+    from deadlines.demo import load as demo
     from deadlines.dossier_api import router as dossier_router
     from deadlines.notifications_api import router as notifications_router
     from deadlines.public_api import router as public_router
@@ -34,4 +35,5 @@ def extension() -> Extension:
             }
         },
         commands=commands,
+        demo=demo,
     )

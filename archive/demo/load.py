@@ -118,6 +118,12 @@ def load_demo(
     for number, item in enumerate(data.dossiers, 1):
         total_pages += _load_dossier(archive, item, units)
         progress(f"  [{number}/{len(data.dossiers)}] {item.code} — {item.title}")
+    from archive.extensions import installed
+
+    for extension in installed():
+        if extension.demo is not None:
+            extension.demo(archive, data)
+            progress(f"  + {extension.name}")
     progress(
         f"Đã nạp dữ liệu mẫu · Demo loaded: {len(data.units)} đơn vị · units, "
         f"{len(data.users)} tài khoản · accounts, {len(data.dossiers)} hồ sơ · dossiers, "
