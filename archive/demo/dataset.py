@@ -1477,6 +1477,14 @@ class _Generator:
         if "ra_quyet_dinh" in reached:
             custom["fine_amount"] = fine
             custom["fine_paid"] = fine if paid else 0
+            # What the national XLVPHC database asks of each decision (Decree 20/2016).
+            custom["main_sanction"] = "phat_tien"
+            custom["provision_violated"] = basis
+        if isinstance(subject, _Person):
+            custom["violator_birth_date"] = subject.born
+            custom["violator_sex"] = "nam" if subject.male else "nu"
+        else:
+            custom["legal_representative"] = subject.representative.name
         if violation.remedy:
             custom["remedial_measures"] = violation.remedy
         role = "violator"
