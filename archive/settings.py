@@ -195,6 +195,9 @@ class Settings(BaseSettings):
         description="Working days before a deadline at which the responsible official and "
         "their leader are reminded (comma list); overdue items are reminded once too.",
     )
+    statistics_feed_seconds: float = Field(
+        default=5.0, gt=0, description="How often the worker takes changes into the statistics."
+    )
     reminder_seconds: float = Field(
         default=900.0, gt=0, description="How often the worker looks for deadlines to remind."
     )

@@ -20,19 +20,29 @@ def extension() -> Extension:
     from deadlines.dossier_api import router as dossier_router
     from deadlines.notifications_api import router as notifications_router
     from deadlines.public_api import router as public_router
+    from deadlines.stats_api import router as statistics_router
+    from deadlines.stats_feed import CONSUMER
 
-    seconds = get_settings().reminder_seconds
+    settings = get_settings()
+    seconds = settings.reminder_seconds
+    feed_seconds = settings.statistics_feed_seconds
     return Extension(
         name="deadlines",
-        routers=(router, dossier_router, notifications_router, public_router),
-        task_modules=("deadlines.tasks",),
+        routers=(router, dossier_router, notifications_router, public_router, statistics_router),
+        task_modules=("deadlines.tasks", "deadlines.stats_tasks"),
+        consumers=(CONSUMER,),
         periodic={
             "remind": {
                 "task": "deadlines.remind",
                 "schedule": timedelta(seconds=seconds),
                 # a run nobody took before the next is due is superseded by it
                 "options": {"expires": seconds},
-            }
+            },
+            "statistics": {
+                "task": "deadlines.statistics_feed",
+                "schedule": timedelta(seconds=feed_seconds),
+                "options": {"expires": max(10.0, 5 * feed_seconds)},
+            },
         },
         commands=commands,
         demo=demo,

@@ -134,3 +134,26 @@ def commands(app: typer.Typer) -> None:
             f"việc · items: {done.items}; nhắc mới · new reminders: {done.added}; "
             f"thư đã gửi · e-mails sent: {done.mailed}; lỗi gửi · not sent: {done.mail_failed}"
         )
+
+    @app.command()
+    def recount() -> None:
+        """Đếm lại số liệu thống kê · Recount every dossier's figures from the store.
+
+        The worker keeps them current from the outbox; this rebuilds them whole (in the
+        database and, scaled, in Elasticsearch)."""
+        from archive.services.context import Archive, NotReady
+        from archive.settings import get_settings
+        from deadlines.stats_elastic import StatisticsUnavailable
+        from deadlines.stats_feed import statistics_for
+
+        try:
+            archive = Archive.open(get_settings())
+        except NotReady as exc:
+            raise _fail(str(exc)) from None
+        try:
+            n = statistics_for(archive).recount_all()
+        except StatisticsUnavailable as exc:
+            raise _fail(f"Elasticsearch không trả lời · does not answer: {exc}") from None
+        finally:
+            archive.close()
+        typer.echo(f"Đã đếm lại {n} hồ sơ · {n} dossiers recounted")

@@ -3,7 +3,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Engine
 
 from archive.metadata.schema import UTCDateTime
@@ -137,4 +149,29 @@ public_lookups = Table(
     Column("client", String(64), nullable=False, index=True),
     Column("code", String(64), nullable=False, index=True),
     Column("found", Integer, nullable=False),  # 1 found and checked, 0 not
+)
+
+# What the statistics count of each dossier (deadlines.case_figures), kept current by the
+# statistics feed from the outbox; aggregated in SQL when embedded.
+case_figures = Table(
+    "case_figures",
+    tables,
+    Column("dossier_id", Integer, primary_key=True, autoincrement=False),
+    Column("case_type", String(64), nullable=False, index=True),
+    Column("unit_id", Integer, nullable=False, index=True),
+    Column("field", String(64), nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("closed_on", Date, nullable=True),
+    Column("accepted_on", Date, nullable=True),
+    Column("decided_on", Date, nullable=True),
+    Column("completed_on", Date, nullable=True),
+    Column("collected_on", Date, nullable=True),
+    Column("enforced_on", Date, nullable=True),
+    Column("fine_imposed", BigInteger, nullable=False),
+    Column("fine_collected", BigInteger, nullable=False),
+    Column("money_due", BigInteger, nullable=False),
+    Column("money_done", BigInteger, nullable=False),
+    Column("violators_individual", Integer, nullable=False),
+    Column("violators_organisation", Integer, nullable=False),
+    Column("on_time", Boolean, nullable=True),
 )

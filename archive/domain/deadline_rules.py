@@ -118,11 +118,32 @@ class PauseKind:
 
 
 @dataclass(frozen=True, slots=True)
+class Counted:
+    """What the statistics read from a case of this type: the events that date its
+    decision, acceptance, completion, payment and enforcement, the custom fields holding
+    its money, the party role counted as violators, and the step whose deadline says
+    whether the decision was on time. Codes not given are not counted for this type."""
+
+    decided: str | None = None
+    accepted: str | None = None
+    completed: tuple[str, ...] = ()
+    collected: str | None = None
+    enforced: str | None = None
+    fine_imposed: str | None = None
+    fine_collected: str | None = None
+    money_due: str | None = None
+    money_done: str | None = None
+    on_time_step: str | None = None
+    violators_role: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DeadlineRules:
     events: tuple[CaseEvent, ...] = ()
     rules: tuple[DeadlineRule, ...] = ()
     gaps: tuple[DeadlineGap, ...] = ()
     pause_kinds: tuple[PauseKind, ...] = ()
+    counted: Counted = Counted()
 
     def pause_kind(self, code: str) -> PauseKind | None:
         return next((p for p in self.pause_kinds if p.code == code), None)
@@ -221,7 +242,13 @@ def parse_rules(raw: Mapping[str, Any]) -> DeadlineRules:
         )
         for p in raw.get("pauses", [])
     )
-    return DeadlineRules(events, tuple(rules), gaps, pause_kinds)
+    raw_counted = dict(raw.get("statistics", {}))
+    completed = raw_counted.pop("completed", ())
+    counted = Counted(
+        completed=tuple(str(c) for c in completed),
+        **{k: (str(v) if v else None) for k, v in raw_counted.items()},
+    )
+    return DeadlineRules(events, tuple(rules), gaps, pause_kinds, counted)
 
 
 def legacy_rules(limits: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -302,4 +329,16 @@ def problems(
     for gap in rules.gaps:
         if gap.step not in steps:
             found.append(f"gap step {gap.step}")
+    c = rules.counted
+    for name in ("decided", "accepted", "collected", "enforced"):
+        code = getattr(c, name)
+        if code is not None and code not in events:
+            found.append(f"statistics {name} {code}")
+    found += [f"statistics completed {e}" for e in c.completed if e not in events]
+    for name in ("fine_imposed", "fine_collected", "money_due", "money_done"):
+        code = getattr(c, name)
+        if code is not None and code not in fields:
+            found.append(f"statistics {name} {code}")
+    if c.on_time_step is not None and c.on_time_step not in steps:
+        found.append(f"statistics on_time_step {c.on_time_step}")
     return found

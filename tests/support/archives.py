@@ -114,6 +114,7 @@ def drop_search_index(settings: Settings) -> None:
         if found.status_code == 200:
             for name in found.json():
                 es.delete(f"/{name}")
+        es.delete(f"/{settings.elasticsearch_index}-figures")  # the statistics' index
 
 
 @contextmanager

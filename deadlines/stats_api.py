@@ -1,0 +1,122 @@
+"""Statistics for the dashboard and the reports: ``GET /api/statistics``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from archive.api.answers import answers
+from archive.api.deps import ActorDep, ArchiveDep
+from archive.domain.access import Scope
+from archive.domain.errors import Invalid
+from archive.domain.roles import Role
+from archive.metadata import accounts
+from archive.services.dossiers import today
+from deadlines.indicators import CODES, INDICATORS, OPEN_AT_END, GroupBy, Period
+from deadlines.stats_feed import statistics_for
+
+router = APIRouter(tags=["Thống kê · Statistics"])
+
+
+class IndicatorOut(BaseModel):
+    code: str
+    vi: str
+    en: str
+
+
+class GroupOut(BaseModel):
+    key: str
+    name: str
+    values: dict[str, int]
+
+
+class StatisticsOut(BaseModel):
+    start: date = Field(serialization_alias="from")
+    to: date
+    as_of: date
+    group_by: GroupBy
+    engine: str = Field(description="sql (embedded) or elasticsearch (scaled)")
+    indicators: list[IndicatorOut]
+    groups: list[GroupOut]
+    total: dict[str, int]
+
+
+def units_of(scope: Scope) -> set[int] | None:
+    """The units whose cases the person may count: None for every unit."""
+    if scope.everything:
+        return None
+    if scope.role is Role.AUDITOR:
+        return {u for g in scope.grants for u in g.unit_ids}
+    return set(scope.unit_ids)
+
+
+@router.get(
+    "/api/statistics",
+    response_model=StatisticsOut,
+    response_model_by_alias=True,
+    responses=answers("bad_period", "unknown_case_type"),
+    summary="Thống kê · Statistics by unit, field or case type",
+    description="Each indicator over the period `from`–`to` as of `as_of` (default today): "
+    "counts of cases whose date (opened, accepted, decided, paid, enforced, completed, "
+    "closed) falls in the period by that day, sums of their money in whole đồng, and the "
+    "cases open at its end. Only the units one may read are counted. SQL when embedded, "
+    "Elasticsearch aggregations when scaled: the same numbers.",
+)
+def statistics(
+    actor: ActorDep,
+    archive: ArchiveDep,
+    start: Annotated[date, Query(alias="from")],
+    to: date,
+    as_of: date | None = None,
+    group_by: GroupBy = GroupBy.UNIT,
+    case_type: Annotated[list[str] | None, Query(description="Case type codes")] = None,
+) -> StatisticsOut:
+    if to < start or (to - start).days > 3660:
+        raise Invalid(
+            "bad_period",
+            "Kỳ thống kê không hợp lệ: ngày cuối phải sau ngày đầu, và tối đa 10 năm.",
+            "The period is not valid: its end must follow its start, at most 10 years.",
+        )
+    known = archive.case_types()
+    unknown = sorted(set(case_type or ()) - set(known))
+    if unknown:
+        raise Invalid(
+            "unknown_case_type",
+            "Không có loại hồ sơ đã chọn.",
+            "No such case type.",
+            allowed=sorted(known),
+        )
+    day = as_of or today()
+    found = statistics_for(archive).counts(
+        Period.asked(start, to, day),
+        group_by,
+        unit_ids=units_of(actor.scope),
+        case_types=case_type or (),
+    )
+    names: dict[str, str] = {}
+    if group_by is GroupBy.UNIT:
+        with archive.db.read() as conn:
+            names = {str(u.id): u.name for u in accounts.list_units(conn)}
+    elif group_by is GroupBy.CASE_TYPE:
+        names = {code: ct.name.vi for code, ct in known.items()}
+    else:
+        names = {f.code: f.name.vi for ct in known.values() for f in ct.fields_of_law}
+    total = {code: sum(g[code] for g in found.values()) for code in CODES}
+    return StatisticsOut(
+        start=start,
+        to=to,
+        as_of=day,
+        group_by=group_by,
+        engine=statistics_for(archive).engine,
+        indicators=[
+            IndicatorOut(code=i.code, vi=i.vi, en=i.en) for i in (*INDICATORS, OPEN_AT_END)
+        ],
+        groups=[
+            GroupOut(key=key, name=names.get(key, key), values=values)
+            for key, values in sorted(found.items(), key=lambda kv: names.get(kv[0], kv[0]))
+        ],
+        total=total,
+    )

@@ -1,0 +1,181 @@
+"""The statistics counted by Elasticsearch aggregations (the scaled install): one document
+per dossier (its ``case_figures``) in an index of its own, and the same indicators as the
+SQL, built from the same list."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date
+from typing import Any
+
+import httpx
+
+from deadlines.case_figures import CaseFigures
+from deadlines.indicators import CODES, INDICATORS, OPEN_AT_END, GroupBy, Indicator, Period
+
+Counts = dict[str, dict[str, int]]
+MAPPING: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "dossier_id": {"type": "long"},
+        "case_type": {"type": "keyword"},
+        "unit_id": {"type": "keyword"},
+        "field": {"type": "keyword"},
+        **{
+            name: {"type": "date", "format": "yyyy-MM-dd"}
+            for name in (
+                "opened_on",
+                "closed_on",
+                "accepted_on",
+                "decided_on",
+                "completed_on",
+                "collected_on",
+                "enforced_on",
+            )
+        },
+        **{
+            name: {"type": "long"}
+            for name in (
+                "fine_imposed",
+                "fine_collected",
+                "money_due",
+                "money_done",
+                "violators_individual",
+                "violators_organisation",
+            )
+        },
+        "on_time": {"type": "boolean"},
+    },
+}
+
+
+class StatisticsUnavailable(Exception):
+    """Elasticsearch did not answer or refused."""
+
+
+def _day(value: date) -> str:
+    return value.isoformat()
+
+
+def _in(indicator: Indicator, period: Period) -> dict[str, Any]:
+    clauses: list[dict[str, Any]] = [
+        {"range": {indicator.dated_by: {"gte": _day(period.start), "lte": _day(period.end)}}}
+    ]
+    if indicator.on_time is not None:
+        clauses.append({"term": {"on_time": indicator.on_time}})
+    return {"bool": {"filter": clauses}}
+
+
+class FiguresIndex:
+    def __init__(self, url: str, name: str, timeout: float = 30.0) -> None:
+        self.name = name
+        self.http = httpx.Client(base_url=url, timeout=timeout)
+
+    def _ok(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            answer = self.http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise StatisticsUnavailable(str(exc)) from exc
+        if answer.status_code >= 400:
+            raise StatisticsUnavailable(f"{answer.status_code}: {answer.text[:300]}")
+        body: dict[str, Any] = answer.json()
+        return body
+
+    def prepare(self) -> None:
+        exists = self.http.request("HEAD", f"/{self.name}")
+        if exists.status_code == 404:
+            answer = self.http.put(
+                f"/{self.name}",
+                json={"settings": {"number_of_replicas": 0}, "mappings": MAPPING},
+            )
+            if answer.status_code >= 400 and "already_exists" not in answer.text:
+                raise StatisticsUnavailable(f"{answer.status_code}: {answer.text[:300]}")
+
+    def put(self, rows: Sequence[CaseFigures], gone: Sequence[int] = ()) -> None:
+        if not rows and not gone:
+            return
+        lines: list[dict[str, Any]] = []
+        for row in rows:
+            doc = {
+                k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.as_row().items()
+            }
+            doc["unit_id"] = str(row.unit_id)
+            lines += [{"index": {"_index": self.name, "_id": str(row.dossier_id)}}, doc]
+        for dossier_id in gone:
+            lines.append({"delete": {"_index": self.name, "_id": str(dossier_id)}})
+        content = b"".join(httpx.Response(200, json=line).content + b"\n" for line in lines)
+        body = self._ok(
+            "POST",
+            "/_bulk",
+            content=content,
+            headers={"content-type": "application/x-ndjson"},
+            params={"refresh": "wait_for"},
+        )
+        if body.get("errors"):
+            failed = [
+                item
+                for item in body["items"]
+                if next(iter(item.values())).get("status", 200) >= 300
+                and next(iter(item.values())).get("status") != 404
+            ]
+            if failed:
+                raise StatisticsUnavailable(f"bulk refused: {failed[:2]}")
+
+    def clear(self) -> None:
+        self.http.request("DELETE", f"/{self.name}")
+        self.prepare()
+
+    def counts(
+        self,
+        period: Period,
+        group_by: GroupBy,
+        *,
+        unit_ids: Collection[int] | None,
+        case_types: Collection[str] = (),
+    ) -> Counts:
+        filters: list[dict[str, Any]] = []
+        if unit_ids is not None:
+            filters.append({"terms": {"unit_id": [str(u) for u in unit_ids]}})
+        if case_types:
+            filters.append({"terms": {"case_type": list(case_types)}})
+        per: dict[str, Any] = {}
+        for indicator in INDICATORS:
+            per[indicator.code] = {"filter": _in(indicator, period)}
+            if indicator.amount:
+                per[indicator.code]["aggs"] = {"v": {"sum": {"field": indicator.amount}}}
+        per[OPEN_AT_END.code] = {
+            "filter": {
+                "bool": {
+                    "filter": [{"range": {"opened_on": {"lte": _day(period.end)}}}],
+                    "should": [
+                        {"bool": {"must_not": {"exists": {"field": "closed_on"}}}},
+                        {"range": {"closed_on": {"gt": _day(period.end)}}},
+                    ],
+                    "minimum_should_match": 1,
+                }
+            }
+        }
+        body = {
+            "size": 0,
+            "track_total_hits": False,
+            "query": {"bool": {"filter": filters}},
+            "aggs": {
+                "groups": {
+                    "terms": {"field": group_by.column, "size": 10000},
+                    "aggs": per,
+                }
+            },
+        }
+        answer = self._ok("POST", f"/{self.name}/_search", json=body)
+        out: Counts = {}
+        for bucket in answer["aggregations"]["groups"]["buckets"]:
+            values: dict[str, int] = {}
+            for code in CODES:
+                agg = bucket[code]
+                values[code] = int(agg["v"]["value"]) if "v" in agg else int(agg["doc_count"])
+            if any(values.values()):
+                out[str(bucket["key"])] = values
+        return out
+
+    def close(self) -> None:
+        self.http.close()

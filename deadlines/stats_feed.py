@@ -1,0 +1,142 @@
+"""The statistics writer: keeps each dossier's figures current from the outbox, in the
+metadata store (always) and in Elasticsearch (scaled), and answers the counts from the
+engine of the install — SQL embedded, Elasticsearch aggregations scaled."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, insert, select
+
+from archive.domain.events import Topic
+from archive.metadata import dossiers as dossier_rows
+from archive.metadata.outbox import Event
+from archive.metadata.schema import dossiers as dossier_table
+from archive.services.context import Archive
+from archive.services.dossiers import today
+from deadlines import stats_sql, tables
+from deadlines.calendars import calendars_for
+from deadlines.case_deadlines import current_case_type, facts_in
+from deadlines.case_figures import CaseFigures, figures_of
+from deadlines.indicators import GroupBy, Period
+from deadlines.stats_elastic import FiguresIndex
+
+CONSUMER = "statistics"
+BATCH = 200
+# Every change that can move a count: the dossier itself, its documents (a decision's date,
+# a receipt), its dated events and deadline changes, a case type's new rules.
+TOPICS = frozenset(
+    {
+        Topic.DOSSIER_OPENED,
+        Topic.DOSSIER_CHANGED,
+        Topic.DOSSIER_STAGE_CHANGED,
+        Topic.DOCUMENT_STORED,
+        Topic.DOCUMENT_CHANGED,
+        Topic.DOSSIER_DEADLINES_CHANGED,
+    }
+)
+
+
+@dataclass
+class Statistics:
+    archive: Archive
+    index: FiguresIndex | None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _prepared: bool = False
+
+    @classmethod
+    def open(cls, archive: Archive) -> Statistics:
+        # (not through calendars_for: a stage must not open another while the archive's
+        # stage lock is held)
+        tables.create(archive.db.engine)
+        settings = archive.settings
+        index = (
+            FiguresIndex(settings.elasticsearch_url, f"{settings.elasticsearch_index}-figures")
+            if settings.elasticsearch_url
+            else None
+        )
+        return cls(archive, index)
+
+    @property
+    def engine(self) -> str:
+        return "elasticsearch" if self.index is not None else "sql"
+
+    def _ready(self) -> None:
+        with self._lock:
+            if self.index is not None and not self._prepared:
+                self.index.prepare()
+                self._prepared = True
+
+    def handle(self, events: Sequence[Event]) -> None:
+        """A batch of the outbox: recount every dossier it touches (idempotent)."""
+        touched: dict[int, None] = {}
+        for event in events:
+            if event.topic in TOPICS and "dossier_id" in event.payload:
+                touched[int(str(event.payload["dossier_id"]))] = None
+        self.recount(list(touched))
+
+    def recount(self, dossier_ids: Sequence[int]) -> int:
+        self._ready()
+        archive = self.archive
+        calendar = calendars_for(archive).current()
+        day = today()
+        for start in range(0, len(dossier_ids), BATCH):
+            chunk = dossier_ids[start : start + BATCH]
+            figures: list[CaseFigures] = []
+            gone: list[int] = []
+            with archive.db.read() as conn:
+                for dossier_id in chunk:
+                    dossier = dossier_rows.get(conn, dossier_id, None, whole=False)
+                    if dossier is None:
+                        gone.append(dossier_id)
+                        continue
+                    case_type = current_case_type(archive, dossier)
+                    facts = facts_in(conn, dossier, case_type)
+                    figures.append(figures_of(dossier, case_type, facts, calendar, day))
+            with archive.db.write() as conn:
+                conn.execute(
+                    delete(tables.case_figures).where(tables.case_figures.c.dossier_id.in_(chunk))
+                )
+                if figures:
+                    conn.execute(insert(tables.case_figures), [f.as_row() for f in figures])
+            if self.index is not None:
+                self.index.put(figures, gone)
+        return len(dossier_ids)
+
+    def recount_all(self) -> int:
+        with self.archive.db.read() as conn:
+            ids = [int(r[0]) for r in conn.execute(select(dossier_table.c.id))]
+        self._ready()
+        if self.index is not None:
+            self.index.clear()
+        with self.archive.db.write() as conn:
+            conn.execute(delete(tables.case_figures))
+        return self.recount(ids)
+
+    def counts(
+        self,
+        period: Period,
+        group_by: GroupBy,
+        *,
+        unit_ids: Collection[int] | None,
+        case_types: Collection[str] = (),
+    ) -> dict[str, dict[str, int]]:
+        if self.index is not None:
+            self._ready()
+            return self.index.counts(period, group_by, unit_ids=unit_ids, case_types=case_types)
+        with self.archive.db.read() as conn:
+            return stats_sql.counts(
+                conn, period, group_by, unit_ids=unit_ids, case_types=case_types
+            )
+
+    def close(self) -> None:
+        if self.index is not None:
+            self.index.close()
+
+
+def statistics_for(archive: Archive) -> Statistics:
+    opened = archive.stage("statistics", Statistics.open)
+    assert isinstance(opened, Statistics)
+    return opened

@@ -1,0 +1,216 @@
+"""Statistics reconcile to the last case and the last đồng, on both backends: the demo's
+dossiers are loaded through the services, the statistics writer follows the outbox, and
+every count is recomputed here from the generator's own data — by unit, field and case
+type, for a period, as of a past day. Scaled, Elasticsearch's aggregations must also equal
+the SQL over the same figures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from support.archives import Backend, open_backend
+from support.live import LiveServer
+
+from archive.demo.dataset import DEMO_PASSWORD, DemoDataset, DemoDossier, build_dataset
+from archive.demo.load import load_demo
+from archive.metadata import accounts
+from archive.services import dossiers as dossier_service
+from deadlines import stats_sql
+from deadlines.indicators import CODES, GroupBy, Period
+from deadlines.stats_feed import CONSUMER, statistics_for
+from deadlines.stats_tasks import feed
+
+DATASET = build_dataset()
+YEAR_2024 = (date(2024, 1, 1), date(2024, 12, 31))
+
+
+@pytest.fixture(scope="module", params=["embedded", "scaled"])
+def loaded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
+    with open_backend(request.param, Path(tmp_path_factory.mktemp("stats"))) as backend:
+        assert load_demo(backend.archive, progress=lambda _: None, dataset=DATASET)
+        statistics = statistics_for(backend.archive)
+        assert feed(statistics, "test", budget=300) > 0
+        yield backend
+
+
+def _first(d: DemoDossier, *kinds: str) -> date | None:
+    days = [x.issued_on for x in d.documents if x.kind in kinds and x.issued_on is not None]
+    return min(days) if days else None
+
+
+def truth(data: DemoDataset, unit_ids: dict[str, int], period: Period) -> dict[str, dict[str, int]]:
+    """The counts by unit, from the generator's data alone (not from the archive)."""
+
+    def inside(day: date | None) -> bool:
+        return day is not None and period.start <= day <= period.end
+
+    out: dict[str, dict[str, int]] = {}
+    for d in data.dossiers:
+        k = d.key_dates
+        decided = {
+            "xlvphc": k.get("ra_quyet_dinh"),
+            "qltt": _first(d, "quyet_dinh_xu_phat"),
+            "an_hanh_chinh": _first(d, "ban_an"),
+        }.get(d.case_type)
+        accepted = {"thads": k.get("quyet_dinh_thi_hanh"), "an_hanh_chinh": k.get("thu_ly")}.get(
+            d.case_type
+        )
+        done = [k[s] for s in ("hoan_thanh", "dinh_chi", "ket_thuc") if s in k]
+        completed = min(done) if done else None
+        role = {"xlvphc": "violator", "qltt": "inspected"}.get(d.case_type)
+        violators = [p for p in d.parties if p.role == role]
+        money: dict[str, Any] = d.custom
+        row = out.setdefault(str(unit_ids[d.unit_code]), dict.fromkeys(CODES, 0))
+        row["opened"] += inside(d.opened_on)
+        row["closed"] += inside(d.closed_on)
+        row["accepted"] += inside(accepted)
+        row["completed"] += inside(completed)
+        row["open_at_end"] += d.opened_on <= period.end and (
+            d.closed_on is None or d.closed_on > period.end
+        )
+        if inside(decided):
+            row["decisions"] += 1
+            row["violators_individual"] += sum(p.kind == "individual" for p in violators)
+            row["violators_organisation"] += sum(p.kind == "organisation" for p in violators)
+            row["fines_imposed"] += int(money.get("fine_amount", 0) or 0)
+        if inside(accepted):
+            row["money_due"] += int(money.get("amount_due", 0) or 0)
+        if inside(completed) and d.case_type == "thads":
+            row["money_done"] += int(money.get("amount_enforced", 0) or 0)
+    return {key: values for key, values in out.items() if any(values.values())}
+
+
+CHECKED = (
+    "opened",
+    "closed",
+    "accepted",
+    "completed",
+    "open_at_end",
+    "decisions",
+    "violators_individual",
+    "violators_organisation",
+    "fines_imposed",
+    "money_due",
+    "money_done",
+)
+
+
+def _units(backend: Backend) -> dict[str, int]:
+    with backend.archive.db.read() as conn:
+        return {u.code: u.id for u in accounts.list_units(conn)}
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "as_of"),
+    [
+        (*YEAR_2024, date(2026, 11, 30)),
+        (*YEAR_2024, date(2024, 6, 30)),  # as of a past day: only what had happened
+        (date(2022, 1, 1), date(2025, 2, 28), date(2026, 11, 30)),
+        (date(2023, 10, 1), date(2024, 9, 30), date(2026, 11, 30)),  # a THADS year
+    ],
+)
+def test_counts_equal_a_recount_from_the_generators_data(
+    loaded: Backend, start: date, end: date, as_of: date
+) -> None:
+    period = Period.asked(start, end, as_of)
+    counted = statistics_for(loaded.archive).counts(period, GroupBy.UNIT, unit_ids=None)
+    expected = truth(DATASET, _units(loaded), period)
+    assert set(counted) == set(expected)
+    for unit, values in expected.items():
+        assert {c: counted[unit][c] for c in CHECKED} == {c: values[c] for c in CHECKED}, unit
+    assert sum(v["fines_imposed"] for v in counted.values()) > 0
+
+
+def test_every_grouping_adds_up_to_the_same_totals(loaded: Backend) -> None:
+    statistics = statistics_for(loaded.archive)
+    period = Period(date(2022, 1, 1), date(2026, 11, 30))
+    totals = []
+    for group_by in GroupBy:
+        found = statistics.counts(period, group_by, unit_ids=None)
+        totals.append({c: sum(g[c] for g in found.values()) for c in CODES})
+    assert totals[0] == totals[1] == totals[2]
+    assert totals[0]["opened"] == len(DATASET.dossiers)
+    assert totals[0]["decisions_on_time"] + totals[0]["decisions_late"] > 0
+    assert totals[0]["fines_collected"] > 0
+
+
+def test_elasticsearch_and_sql_count_the_same(loaded: Backend) -> None:
+    statistics = statistics_for(loaded.archive)
+    if statistics.engine != "elasticsearch":
+        pytest.skip("embedded counts in SQL only")
+    for period in (Period(*YEAR_2024), Period(date(2022, 1, 1), date(2025, 2, 28))):
+        for group_by in GroupBy:
+            with loaded.archive.db.read() as conn:
+                by_sql = stats_sql.counts(conn, period, group_by, unit_ids=None)
+            assert statistics.counts(period, group_by, unit_ids=None) == by_sql
+
+
+def test_the_writer_follows_changes(loaded: Backend) -> None:
+    archive = loaded.archive
+    statistics = statistics_for(archive)
+    period = Period(date(2026, 1, 1), date(2026, 12, 31))
+    before = statistics.counts(period, GroupBy.CASE_TYPE, unit_ids=None)
+    with archive.db.read() as conn:
+        admin = next(u for u in accounts.list_users(conn) if u.role.value == "admin")
+    actor = archive.actor(admin)
+    made = dossier_service.create(
+        archive,
+        actor,
+        dossier_service.DossierDraft(
+            case_type="thads",
+            title="Thi hành án mới",
+            field="dan_su",
+            opened_on=date(2026, 11, 2),
+            unit_code="thads",
+            custom={"judgment": "Bản án 12/2026/DS-ST", "amount_due": 123_456_789},
+        ),
+    )
+    dossier_service.move_stage(
+        archive, actor, made.id, to_stage="quyet_dinh_thi_hanh", effective_on=date(2026, 11, 5)
+    )
+    assert feed(statistics, "test") >= 2
+    after = statistics.counts(period, GroupBy.CASE_TYPE, unit_ids=None)
+    old = before.get("thads", dict.fromkeys(CODES, 0))
+    assert after["thads"]["opened"] == old["opened"] + 1
+    assert after["thads"]["accepted"] == old["accepted"] + 1
+    assert after["thads"]["money_due"] == old["money_due"] + 123_456_789
+    assert feed(statistics, "test") == 0  # nothing new: the consumer's position moved
+    assert CONSUMER == "statistics"
+
+
+def test_the_api_counts_only_what_one_may_read(loaded: Backend) -> None:
+    def client(base_url: str, username: str) -> httpx.Client:
+        with httpx.Client(base_url=base_url, timeout=60) as anonymous:
+            token = anonymous.post(
+                "/api/auth/login", json={"username": username, "password": DEMO_PASSWORD}
+            ).json()["access_token"]
+        return httpx.Client(
+            base_url=base_url, timeout=60, headers={"Authorization": f"Bearer {token}"}
+        )
+
+    units = _units(loaded)
+    params = {"from": "2022-01-01", "to": "2026-12-31", "group_by": "unit"}
+    with LiveServer(loaded.archive) as server:
+        with client(server.base_url, "quantri") as admin:
+            everything = admin.get("/api/statistics", params=params)
+            assert everything.status_code == 200, everything.text
+            body = everything.json()
+            assert body["from"] == "2022-01-01" and body["engine"] in ("sql", "elasticsearch")
+            assert body["total"]["opened"] >= len(DATASET.dossiers)
+            assert "Chi cục Thi hành án dân sự" in {g["name"] for g in body["groups"]}
+            refused = admin.get("/api/statistics", params={**params, "to": "2021-01-01"})
+            assert refused.status_code == 422 and refused.json()["error"]["code"] == "bad_period"
+            unknown = admin.get("/api/statistics", params={**params, "case_type": "khong_co"})
+            assert unknown.status_code == 422
+        with client(server.base_url, "chuyenvien.thads") as official:
+            mine = official.get("/api/statistics", params=params).json()
+    assert [g["key"] for g in mine["groups"]] == [str(units["thads"])]
+    theirs = next(g for g in body["groups"] if g["key"] == str(units["thads"]))
+    assert mine["total"] == theirs["values"]
