@@ -234,6 +234,7 @@ def _remove(settings: Settings) -> None:
             if found.status_code == 200:
                 for name in found.json():
                     es.delete(f"/{name}")
+            es.delete(f"/{settings.elasticsearch_index}-figures")  # the statistics' index
     url = make_url(settings.database_url)
     if url.get_backend_name() == "postgresql":
         engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")

@@ -64,6 +64,14 @@ def _insert(conn: Connection, table: Table, **values: object) -> int:
     return int(key[0])
 
 
+def _row_of(conn: Connection, table: Table, row_id: int, dossier_id: int) -> Any:
+    """The dossier's row of ``table`` with that id, or None (never another dossier's)."""
+    if not storable_id(row_id):
+        return None
+    found = select(table).where(table.c.id == row_id, table.c.dossier_id == dossier_id)
+    return conn.execute(found).mappings().first()
+
+
 def _ready(archive: Archive) -> None:
     calendars_for(archive)  # creates the stage's tables on first use
 
@@ -256,13 +264,7 @@ def withdraw_milestone(
     t = tables.milestones
     with archive.db.write() as conn:
         locks.lock_dossier(conn, dossier_id, touch=True)
-        row = (
-            conn.execute(select(t).where(t.c.id == milestone_id, t.c.dossier_id == dossier_id))
-            .mappings()
-            .first()
-            if storable_id(milestone_id)
-            else None
-        )
+        row = _row_of(conn, t, milestone_id, dossier_id)
         if row is None or row["withdrawn_reason"] is not None:
             raise NotFound(
                 "not_found",
@@ -474,13 +476,7 @@ def resume(archive: Archive, actor: Actor, dossier_id: int, pause_id: int, end: 
     p = tables.pauses
     with archive.db.write() as conn:
         locks.lock_dossier(conn, dossier_id, touch=True)
-        row = (
-            conn.execute(select(p).where(p.c.id == pause_id, p.c.dossier_id == dossier_id))
-            .mappings()
-            .first()
-            if storable_id(pause_id)
-            else None
-        )
+        row = _row_of(conn, p, pause_id, dossier_id)
         if row is None or row["end"] is not None:
             raise NotFound(
                 "not_found",

@@ -8,19 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import select, update
 
 from archive.api.answers import answers
 from archive.api.deps import ActorDep, ArchiveDep
-from archive.domain.access import require
-from archive.domain.errors import Forbidden, Invalid, NotFound
-from archive.domain.roles import Action, Role
-from archive.metadata import accounts, audit, locks
+from archive.domain.errors import NotFound
 from archive.metadata.schema import storable_id
-from archive.services import dossiers as dossier_service
-from deadlines import tables
+from deadlines import reminded, tables
 from deadlines.calendars import calendars_for
-from deadlines.reminding import responsible_of, unread_count
+from deadlines.reminding import unread_count
 
 router = APIRouter(tags=["Nhắc việc · Reminders"])
 EMAIL = r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+$"
@@ -132,33 +128,8 @@ class AddressOut(BaseModel):
     description="One's own address; administrators may set anyone's (`user_id`).",
 )
 def set_address(body: AddressIn, actor: ActorDep, archive: ArchiveDep) -> AddressOut:
-    calendars_for(archive)
     user_id = body.user_id or actor.user.id
-    if user_id != actor.user.id:
-        require(actor.user, Action.MANAGE)
-    a = tables.addresses
-    with archive.db.write() as conn:
-        if not storable_id(user_id) or accounts.user_by_id(conn, user_id) is None:
-            raise NotFound("user_not_found", "Không có tài khoản này.", "No such account.")
-        conn.execute(delete(a).where(a.c.user_id == user_id))
-        if body.email:
-            conn.execute(
-                insert(a).values(
-                    user_id=user_id,
-                    email=body.email,
-                    set_by=actor.user.id,
-                    set_at=datetime.now(UTC),
-                )
-            )
-        audit.append(
-            conn,
-            actor_id=actor.user.id,
-            actor=actor.user.username,
-            action="reminder.address",
-            object_type="user",
-            object_id=user_id,
-            detail={"email": body.email},
-        )
+    reminded.set_address(archive, actor, user_id, body.email)
     return AddressOut(user_id=user_id, email=body.email)
 
 
@@ -180,10 +151,7 @@ class ResponsibleOut(BaseModel):
     description="The official reminded of its deadlines (by default the one who opened it).",
 )
 def responsible(dossier_id: int, actor: ActorDep, archive: ArchiveDep) -> ResponsibleOut:
-    calendars_for(archive)
-    dossier = dossier_service.fetch(archive, actor, dossier_id, view=None)
-    with archive.db.read() as conn:
-        user = responsible_of(conn, dossier)
+    user = reminded.responsible(archive, actor, dossier_id)
     return ResponsibleOut(
         dossier_id=dossier_id,
         user_id=user.id if user else None,
@@ -208,49 +176,5 @@ def responsible(dossier_id: int, actor: ActorDep, archive: ArchiveDep) -> Respon
 def assign(
     dossier_id: int, body: ResponsibleIn, actor: ActorDep, archive: ArchiveDep
 ) -> ResponsibleOut:
-    calendars_for(archive)
-    if actor.user.role not in (Role.OFFICIAL, Role.LEADER, Role.ADMIN):
-        require(actor.user, Action.MANAGE)  # refuses with the role's name
-    dossier = dossier_service.fetch(archive, actor, dossier_id, view=None)
-    if not actor.scope.may_change(dossier.unit_id):
-        raise Forbidden(
-            "not_owner_unit",
-            "Chỉ đơn vị quản lý hồ sơ mới được giao người chịu trách nhiệm.",
-            "Only the unit keeping the dossier may assign who answers for it.",
-        )
-    with archive.db.write() as conn:
-        locks.lock_dossier(conn, dossier_id, touch=True)
-        user = accounts.user_by_id(conn, body.user_id) if storable_id(body.user_id) else None
-        parents = accounts.unit_parents(conn)
-        unit: int | None = user.unit_id if user else None
-        under = False
-        while unit is not None and not under:
-            under = unit == dossier.unit_id
-            unit = parents.get(unit)
-        if user is None or not user.active or user.role is not Role.OFFICIAL or not under:
-            raise Invalid(
-                "not_responsible",
-                "Người được giao phải là chuyên viên đang hoạt động của đơn vị quản lý hồ sơ.",
-                "The person assigned must be an active official of the unit keeping the dossier.",
-            )
-        r = tables.responsibles
-        conn.execute(delete(r).where(r.c.dossier_id == dossier_id))
-        conn.execute(
-            insert(r).values(
-                dossier_id=dossier_id,
-                user_id=user.id,
-                assigned_by=actor.user.id,
-                assigned_at=datetime.now(UTC),
-            )
-        )
-        audit.append(
-            conn,
-            actor_id=actor.user.id,
-            actor=actor.user.username,
-            action="dossier.responsible",
-            object_type="dossier",
-            object_id=dossier_id,
-            unit_id=dossier.unit_id,
-            detail={"user_id": user.id},
-        )
+    user = reminded.assign(archive, actor, dossier_id, body.user_id)
     return ResponsibleOut(dossier_id=dossier_id, user_id=user.id, full_name=user.full_name)

@@ -22,8 +22,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from archive.domain.casetypes import CaseType
 from archive.domain.model import Dossier, User
-from archive.domain.roles import Role
-from archive.metadata import accounts
 from archive.metadata import dossiers as dossier_rows
 from archive.metadata.schema import dossiers as dossier_table
 from archive.services.context import Archive
@@ -31,6 +29,7 @@ from deadlines import mail, tables
 from deadlines.calendar import WorkCalendar
 from deadlines.calendars import calendars_for
 from deadlines.case_deadlines import facts_in
+from deadlines.reminded import leaders_of, responsible_of
 from deadlines.timeline import RUNNING, Deadline, Status, deadlines
 
 log = logging.getLogger(__name__)
@@ -101,27 +100,6 @@ def due_items(archive: Archive, calendar: WorkCalendar, day: date) -> Iterator[D
                     threshold = threshold_of(deadline, thresholds)
                     if threshold is not None:
                         yield Due(dossier, deadline, threshold)
-
-
-def responsible_of(conn: Connection, dossier: Dossier) -> User | None:
-    row = conn.execute(
-        select(tables.responsibles.c.user_id).where(tables.responsibles.c.dossier_id == dossier.id)
-    ).first()
-    user = accounts.user_by_id(conn, row[0] if row else dossier.created_by)
-    return user if user is not None and user.active else None
-
-
-def leaders_of(conn: Connection, unit_id: int) -> list[User]:
-    """The active leaders of the unit, or of the nearest unit above that has some."""
-    parents = accounts.unit_parents(conn)
-    everyone = [u for u in accounts.list_users(conn) if u.active and u.role is Role.LEADER]
-    unit: int | None = unit_id
-    while unit is not None:
-        found = [u for u in everyone if u.unit_id == unit]
-        if found:
-            return found
-        unit = parents.get(unit)
-    return []
 
 
 def _text(item: Due, case_type_name: str) -> tuple[str, str]:
