@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from archive.api.answers import answers
@@ -119,4 +120,45 @@ def statistics(
             for key, values in sorted(found.items(), key=lambda kv: names.get(kv[0], kv[0]))
         ],
         total=total,
+    )
+
+
+@router.get(
+    "/api/exports/xlvphc",
+    responses=answers("bad_period"),
+    summary="Xuất dữ liệu cho CSDL quốc gia về XLVPHC · Export for the national database",
+    description="One record per sanction decision issued in the period (Decree 20/2016): the "
+    "violator's identity, provision violated, sanctions, fine, confiscations, the decision's "
+    "number, date and issuer, later changes and the date fully executed; as a JSON file. "
+    "Only the units one may read; every export is audited.",
+)
+def export_xlvphc(
+    actor: ActorDep,
+    archive: ArchiveDep,
+    start: Annotated[date, Query(alias="from")],
+    to: date,
+) -> JSONResponse:
+    from archive.metadata import audit
+    from deadlines.national_export import export
+
+    if to < start or (to - start).days > 3660:
+        raise Invalid(
+            "bad_period",
+            "Kỳ xuất dữ liệu không hợp lệ: ngày cuối phải sau ngày đầu, và tối đa 10 năm.",
+            "The period is not valid: its end must follow its start, at most 10 years.",
+        )
+    made = export(archive, actor, start, to)
+    with archive.db.write() as conn:
+        audit.append(
+            conn,
+            actor_id=actor.user.id,
+            actor=actor.user.username,
+            action="export.xlvphc",
+            object_type="export",
+            object_id=f"{start.isoformat()}..{to.isoformat()}",
+            detail={"records": len(made.records)},
+        )
+    name = f"csdl-xlvphc-{start.isoformat()}-{to.isoformat()}.json"
+    return JSONResponse(
+        made.as_file(), headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )

@@ -132,7 +132,10 @@ class FiguresIndex:
         *,
         unit_ids: Collection[int] | None,
         case_types: Collection[str] = (),
+        cache: bool = True,
     ) -> Counts:
+        """``cache=False`` computes afresh (Elasticsearch otherwise answers a repeated
+        question from its request cache until the index changes)."""
         filters: list[dict[str, Any]] = []
         if unit_ids is not None:
             filters.append({"terms": {"unit_id": [str(u) for u in unit_ids]}})
@@ -166,7 +169,8 @@ class FiguresIndex:
                 }
             },
         }
-        answer = self._ok("POST", f"/{self.name}/_search", json=body)
+        params = {} if cache else {"request_cache": "false"}
+        answer = self._ok("POST", f"/{self.name}/_search", json=body, params=params)
         out: Counts = {}
         for bucket in answer["aggregations"]["groups"]["buckets"]:
             values: dict[str, int] = {}

@@ -5,6 +5,7 @@ engine of the install — SQL embedded, Elasticsearch aggregations scaled."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ from archive.domain.events import Topic
 from archive.metadata import dossiers as dossier_rows
 from archive.metadata.outbox import Event
 from archive.metadata.schema import dossiers as dossier_table
+from archive.services.consumers import consume
 from archive.services.context import Archive
 from archive.services.dossiers import today
 from deadlines import stats_sql, tables
@@ -134,6 +136,18 @@ class Statistics:
     def close(self) -> None:
         if self.index is not None:
             self.index.close()
+
+
+def feed(statistics: Statistics, owner: str, *, budget: float = 20.0) -> int:
+    """Take the outbox's new events into the figures, for up to ``budget`` seconds."""
+    handled = 0
+    deadline = time.monotonic() + budget
+    while time.monotonic() < deadline:
+        n = consume(statistics.archive, CONSUMER, statistics.handle, owner=owner, limit=500)
+        if n == 0:
+            break
+        handled += n
+    return handled
 
 
 def statistics_for(archive: Archive) -> Statistics:

@@ -4,34 +4,21 @@ every few seconds, as one consumer (a lease keeps two workers from taking one ba
 from __future__ import annotations
 
 import logging
-import time
 from functools import lru_cache
 
-from archive.services.consumers import consume, owner_name
+from archive.services.consumers import owner_name
 from archive.services.context import Archive
 from archive.settings import get_settings
 from archive.worker import celery_app, task_options
 from deadlines.stats_elastic import StatisticsUnavailable
-from deadlines.stats_feed import CONSUMER, Statistics, statistics_for
+from deadlines.stats_feed import Statistics, feed, statistics_for
 
 log = logging.getLogger(__name__)
-BUDGET_SECONDS = 20.0
 
 
 @lru_cache(maxsize=1)
 def _statistics() -> tuple[Statistics, str]:
     return statistics_for(Archive.open(get_settings())), owner_name()
-
-
-def feed(statistics: Statistics, owner: str, *, budget: float = BUDGET_SECONDS) -> int:
-    handled = 0
-    deadline = time.monotonic() + budget
-    while time.monotonic() < deadline:
-        n = consume(statistics.archive, CONSUMER, statistics.handle, owner=owner, limit=500)
-        if n == 0:
-            break
-        handled += n
-    return handled
 
 
 @celery_app.task(name="deadlines.statistics_feed", **task_options())

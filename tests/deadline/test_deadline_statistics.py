@@ -22,8 +22,7 @@ from archive.metadata import accounts
 from archive.services import dossiers as dossier_service
 from deadlines import stats_sql
 from deadlines.indicators import CODES, GroupBy, Period
-from deadlines.stats_feed import CONSUMER, statistics_for
-from deadlines.stats_tasks import feed
+from deadlines.stats_feed import CONSUMER, feed, statistics_for
 
 DATASET = build_dataset()
 YEAR_2024 = (date(2024, 1, 1), date(2024, 12, 31))
@@ -185,16 +184,16 @@ def test_the_writer_follows_changes(loaded: Backend) -> None:
     assert CONSUMER == "statistics"
 
 
-def test_the_api_counts_only_what_one_may_read(loaded: Backend) -> None:
-    def client(base_url: str, username: str) -> httpx.Client:
-        with httpx.Client(base_url=base_url, timeout=60) as anonymous:
-            token = anonymous.post(
-                "/api/auth/login", json={"username": username, "password": DEMO_PASSWORD}
-            ).json()["access_token"]
-        return httpx.Client(
-            base_url=base_url, timeout=60, headers={"Authorization": f"Bearer {token}"}
-        )
+def client(base_url: str, username: str) -> httpx.Client:
+    """A demo account signed in over HTTP."""
+    with httpx.Client(base_url=base_url, timeout=60) as anonymous:
+        token = anonymous.post(
+            "/api/auth/login", json={"username": username, "password": DEMO_PASSWORD}
+        ).json()["access_token"]
+    return httpx.Client(base_url=base_url, timeout=60, headers={"Authorization": f"Bearer {token}"})
 
+
+def test_the_api_counts_only_what_one_may_read(loaded: Backend) -> None:
     units = _units(loaded)
     params = {"from": "2022-01-01", "to": "2026-12-31", "group_by": "unit"}
     with LiveServer(loaded.archive) as server:
@@ -214,3 +213,40 @@ def test_the_api_counts_only_what_one_may_read(loaded: Backend) -> None:
     assert [g["key"] for g in mine["groups"]] == [str(units["thads"])]
     theirs = next(g for g in body["groups"] if g["key"] == str(units["thads"]))
     assert mine["total"] == theirs["values"]
+
+
+def test_the_national_database_export_holds_every_decision(loaded: Backend) -> None:
+    decided = {
+        d.code: d
+        for d in DATASET.dossiers
+        if (d.case_type == "xlvphc" and "ra_quyet_dinh" in d.key_dates)
+        or (d.case_type == "qltt" and _first(d, "quyet_dinh_xu_phat"))
+    }
+    with LiveServer(loaded.archive) as server, client(server.base_url, "quantri") as admin:
+        answer = admin.get("/api/exports/xlvphc", params={"from": "2022-01-01", "to": "2025-12-31"})
+        assert answer.status_code == 200, answer.text
+        assert "csdl-xlvphc-2022-01-01-2025-12-31.json" in answer.headers["content-disposition"]
+        body = answer.json()
+        refused = admin.get(
+            "/api/exports/xlvphc", params={"from": "2025-01-01", "to": "2024-01-01"}
+        )
+        assert refused.status_code == 422
+        trail = admin.get("/api/audit", params={"object_type": "export"}).json()
+    assert body["format"] == "csdl-xlvphc/1" and body["count"] == len(body["records"])
+    assert {r["dossier_code"] for r in body["records"]} == set(decided)
+    for record in body["records"]:
+        demo = decided[record["dossier_code"]]
+        decision = next(x for x in demo.documents if x.kind == "quyet_dinh_xu_phat")
+        assert record["decision"]["number"] == decision.number
+        assert record["decision"]["date"] == decision.issued_on.isoformat()
+        assert record["fine"] == demo.custom.get("fine_amount")
+        violator = record["violators"][0]
+        assert violator["name"] and violator["address"]
+        if violator["kind"] == "individual":
+            assert violator["id_number"]
+            if demo.case_type == "xlvphc":  # the demo fills these for sanction cases
+                assert violator["date_of_birth"] and violator["sex"] in ("nam", "nu")
+        else:
+            assert violator["business_code"]
+    assert any(r["provision_violated"] for r in body["records"])
+    assert trail and trail[0]["detail"]["records"] == len(body["records"])
