@@ -39,8 +39,26 @@ class CaseFigures:
     violators_organisation: int
     on_time: bool | None  # the decision's step met on time (True), late (False), or not met
 
+    @property
+    def dates(self) -> list[date]:
+        return [
+            d
+            for d in (
+                self.opened_on,
+                self.closed_on,
+                self.accepted_on,
+                self.decided_on,
+                self.completed_on,
+                self.collected_on,
+                self.enforced_on,
+            )
+            if d is not None
+        ]
+
     def as_row(self) -> dict[str, Any]:
-        return asdict(self)
+        """The row stored, with the first and last of its dates: a question about a period
+        reads only the rows whose dates reach it, or that are still open."""
+        return {**asdict(self), "first_on": min(self.dates), "last_on": max(self.dates)}
 
 
 def _money(custom: dict[str, object], code: str | None) -> int:

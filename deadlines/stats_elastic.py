@@ -31,6 +31,8 @@ MAPPING: dict[str, Any] = {
                 "completed_on",
                 "collected_on",
                 "enforced_on",
+                "first_on",
+                "last_on",
             )
         },
         **{
@@ -141,6 +143,19 @@ class FiguresIndex:
             filters.append({"terms": {"unit_id": [str(u) for u in unit_ids]}})
         if case_types:
             filters.append({"terms": {"case_type": list(case_types)}})
+        # only rows with a date in the period, or still open at its end (CaseFigures.as_row)
+        filters.append({"range": {"first_on": {"lte": _day(period.end)}}})
+        filters.append(
+            {
+                "bool": {
+                    "should": [
+                        {"range": {"last_on": {"gte": _day(period.start)}}},
+                        {"bool": {"must_not": {"exists": {"field": "closed_on"}}}},
+                    ],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
         per: dict[str, Any] = {}
         for indicator in INDICATORS:
             per[indicator.code] = {"filter": _in(indicator, period)}

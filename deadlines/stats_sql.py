@@ -44,7 +44,12 @@ def counts(
         func.coalesce(func.sum(case((open_at_end, 1), else_=0)), 0).label(OPEN_AT_END.code)
     )
     key = t.c[group_by.column]
-    query = select(key.label("key"), *columns).group_by(key)
+    # Only rows with a date in the period, or still open at its end, can count (see
+    # CaseFigures.as_row); the others are left out before the sums.
+    reaches = and_(
+        t.c.first_on <= period.end, or_(t.c.last_on >= period.start, t.c.closed_on.is_(None))
+    )
+    query = select(key.label("key"), *columns).where(reaches).group_by(key)
     if unit_ids is not None:
         query = query.where(t.c.unit_id.in_(list(unit_ids)))
     if case_types:

@@ -174,4 +174,6 @@ case_figures = Table(
     Column("violators_individual", Integer, nullable=False),
     Column("violators_organisation", Integer, nullable=False),
     Column("on_time", Boolean, nullable=True),
+    Column("first_on", Date, nullable=False, index=True),
+    Column("last_on", Date, nullable=False, index=True),
 )
