@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, func, insert, select, update
 
 from archive.domain.access import require
 from archive.domain.casetypes import CaseType
@@ -386,6 +386,7 @@ def override(
     dossier, case_type = _writable(archive, actor, dossier_id)
     _step_of(case_type, step)
     why = clean_text(reason, field="reason", max_length=2000)
+    calendars_for(archive).current().require(due)  # a day the calendar can count to
     with archive.db.write() as conn:
         locks.lock_dossier(conn, dossier_id, touch=True)
         row_id = _insert(
@@ -446,6 +447,15 @@ def pause(
                 "Hồ sơ đang tạm dừng tính thời hạn; hãy ghi ngày tiếp tục trước.",
                 "The dossier's clock is already stopped; record when it resumes first.",
                 pause_id=still[0],
+            )
+        ended = conn.execute(select(func.max(p.c.end)).where(p.c.dossier_id == dossier_id)).scalar()
+        if ended is not None and start < ended:
+            raise Invalid(
+                "bad_period",
+                f"Lần tạm dừng mới phải bắt đầu từ ngày {ended:%d/%m/%Y} trở đi (lần trước "
+                "kết thúc ngày đó): hai lần tạm dừng không được chồng lên nhau.",
+                f"A new pause must start on or after {ended.isoformat()}, when the last "
+                "one ended: pauses cannot overlap.",
             )
         row_id = _insert(
             conn,

@@ -335,7 +335,7 @@ def extend(
     "/{dossier_id}/deadlines/{step}/override",
     response_model=AdjustmentOut,
     status_code=201,
-    responses=answers(*CHANGE, "unknown_deadline", changes=True),
+    responses=answers(*CHANGE, "unknown_deadline", "calendar_year_missing", changes=True),
     summary="Ghi đè thời hạn · Set a step's due day on this dossier",
     description="With the reason (e.g. the decision states a longer period); the rule's own "
     "day stays shown beside it.",
@@ -386,6 +386,7 @@ class ResumeIn(BaseModel):
         "unknown_deadline",
         "already_paused",
         "date_in_future",
+        "bad_period",
         changes=True,
     ),
     summary="Tạm dừng tính thời hạn · Stop the clock",

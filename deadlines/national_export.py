@@ -25,8 +25,9 @@ from archive.services.consumers import owner_name
 from archive.services.context import Actor, Archive
 from deadlines import tables
 from deadlines.case_deadlines import current_case_type, facts_in
-from deadlines.stats_api import units_of
+from deadlines.stats_api import reach_of
 from deadlines.stats_feed import feed, statistics_for
+from deadlines.stats_sql import within
 
 FORMAT = "csdl-xlvphc/1"
 DECISION_KINDS = ("quyet_dinh_xu_phat",)
@@ -58,12 +59,12 @@ def export(archive: Archive, actor: Actor, start: date, end: date) -> Export:
     statistics = statistics_for(archive)
     feed(statistics, owner_name())  # the decisions recorded a moment ago are in the figures
     f = tables.case_figures
-    units = units_of(actor.scope)
+    units, grants = reach_of(actor.scope)
     query = select(f.c.dossier_id).where(
         and_(f.c.case_type.in_(["xlvphc", "qltt"]), f.c.decided_on >= start, f.c.decided_on <= end)
     )
     if units is not None:
-        query = query.where(f.c.unit_id.in_(list(units)))
+        query = query.where(within(units, grants))
     records: list[dict[str, Any]] = []
     with archive.db.read() as conn:
         for (dossier_id,) in conn.execute(query.order_by(f.c.decided_on, f.c.dossier_id)).all():

@@ -17,10 +17,16 @@ from archive.domain.errors import ArchiveError
 from deadlines.public_lookup import PublicAnswer, look_up
 
 router = APIRouter(tags=["Tra cứu công khai · Public look-up"])
-Code = Annotated[str, Query(min_length=1, max_length=64, description="Mã hồ sơ")]
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"  # PostgreSQL refuses NUL in any text it is sent
+Code = Annotated[str, Query(min_length=1, max_length=64, pattern=PRINTABLE, description="Mã hồ sơ")]
 Check = Annotated[
     str,
-    Query(min_length=1, max_length=64, description="Số căn cước/CMND hoặc mã số doanh nghiệp"),
+    Query(
+        min_length=1,
+        max_length=64,
+        pattern=PRINTABLE,
+        description="Số căn cước/CMND hoặc mã số doanh nghiệp",
+    ),
 ]
 
 
@@ -135,8 +141,8 @@ def _answer_html(found: PublicAnswer) -> str:
 def public_page(
     request: Request,
     archive: ArchiveDep,
-    code: Annotated[str, Query(max_length=64)] = "",
-    check: Annotated[str, Query(max_length=64)] = "",
+    code: Annotated[str, Query(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")] = "",
+    check: Annotated[str, Query(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")] = "",
 ) -> HTMLResponse:
     result, status = "", 200
     if code or check:

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Connection, and_, delete, func, insert, select
+from sqlalchemy import Connection, and_, delete, func, insert, select, text
 
 from archive.domain.errors import Invalid, NotFound, TooManyAttempts
 from archive.metadata import audit
@@ -71,6 +71,10 @@ def _not_found() -> NotFound:
 
 def _limit(conn: Connection, client: str, code: str, now: datetime) -> None:
     t = tables.public_lookups
+    if conn.dialect.name == "postgresql":
+        # look-ups count and record one at a time, so parallel guesses cannot all pass
+        # the count before any is recorded (SQLite's writes are one at a time already)
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('public-lookup'))"))
     since = now - WINDOW
     by_client = conn.execute(
         select(func.count()).where(t.c.client == client, t.c.at > since)
@@ -107,7 +111,7 @@ def look_up(archive: Archive, code: str, check: str, client: str | None) -> Publ
         ).first()
         dossier = dossier_rows.get(conn, row[0], None, whole=False) if row else None
         matches = dossier is not None and any(
-            p.id_number and hmac.compare_digest(_normal(p.id_number), given)
+            p.id_number and hmac.compare_digest(_normal(p.id_number).encode(), given.encode())
             for p in dossier.parties
         )
         conn.execute(

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
 
 from archive.domain.casetypes import CaseType
 from archive.domain.model import Dossier, User
@@ -127,7 +128,7 @@ def _text(item: Due, case_type_name: str) -> tuple[str, str]:
 def _insert_ignoring_duplicates(conn: Connection, rows: list[dict[str, object]]) -> int:
     """Insert each row unless its key is there already; how many were new (counted from
     RETURNING: psycopg reports no row count for an insert that returns its key)."""
-    keys = ["dossier_id", "step", "start_on", "threshold", "user_id"]
+    keys = ["dossier_id", "step", "start_on", "due", "threshold", "user_id"]
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(tables.reminders)
@@ -198,23 +199,32 @@ def send_pending(archive: Archive, sender: Sender | None = None) -> tuple[int, i
     send = sender or smtp
     r = tables.reminders
     sent = failed = 0
-    while True:
+    tried: set[int] = set()  # one try per message per run: an outage waits for the next run
+
+    def free() -> ColumnElement[bool]:
         now = datetime.now(UTC)
-        free = or_(r.c.mail_claimed_until.is_(None), r.c.mail_claimed_until < now)
+        return or_(r.c.mail_claimed_until.is_(None), r.c.mail_claimed_until < now)
+
+    while True:
         with archive.db.read() as conn:
-            batch = conn.execute(
-                select(r.c.id, r.c.mail_to, r.c.title, r.c.body)
-                .where(r.c.mail == "pending", free)
-                .order_by(r.c.id)
-                .limit(50)
-            ).all()
+            batch = [
+                row
+                for row in conn.execute(
+                    select(r.c.id, r.c.mail_to, r.c.title, r.c.body)
+                    .where(r.c.mail == "pending", free(), r.c.id.notin_(tried or {0}))
+                    .order_by(r.c.id)
+                    .limit(50)
+                ).all()
+            ]
         if not batch:
             return sent, failed
         for row_id, to, subject, body in batch:
+            tried.add(row_id)
+            now = datetime.now(UTC)  # the claim runs from when it is taken
             with archive.db.write() as conn:
                 claimed = conn.execute(
                     update(r)
-                    .where(r.c.id == row_id, r.c.mail == "pending", free)
+                    .where(r.c.id == row_id, r.c.mail == "pending", free())
                     .values(
                         mail_claimed_until=now + MAIL_LEASE,
                         mail_attempts=r.c.mail_attempts + 1,
@@ -237,8 +247,7 @@ def send_pending(archive: Archive, sender: Sender | None = None) -> tuple[int, i
                         .values(
                             mail="failed" if attempts >= MAX_MAIL_ATTEMPTS else "pending",
                             mail_error=str(exc)[:500],
-                            # try again on a later run, not in this one
-                            mail_claimed_until=now + MAIL_LEASE,
+                            mail_claimed_until=None,  # the next run tries again
                         )
                     )
                 continue

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from archive.api.answers import answers
 from archive.api.deps import ActorDep, ArchiveDep
-from archive.domain.access import Scope
+from archive.domain.access import PeriodGrant, Scope
 from archive.domain.errors import Invalid
 from archive.domain.roles import Role
 from archive.metadata import accounts
@@ -45,13 +45,14 @@ class StatisticsOut(BaseModel):
     total: dict[str, int]
 
 
-def units_of(scope: Scope) -> set[int] | None:
-    """The units whose cases the person may count: None for every unit."""
+def reach_of(scope: Scope) -> tuple[set[int] | None, tuple[PeriodGrant, ...]]:
+    """Whose cases the person may count: (units, or None for every unit; an auditor's
+    grants, each its units for dossiers opened within its period)."""
     if scope.everything:
-        return None
+        return None, ()
     if scope.role is Role.AUDITOR:
-        return {u for g in scope.grants for u in g.unit_ids}
-    return set(scope.unit_ids)
+        return set(), tuple(scope.grants)
+    return set(scope.unit_ids), ()
 
 
 @router.get(
@@ -91,10 +92,12 @@ def statistics(
             allowed=sorted(known),
         )
     day = as_of or today()
+    units, grants = reach_of(actor.scope)
     found = statistics_for(archive).counts(
         Period.asked(start, to, day),
         group_by,
-        unit_ids=units_of(actor.scope),
+        unit_ids=units,
+        grants=grants,
         case_types=case_type or (),
     )
     names: dict[str, str] = {}

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from archive.domain.access import PeriodGrant
 from deadlines.case_figures import CaseFigures
 from deadlines.indicators import CODES, INDICATORS, OPEN_AT_END, GroupBy, Indicator, Period
 
@@ -133,6 +134,7 @@ class FiguresIndex:
         group_by: GroupBy,
         *,
         unit_ids: Collection[int] | None,
+        grants: Sequence[PeriodGrant] = (),
         case_types: Collection[str] = (),
         cache: bool = True,
     ) -> Counts:
@@ -140,7 +142,26 @@ class FiguresIndex:
         question from its request cache until the index changes)."""
         filters: list[dict[str, Any]] = []
         if unit_ids is not None:
-            filters.append({"terms": {"unit_id": [str(u) for u in unit_ids]}})
+            reachable: list[dict[str, Any]] = [{"terms": {"unit_id": [str(u) for u in unit_ids]}}]
+            reachable += [
+                {
+                    "bool": {
+                        "filter": [
+                            {"terms": {"unit_id": [str(u) for u in g.unit_ids]}},
+                            {
+                                "range": {
+                                    "opened_on": {
+                                        "gte": _day(g.period_from),
+                                        "lte": _day(g.period_to),
+                                    }
+                                }
+                            },
+                        ]
+                    }
+                }
+                for g in grants
+            ]
+            filters.append({"bool": {"should": reachable, "minimum_should_match": 1}})
         if case_types:
             filters.append({"terms": {"case_type": list(case_types)}})
         # only rows with a date in the period, or still open at its end (CaseFigures.as_row)

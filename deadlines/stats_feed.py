@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, insert, select
 
+from archive.domain.access import PeriodGrant
 from archive.domain.events import Topic
 from archive.metadata import dossiers as dossier_rows
 from archive.metadata.outbox import Event
@@ -123,14 +124,17 @@ class Statistics:
         group_by: GroupBy,
         *,
         unit_ids: Collection[int] | None,
+        grants: Sequence[PeriodGrant] = (),
         case_types: Collection[str] = (),
     ) -> dict[str, dict[str, int]]:
         if self.index is not None:
             self._ready()
-            return self.index.counts(period, group_by, unit_ids=unit_ids, case_types=case_types)
+            return self.index.counts(
+                period, group_by, unit_ids=unit_ids, grants=grants, case_types=case_types
+            )
         with self.archive.db.read() as conn:
             return stats_sql.counts(
-                conn, period, group_by, unit_ids=unit_ids, case_types=case_types
+                conn, period, group_by, unit_ids=unit_ids, grants=grants, case_types=case_types
             )
 
     def close(self) -> None:

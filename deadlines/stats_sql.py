@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import Connection, and_, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from archive.domain.access import PeriodGrant
 from deadlines.indicators import CODES, INDICATORS, OPEN_AT_END, GroupBy, Indicator, Period
 from deadlines.tables import case_figures as t
 
@@ -21,15 +22,33 @@ def _in(indicator: Indicator, period: Period) -> ColumnElement[bool]:
     return condition
 
 
+def within(unit_ids: Collection[int], grants: Sequence[PeriodGrant]) -> ColumnElement[bool]:
+    """The figures of the units, and of each auditor's grant: its units' dossiers opened
+    within its period."""
+    return or_(
+        t.c.unit_id.in_(list(unit_ids)),
+        *(
+            and_(
+                t.c.unit_id.in_(list(g.unit_ids)),
+                t.c.opened_on >= g.period_from,
+                t.c.opened_on <= g.period_to,
+            )
+            for g in grants
+        ),
+    )
+
+
 def counts(
     conn: Connection,
     period: Period,
     group_by: GroupBy,
     *,
     unit_ids: Collection[int] | None,
+    grants: Sequence[PeriodGrant] = (),
     case_types: Collection[str] = (),
 ) -> Counts:
-    """Every indicator per group; ``unit_ids`` None means every unit."""
+    """Every indicator per group; ``unit_ids`` None means every unit; ``grants`` (an
+    auditor's) add each its units' dossiers opened within its period."""
     columns = [
         func.coalesce(
             func.sum(case((_in(i, period), t.c[i.amount] if i.amount else 1), else_=0)),
@@ -51,7 +70,7 @@ def counts(
     )
     query = select(key.label("key"), *columns).where(reaches).group_by(key)
     if unit_ids is not None:
-        query = query.where(t.c.unit_id.in_(list(unit_ids)))
+        query = query.where(within(unit_ids, grants))
     if case_types:
         query = query.where(t.c.case_type.in_(list(case_types)))
     out: Counts = {}

@@ -137,7 +137,8 @@ reminders = Table(
     Column("mail_attempts", Integer, nullable=False, default=0),
     Column("mail_sent_at", UTCDateTime(), nullable=True),
     Column("mail_error", Text, nullable=True),
-    UniqueConstraint("dossier_id", "step", "start_on", "threshold", "user_id"),
+    # the due day too: an extension gives the new limit its own reminders
+    UniqueConstraint("dossier_id", "step", "start_on", "due", "threshold", "user_id"),
 )
 
 # Citizens' look-ups (seed 004): kept to limit guessing, per address and per dossier code.

@@ -167,28 +167,39 @@ def _paused_due(
     start: date,
     amount: int,
     unit: Unit,
-    due: date,
+    counted: Reckoning,
     pauses: Sequence[Pause],
     calendar: WorkCalendar,
     as_of: date,
 ) -> tuple[date | None, tuple[Pause, ...]]:
     """The due day once the pauses that began within the running limit are taken out;
-    ``None`` while a pause has no end."""
+    ``None`` while a pause has no end.
+
+    A pause stops the count on its first day and counting restarts on its end day. In
+    working days the limit goes on for what was left from the day before it restarts; in
+    days, months or years the last day by count moves by the days stopped, then to the next
+    working day if it is off."""
     applied: list[Pause] = []
+    due = counted.due
+    last = counted.moved_from or counted.due  # the last day by count, before any move
+    left, counting_from = amount, start  # working days left, after this day
     for pause in sorted(pauses, key=lambda p: p.start):
-        if not (start < pause.start <= due) or pause.start > as_of:
+        if not (start <= pause.start <= due) or pause.start > as_of:
             continue
         applied.append(pause)
         if pause.end is None or pause.end > as_of:
             return None, tuple(applied)
         if unit is Unit.WORKING_DAYS:
-            used = working_days_between(start, pause.start - timedelta(days=1), calendar)
-            due = reckon(pause.end - timedelta(days=1), max(amount - used, 0), unit, calendar).due
+            before = pause.start - timedelta(days=1)
+            if before > counting_from:
+                left -= working_days_between(counting_from, before, calendar)
+            counting_from = max(counting_from, pause.end - timedelta(days=1))
+            due = reckon(counting_from, max(left, 0), unit, calendar).due
         else:
-            shifted = due + (pause.end - pause.start)
-            while not calendar.is_working(shifted):
-                shifted += timedelta(days=1)
-            due = shifted
+            last += pause.end - pause.start
+            due = last
+            while not calendar.is_working(due):
+                due += timedelta(days=1)
     return due, tuple(applied)
 
 
@@ -304,7 +315,7 @@ def _counted(
         start.on,
         amount,
         unit,
-        counted.due,
+        counted,
         [p for p in facts.pauses if p.step in (None, step)],
         calendar,
         as_of,

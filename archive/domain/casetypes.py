@@ -22,6 +22,9 @@ from archive.domain.model import Party, PartyKind, Retention
 from archive.domain.text import clean_optional, clean_text
 
 FIELD_TYPES = frozenset({"text", "money", "date", "boolean", "choice", "number"})
+# A million billion đồng: far above any fine or judgment, and summed over a province still
+# within what databases and Elasticsearch add exactly (2**53).
+MAX_MONEY = 10**15
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +156,7 @@ def _clean_value(spec: CustomField, value: object) -> object:
 
     if spec.type == "money":
         # Money is whole đồng: fractions of a đồng do not exist in Vietnamese accounts.
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_MONEY:
             raise bad()
         return value
     if spec.type == "number":

@@ -207,6 +207,11 @@ def test_an_extension_within_the_bound_an_override_and_a_pause(live: Api) -> Non
             f"{base}/pauses/{paused.json()['id']}/end", json={"end": "2026-03-10"}
         )
         assert ended.status_code == 204, ended.text
+        overlapping = official.post(
+            f"{base}/pauses",
+            json={"kind": "tam_dinh_chi", "start": "2026-03-05", "reason": "chồng lên"},
+        )
+        refused(overlapping, 422, "bad_period")  # it would stop the same days twice
         resumed = deadlines(official, dossier_id, "2026-03-20")["ra_quyet_dinh"]
         assert resumed["status"] == "on_time"
         assert resumed["due"] == "2026-04-16"  # 9/4 + the 7 days stopped

@@ -84,6 +84,14 @@ def test_a_wrong_number_answers_like_an_unknown_code(live: Api) -> None:
         assert wrong.json()["error"]["code"] == "not_found"
         short = citizen.get("/api/public/lookup", params={"code": dossier["code"], "check": "12"})
         assert short.status_code == 422
+        # letters outside ASCII compare like any wrong number (they once made it a 500,
+        # which told a real code from a made-up one)
+        accented = citizen.get(
+            "/api/public/lookup", params={"code": dossier["code"], "check": "ĐĐĐĐĐĐ"}
+        )
+        assert accented.status_code == 404 and accented.json() == unknown.json()
+        nul = citizen.get("/api/public/lookup", params={"code": "X\x00Y", "check": ID_NUMBER})
+        assert nul.status_code == 422  # never sent to the database
         hostile = citizen.get(
             "/tra-cuu", params={"code": '"><script>alert(1)</script>', "check": ID_NUMBER}
         )

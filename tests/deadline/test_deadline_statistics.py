@@ -18,6 +18,7 @@ from support.live import LiveServer
 
 from archive.demo.dataset import DEMO_PASSWORD, DemoDataset, DemoDossier, build_dataset
 from archive.demo.load import load_demo
+from archive.domain.access import PeriodGrant
 from archive.metadata import accounts
 from archive.services import dossiers as dossier_service
 from deadlines import stats_sql
@@ -250,3 +251,23 @@ def test_the_national_database_export_holds_every_decision(loaded: Backend) -> N
             assert violator["business_code"]
     assert any(r["provision_violated"] for r in body["records"])
     assert trail and trail[0]["detail"]["records"] == len(body["records"])
+
+
+def test_an_auditor_counts_only_the_dossiers_of_the_grant_period(loaded: Backend) -> None:
+    """An auditor's grant is units *and* a period of opening: the statistics and the export
+    read no dossier outside it."""
+    units = _units(loaded)
+    grant = PeriodGrant(frozenset({units["thads"]}), date(2024, 1, 1), date(2024, 12, 31))
+    wide = Period(date(2022, 1, 1), date(2026, 11, 30))
+    counted = statistics_for(loaded.archive).counts(
+        wide, GroupBy.UNIT, unit_ids=set(), grants=(grant,)
+    )
+    opened_2024 = [
+        d for d in DATASET.dossiers if d.unit_code == "thads" and d.opened_on.year == 2024
+    ]
+    assert opened_2024
+    assert set(counted) == {str(units["thads"])}
+    assert counted[str(units["thads"])]["opened"] == len(opened_2024)
+    with loaded.archive.db.read() as conn:
+        by_sql = stats_sql.counts(conn, wide, GroupBy.UNIT, unit_ids=set(), grants=(grant,))
+    assert by_sql == counted

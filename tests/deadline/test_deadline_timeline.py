@@ -279,3 +279,69 @@ def test_a_step_past_the_calendar_says_why_and_the_rest_still_count(
     assert "2041" in beyond.gap.note_vi
     limitation = step(found, "thoi_hieu_xu_phat")  # 1/6/2040 is a Friday
     assert (limitation.due, limitation.status) == (date(2040, 6, 1), Status.OVERDUE)
+
+
+def _one_rule(amount: int, unit: str) -> CaseType:
+    raw = next(r for r in builtin_definitions() if r["code"] == "xlvphc")
+    raw = {
+        **raw,
+        "deadlines": [
+            {
+                "code": "han",
+                "name": {"vi": "Hạn", "en": "Limit"},
+                "start": "lap_bien_ban",
+                "end": ["ra_quyet_dinh"],
+                "amount": amount,
+                "unit": unit,
+                "citation": "thử",
+                "in_force": {"from": "2020-01-01"},
+            }
+        ],
+        "deadline_gaps": [],
+        "statistics": {},
+    }
+    return parse_case_type(raw)
+
+
+def test_two_pauses_in_working_days_count_only_the_days_between(calendar: WorkCalendar) -> None:
+    """10 working days from Monday 2/3: 3/3, then stopped 4–8/3, 9–13 and 16/3, stopped
+    17/3, then 18, 19, 20/3."""
+    first = Pause(None, "tam_dinh_chi", date(2026, 3, 4), date(2026, 3, 9), "lần 1")
+    second = Pause(None, "tam_dinh_chi", date(2026, 3, 17), date(2026, 3, 18), "lần 2")
+    ct = _one_rule(10, "working_days")
+    d = of(
+        ct,
+        facts(("lap_bien_ban", date(2026, 3, 2)), pauses=(first, second)),
+        date(2026, 3, 19),
+        calendar,
+        "han",
+    )
+    assert d.due == date(2026, 3, 20)
+    assert d.pauses == (first, second)
+
+
+def test_a_pause_moves_the_last_day_by_count_not_the_day_it_was_moved_to(
+    calendar: WorkCalendar,
+) -> None:
+    """30 days from 15/1 end on 14/2, in Tết: due 23/2. Two days stopped move the last day
+    by count to 16/2, still in Tết: still due 23/2."""
+    ct = _one_rule(30, "days")
+    start = ("lap_bien_ban", date(2026, 1, 15))
+    assert of(ct, facts(start), date(2026, 1, 16), calendar, "han").due == date(2026, 2, 23)
+    two = Pause(None, "hoan_thi_hanh", date(2026, 1, 20), date(2026, 1, 22), "hoãn")
+    assert of(ct, facts(start, pauses=(two,)), date(2026, 1, 30), calendar, "han").due == date(
+        2026, 2, 23
+    )
+
+
+def test_a_pause_from_the_first_day_counts(calendar: WorkCalendar) -> None:
+    ct = _one_rule(7, "working_days")
+    pause = Pause(None, "tam_dinh_chi", date(2026, 3, 2), date(2026, 3, 5), "ngay từ đầu")
+    d = of(
+        ct,
+        facts(("lap_bien_ban", date(2026, 3, 2)), pauses=(pause,)),
+        date(2026, 3, 6),
+        calendar,
+        "han",
+    )
+    assert d.due == date(2026, 3, 13)  # 5, 6, 9, 10, 11, 12, 13

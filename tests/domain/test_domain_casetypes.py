@@ -458,3 +458,12 @@ def test_market_surveillance_sanctions_follow_the_xlvphc_limits() -> None:
     xlvphc = builtin("xlvphc")
     assert set(qltt.deadlines.steps()) == set(xlvphc.deadlines.steps())
     assert all(r.citation for r in qltt.deadlines.rules)
+
+
+def test_money_has_a_ceiling_sums_can_hold() -> None:
+    xlvphc = builtin("xlvphc")
+    base = {"violation": "Vi phạm"}
+    assert xlvphc.clean_custom({**base, "fine_amount": 10**15})["fine_amount"] == 10**15
+    with pytest.raises(Invalid) as too_much:
+        xlvphc.clean_custom({**base, "fine_amount": 10**15 + 1})
+    assert too_much.value.code == "bad_custom_field"
