@@ -25,8 +25,7 @@ from archive.services.consumers import owner_name
 from archive.services.context import Actor, Archive
 from deadlines import tables
 from deadlines.case_deadlines import current_case_type, facts_in
-from deadlines.stats_api import reach_of
-from deadlines.stats_feed import feed, statistics_for
+from deadlines.stats_feed import feed, reach_of, statistics_for
 from deadlines.stats_sql import within
 
 FORMAT = "csdl-xlvphc/1"

@@ -45,6 +45,7 @@ class Due:
     """A deadline to remind about, and at which threshold."""
 
     dossier: Dossier
+    case_type: CaseType
     deadline: Deadline
     threshold: str
 
@@ -100,7 +101,7 @@ def due_items(archive: Archive, calendar: WorkCalendar, day: date) -> Iterator[D
                 for deadline in deadlines(case_type.deadlines, facts, calendar, day):
                     threshold = threshold_of(deadline, thresholds)
                     if threshold is not None:
-                        yield Due(dossier, deadline, threshold)
+                        yield Due(dossier, case_type, deadline, threshold)
 
 
 def _text(item: Due, case_type_name: str) -> tuple[str, str]:
@@ -142,6 +143,7 @@ def add_reminders(archive: Archive, day: date) -> Run:
     calendar = calendars_for(archive).current()
     run = Run()
     seen: set[int] = set()
+    leaders: dict[int, list[User]] = {}  # by unit, for this run (each lists every account)
     for item in due_items(archive, calendar, day):
         seen.add(item.dossier.id)
         run.items += 1
@@ -151,7 +153,9 @@ def add_reminders(archive: Archive, day: date) -> Run:
             if responsible is not None:
                 people.append((responsible, "responsible"))
             unit = responsible.unit_id if responsible is not None else item.dossier.unit_id
-            people += [(u, "leader") for u in leaders_of(conn, unit) if u != responsible]
+            if unit not in leaders:
+                leaders[unit] = leaders_of(conn, unit)
+            people += [(u, "leader") for u in leaders[unit] if u != responsible]
             emails = dict(
                 conn.execute(
                     select(tables.addresses.c.user_id, tables.addresses.c.email).where(
@@ -159,8 +163,7 @@ def add_reminders(archive: Archive, day: date) -> Run:
                     )
                 ).all()
             )
-            case_type = archive.case_type(item.dossier.case_type)
-            title, body = _text(item, case_type.name.vi)
+            title, body = _text(item, item.case_type.name.vi)
             now = datetime.now(UTC)
             rows: list[dict[str, object]] = [
                 {

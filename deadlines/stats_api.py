@@ -11,13 +11,11 @@ from pydantic import BaseModel, Field
 
 from archive.api.answers import answers
 from archive.api.deps import ActorDep, ArchiveDep
-from archive.domain.access import PeriodGrant, Scope
 from archive.domain.errors import Invalid
-from archive.domain.roles import Role
 from archive.metadata import accounts
 from archive.services.dossiers import today
 from deadlines.indicators import CODES, INDICATORS, OPEN_AT_END, GroupBy, Period
-from deadlines.stats_feed import statistics_for
+from deadlines.stats_feed import reach_of, statistics_for
 
 router = APIRouter(tags=["Thống kê · Statistics"])
 
@@ -45,14 +43,13 @@ class StatisticsOut(BaseModel):
     total: dict[str, int]
 
 
-def reach_of(scope: Scope) -> tuple[set[int] | None, tuple[PeriodGrant, ...]]:
-    """Whose cases the person may count: (units, or None for every unit; an auditor's
-    grants, each its units for dossiers opened within its period)."""
-    if scope.everything:
-        return None, ()
-    if scope.role is Role.AUDITOR:
-        return set(), tuple(scope.grants)
-    return set(scope.unit_ids), ()
+def _check_period(start: date, to: date) -> None:
+    if to < start or (to - start).days > 3660:
+        raise Invalid(
+            "bad_period",
+            "Kỳ không hợp lệ: ngày cuối phải sau ngày đầu, và tối đa 10 năm.",
+            "The period is not valid: its end must follow its start, at most 10 years.",
+        )
 
 
 @router.get(
@@ -76,12 +73,7 @@ def statistics(
     group_by: GroupBy = GroupBy.UNIT,
     case_type: Annotated[list[str] | None, Query(description="Case type codes")] = None,
 ) -> StatisticsOut:
-    if to < start or (to - start).days > 3660:
-        raise Invalid(
-            "bad_period",
-            "Kỳ thống kê không hợp lệ: ngày cuối phải sau ngày đầu, và tối đa 10 năm.",
-            "The period is not valid: its end must follow its start, at most 10 years.",
-        )
+    _check_period(start, to)
     known = archive.case_types()
     unknown = sorted(set(case_type or ()) - set(known))
     if unknown:
@@ -144,12 +136,7 @@ def export_xlvphc(
     from archive.metadata import audit
     from deadlines.national_export import export
 
-    if to < start or (to - start).days > 3660:
-        raise Invalid(
-            "bad_period",
-            "Kỳ xuất dữ liệu không hợp lệ: ngày cuối phải sau ngày đầu, và tối đa 10 năm.",
-            "The period is not valid: its end must follow its start, at most 10 years.",
-        )
+    _check_period(start, to)
     made = export(archive, actor, start, to)
     with archive.db.write() as conn:
         audit.append(

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, insert, select
 
-from archive.domain.access import PeriodGrant
+from archive.domain.access import PeriodGrant, Scope
 from archive.domain.events import Topic
+from archive.domain.roles import Role
 from archive.metadata import dossiers as dossier_rows
 from archive.metadata.outbox import Event
 from archive.metadata.schema import dossiers as dossier_table
@@ -152,6 +153,16 @@ def feed(statistics: Statistics, owner: str, *, budget: float = 20.0) -> int:
             break
         handled += n
     return handled
+
+
+def reach_of(scope: Scope) -> tuple[set[int] | None, tuple[PeriodGrant, ...]]:
+    """Whose cases the person may count: (units, or None for every unit; an auditor's
+    grants, each its units for dossiers opened within its period)."""
+    if scope.everything:
+        return None, ()
+    if scope.role is Role.AUDITOR:
+        return set(), tuple(scope.grants)
+    return set(scope.unit_ids), ()
 
 
 def statistics_for(archive: Archive) -> Statistics:
