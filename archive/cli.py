@@ -12,7 +12,7 @@ import threading
 import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -395,14 +395,47 @@ def unit_create(
     code: str,
     name: str,
     parent: Annotated[str | None, typer.Option(help="Mã đơn vị cấp trên · Parent unit")] = None,
+    valid_from: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="Ngày bắt đầu hoạt động · First day"),
+    ] = None,
 ) -> None:
     """Thêm đơn vị · Add a unit."""
     from archive.services import accounts
 
     archive = _open()
     with _refusals():
-        unit = accounts.create_unit(archive, code, name, parent, by=None)
+        unit = accounts.create_unit(
+            archive,
+            code,
+            name,
+            parent,
+            by=None,
+            valid_from=valid_from.date() if valid_from else None,
+        )
     typer.echo(f"Đã thêm đơn vị · Unit added: {unit.code} (id {unit.id})")
+
+
+@unit_app.command("end")
+def unit_end(
+    code: str,
+    on: Annotated[
+        datetime,
+        typer.Option(formats=["%Y-%m-%d"], help="Ngày hoạt động cuối cùng · The unit's last day"),
+    ],
+    successor: Annotated[
+        str | None,
+        typer.Option(help="Đơn vị tiếp nhận (sáp nhập vào) · The unit taking over its work"),
+    ] = None,
+) -> None:
+    """Kết thúc, sáp nhập đơn vị · End a unit, or merge it into a successor."""
+    from archive.services import accounts
+
+    archive = _open()
+    with _refusals():
+        unit = accounts.end_unit(archive, code, on.date(), successor, by=None)
+    then = f" → {successor}" if successor else ""
+    typer.echo(f"Đơn vị {unit.code} kết thúc ngày · ended on {on:%d/%m/%Y}{then}")
 
 
 @user_app.command("create")

@@ -14,6 +14,8 @@ from sqlalchemy import delete, insert, select
 from archive.domain.access import PeriodGrant, Scope
 from archive.domain.events import Topic
 from archive.domain.roles import Role
+from archive.domain.units import standing_on
+from archive.metadata import accounts
 from archive.metadata import dossiers as dossier_rows
 from archive.metadata.outbox import Event
 from archive.metadata.schema import dossiers as dossier_table
@@ -128,15 +130,30 @@ class Statistics:
         grants: Sequence[PeriodGrant] = (),
         case_types: Collection[str] = (),
     ) -> dict[str, dict[str, int]]:
+        """Every indicator per group. By unit, a unit that had ended by the period's last
+        day is counted under the unit that stood for it then (its successor)."""
         if self.index is not None:
             self._ready()
-            return self.index.counts(
+            found = self.index.counts(
                 period, group_by, unit_ids=unit_ids, grants=grants, case_types=case_types
             )
+        else:
+            with self.archive.db.read() as conn:
+                found = stats_sql.counts(
+                    conn, period, group_by, unit_ids=unit_ids, grants=grants, case_types=case_types
+                )
+        if group_by is not GroupBy.UNIT:
+            return found
         with self.archive.db.read() as conn:
-            return stats_sql.counts(
-                conn, period, group_by, unit_ids=unit_ids, grants=grants, case_types=case_types
+            standing = standing_on(accounts.list_units(conn), period.end)
+        merged: dict[str, dict[str, int]] = {}
+        for key, values in found.items():
+            into = merged.setdefault(
+                str(standing.get(int(key), int(key))), dict.fromkeys(values, 0)
             )
+            for code, value in values.items():
+                into[code] += value
+        return merged
 
     def close(self) -> None:
         if self.index is not None:

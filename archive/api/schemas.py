@@ -121,16 +121,39 @@ class UnitOut(BaseModel):
     code: str
     name: str
     parent_id: int | None
+    valid_from: date | None = Field(description="The day the unit began, if recorded.")
+    valid_to: date | None = Field(description="The unit's last day, once it ended.")
+    successor_id: int | None = Field(description="The unit that took over its work.")
 
     @classmethod
     def of(cls, u: Unit) -> UnitOut:
-        return cls(id=u.id, code=u.code, name=u.name, parent_id=u.parent_id)
+        return cls(
+            id=u.id,
+            code=u.code,
+            name=u.name,
+            parent_id=u.parent_id,
+            valid_from=u.valid_from,
+            valid_to=u.valid_to,
+            successor_id=u.successor_id,
+        )
 
 
 class UnitCreate(BaseModel):
     code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_.-]+$")
     name: str = Field(min_length=1, max_length=255)
     parent_code: str | None = Field(default=None, max_length=64)
+    valid_from: date | None = Field(default=None, description="The day the unit began.")
+
+
+class UnitEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    valid_to: date = Field(description="The unit's last day.")
+    successor_code: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The unit that takes over its work (merged into); none if dissolved.",
+    )
 
 
 class PartyIO(BaseModel):

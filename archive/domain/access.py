@@ -15,12 +15,19 @@ from archive.domain.model import User
 from archive.domain.roles import ROLE_NAMES, Action, Role, may
 
 
-def subtree(unit_id: int, parents: Mapping[int, int | None]) -> frozenset[int]:
-    """A unit and every unit below it."""
+def subtree(
+    unit_id: int,
+    parents: Mapping[int, int | None],
+    successors: Mapping[int, int] | None = None,
+) -> frozenset[int]:
+    """A unit and every unit below it, and the units it succeeded (with theirs): when a
+    unit ends, its successor's people take over what it kept."""
     children: dict[int, list[int]] = {}
     for child, parent in parents.items():
         if parent is not None:
             children.setdefault(parent, []).append(child)
+    for predecessor, successor in (successors or {}).items():
+        children.setdefault(successor, []).append(predecessor)
     found = {unit_id}
     todo = [unit_id]
     while todo:
@@ -67,16 +74,20 @@ class Scope:
         return self.everything or unit_id in self.unit_ids
 
 
-def scope_for(user: User, parents: Mapping[int, int | None]) -> Scope:
+def scope_for(
+    user: User,
+    parents: Mapping[int, int | None],
+    successors: Mapping[int, int] | None = None,
+) -> Scope:
     if user.role is Role.ADMIN:
         return Scope(user.id, user.role, True, frozenset(parents), ())
     if user.role is Role.AUDITOR:
         grants = tuple(
-            PeriodGrant(subtree(g.unit_id, parents), g.period_from, g.period_to)
+            PeriodGrant(subtree(g.unit_id, parents, successors), g.period_from, g.period_to)
             for g in user.grants
         )
         return Scope(user.id, user.role, False, frozenset(), grants)
-    return Scope(user.id, user.role, False, subtree(user.unit_id, parents), ())
+    return Scope(user.id, user.role, False, subtree(user.unit_id, parents, successors), ())
 
 
 def require(user: User, action: Action) -> None:

@@ -37,12 +37,24 @@ class PartyKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Unit:
-    """Đơn vị: a department or office; units form a tree under the installation's root."""
+    """Đơn vị: a department or office; units form a tree under the installation's root.
+
+    Units change (the 2025 mergers): a unit stands from ``valid_from`` to ``valid_to``
+    (either open), and one that ended names the ``successor`` that took over its work.
+    """
 
     id: int
     code: str
     name: str
     parent_id: int | None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    successor_id: int | None = None
+
+    def stands_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,16 +13,44 @@ from archive.metadata.schema import auditor_grants, auth_tokens, storable_id, un
 
 
 def _unit(r: RowMapping) -> Unit:
-    return Unit(id=r["id"], code=r["code"], name=r["name"], parent_id=r["parent_id"])
+    return Unit(
+        id=r["id"],
+        code=r["code"],
+        name=r["name"],
+        parent_id=r["parent_id"],
+        valid_from=r["valid_from"],
+        valid_to=r["valid_to"],
+        successor_id=r["successor_id"],
+    )
 
 
-def add_unit(conn: Connection, code: str, name: str, parent_id: int | None) -> Unit:
+def add_unit(
+    conn: Connection,
+    code: str,
+    name: str,
+    parent_id: int | None,
+    valid_from: date | None = None,
+) -> Unit:
     new_id = conn.execute(
         insert(units)
-        .values(code=code, name=name, parent_id=parent_id, created_at=datetime.now(UTC))
+        .values(
+            code=code,
+            name=name,
+            parent_id=parent_id,
+            valid_from=valid_from,
+            created_at=datetime.now(UTC),
+        )
         .returning(units.c.id)
     ).scalar_one()
-    return Unit(new_id, code, name, parent_id)
+    return Unit(new_id, code, name, parent_id, valid_from)
+
+
+def end_unit(conn: Connection, unit_id: int, valid_to: date, successor_id: int | None) -> None:
+    conn.execute(
+        update(units)
+        .where(units.c.id == unit_id)
+        .values(valid_to=valid_to, successor_id=successor_id)
+    )
 
 
 def list_units(conn: Connection) -> list[Unit]:
@@ -41,6 +69,14 @@ def unit_by_id(conn: Connection, unit_id: int) -> Unit | None:
 
 def unit_parents(conn: Connection) -> dict[int, int | None]:
     return {r.id: r.parent_id for r in conn.execute(select(units.c.id, units.c.parent_id))}
+
+
+def unit_successors(conn: Connection) -> dict[int, int]:
+    """Each ended unit's successor."""
+    rows = conn.execute(
+        select(units.c.id, units.c.successor_id).where(units.c.successor_id.is_not(None))
+    )
+    return {r.id: r.successor_id for r in rows}
 
 
 def _grants(conn: Connection, user_id: int) -> tuple[AuditorGrant, ...]:

@@ -72,6 +72,10 @@ units = Table(
     Column("name", String(255), nullable=False),
     Column("parent_id", Integer, ForeignKey("units.id"), nullable=True),
     _now_column("created_at"),
+    # the unit stands from valid_from to valid_to; one that ended names its successor
+    Column("valid_from", Date, nullable=True),
+    Column("valid_to", Date, nullable=True),
+    Column("successor_id", Integer, ForeignKey("units.id"), nullable=True),
 )
 
 users = Table(

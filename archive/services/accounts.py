@@ -14,6 +14,7 @@ from archive.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauth
 from archive.domain.model import Unit, User
 from archive.domain.roles import Role
 from archive.domain.text import clean_text
+from archive.domain.units import check_ending
 from archive.metadata import accounts, audit
 from archive.services import login_throttle
 from archive.services.context import Actor, Archive, actor_in
@@ -38,7 +39,13 @@ def _bad_login() -> Unauthenticated:
 
 
 def create_unit(
-    archive: Archive, code: str, name: str, parent_code: str | None, *, by: User | None
+    archive: Archive,
+    code: str,
+    name: str,
+    parent_code: str | None,
+    *,
+    by: User | None,
+    valid_from: date | None = None,
 ) -> Unit:
     with archive.db.write() as conn:
         if accounts.unit_by_code(conn, code):
@@ -55,7 +62,7 @@ def create_unit(
                     f"There is no unit '{parent_code}'.",
                 )
             parent_id = parent.id
-        unit = accounts.add_unit(conn, code, clean_text(name, field="name"), parent_id)
+        unit = accounts.add_unit(conn, code, clean_text(name, field="name"), parent_id, valid_from)
         audit.append(
             conn,
             actor_id=by.id if by else None,
@@ -64,9 +71,54 @@ def create_unit(
             object_type="unit",
             object_id=unit.id,
             unit_id=unit.id,
-            detail={"code": code, "name": name, "parent": parent_code},
+            detail={
+                "code": code,
+                "name": name,
+                "parent": parent_code,
+                "valid_from": valid_from.isoformat() if valid_from else None,
+            },
         )
         return unit
+
+
+def end_unit(
+    archive: Archive,
+    code: str,
+    valid_to: date,
+    successor_code: str | None,
+    *,
+    by: User | None,
+) -> Unit:
+    """A unit ends (dissolved, or merged into ``successor_code``): it keeps its dossiers,
+    the successor's people may read them from then on, and statistics dated after the end
+    count them under the successor."""
+    with archive.db.write() as conn:
+        unit = _unit_named(conn, code)
+        successor = _unit_named(conn, successor_code) if successor_code else None
+        check_ending(unit, valid_to, successor, {u.id: u for u in accounts.list_units(conn)})
+        accounts.end_unit(conn, unit.id, valid_to, successor.id if successor else None)
+        audit.append(
+            conn,
+            actor_id=by.id if by else None,
+            actor=by.username if by else "system",
+            action="unit.end",
+            object_type="unit",
+            object_id=unit.id,
+            unit_id=unit.id,
+            detail={"code": code, "valid_to": valid_to.isoformat(), "successor": successor_code},
+        )
+        ended = accounts.unit_by_id(conn, unit.id)
+        assert ended is not None
+        return ended
+
+
+def _unit_named(conn: Connection, code: str) -> Unit:
+    unit = accounts.unit_by_code(conn, code)
+    if unit is None:
+        raise NotFound(
+            "unit_not_found", f"Không có đơn vị mã '{code}'.", f"There is no unit '{code}'."
+        )
+    return unit
 
 
 def create_user(

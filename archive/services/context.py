@@ -39,7 +39,10 @@ class Actor:
 
 def actor_in(conn: Connection, user: User) -> Actor:
     """``user`` with what they may read, resolved inside the caller's transaction."""
-    return Actor(user=user, scope=scope_for(user, accounts.unit_parents(conn)))
+    return Actor(
+        user=user,
+        scope=scope_for(user, accounts.unit_parents(conn), accounts.unit_successors(conn)),
+    )
 
 
 @dataclass

@@ -103,6 +103,15 @@ def create(archive: Archive, actor: Actor, draft: DossierDraft) -> Dossier:
             unit_id = unit.id
         else:
             unit_id = actor.user.unit_id
+            unit = accounts.unit_by_id(conn, unit_id)
+        if unit is not None and unit.valid_to is not None and unit.valid_to < draft.opened_on:
+            raise Conflict(
+                "unit_ended",
+                f"Đơn vị '{unit.code}' đã kết thúc hoạt động từ {unit.valid_to:%d/%m/%Y}: "
+                "mở hồ sơ ở đơn vị kế tiếp.",
+                f"The unit '{unit.code}' ended on {unit.valid_to:%d/%m/%Y}: open the "
+                "dossier in the unit that took over its work.",
+            )
         if not actor.scope.may_change(unit_id):
             raise Forbidden(
                 "unit_not_allowed",

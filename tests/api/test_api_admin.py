@@ -122,6 +122,105 @@ def test_the_administrator_builds_the_tree_of_units(live: Api) -> None:
     )
 
 
+def test_a_merged_units_dossiers_pass_to_its_successor(live: Api) -> None:
+    """The 2025 mergers: a unit ends on a day and names the unit that takes over its work.
+    Its dossiers stay its own; the successor's people read them from then on; nobody opens
+    a dossier in it dated after its end; it ends once, into a unit that stands the next
+    day and is not one it took over."""
+    with live.client("admin") as admin:
+        old = admin.post(
+            "/api/units",
+            json={"code": f"cu_{tag()}", "name": "Phòng Tài nguyên cũ", "valid_from": "2010-01-01"},
+        ).json()
+        assert old["valid_from"] == "2010-01-01" and old["valid_to"] is None
+        new = admin.post(
+            "/api/units",
+            json={
+                "code": f"moi_{tag()}",
+                "name": "Phòng Nông nghiệp và Môi trường",
+                "valid_from": "2025-03-01",
+            },
+        ).json()
+        officer = new_user(admin, "official", old["code"])
+        head = new_user(admin, "leader", new["code"])
+        with sign_in(live, officer["username"]) as client:
+            kept = open_dossier(client, "Hồ sơ của phòng cũ", opened_on="2024-05-27")
+        with sign_in(live, head["username"]) as client:
+            assert client.get(f"/api/dossiers/{kept}").status_code == 404
+        # refused ends change nothing
+        refused(
+            admin.post(f"/api/units/{old['code']}/end", json={"valid_to": "2009-12-31"}),
+            422,
+            "bad_dates",
+        )
+        refused(
+            admin.post(
+                f"/api/units/{old['code']}/end",
+                json={"valid_to": "2025-01-31", "successor_code": new["code"]},
+            ),
+            422,
+            "successor_not_standing",
+        )
+        refused(
+            admin.post(
+                f"/api/units/{old['code']}/end",
+                json={"valid_to": "2025-02-28", "successor_code": old["code"]},
+            ),
+            422,
+            "successor_cycle",
+        )
+        refused(
+            admin.post("/api/units/khong_co/end", json={"valid_to": "2025-02-28"}),
+            404,
+            "unit_not_found",
+        )
+        assert next(u for u in admin.get("/api/units").json() if u["id"] == old["id"]) == old
+        ended = admin.post(
+            f"/api/units/{old['code']}/end",
+            json={"valid_to": "2025-02-28", "successor_code": new["code"]},
+        )
+        assert ended.status_code == 200, ended.text
+        assert ended.json()["valid_to"] == "2025-02-28"
+        assert ended.json()["successor_id"] == new["id"]
+        refused(
+            admin.post(f"/api/units/{old['code']}/end", json={"valid_to": "2025-03-31"}),
+            409,
+            "unit_ended",
+        )
+        # the successor cannot be turned back into its predecessor's successor
+        refused(
+            admin.post(
+                f"/api/units/{new['code']}/end",
+                json={"valid_to": "2026-06-30", "successor_code": old["code"]},
+            ),
+            422,
+            "successor_not_standing",
+        )
+    with sign_in(live, head["username"]) as client:
+        assert client.get(f"/api/dossiers/{kept}").json()["unit_id"] == old["id"]
+    with sign_in(live, officer["username"]) as client:
+        answer = client.post(
+            "/api/dossiers",
+            json={
+                "case_type": "xlvphc",
+                "title": "Mở sau khi sáp nhập",
+                "field": "moi_truong",
+                "opened_on": "2025-03-03",
+                "custom": {"violation": "Xả thải"},
+            },
+        )
+        error = refused(answer, 409, "unit_ended")
+        assert "28/02/2025" in error["message"]
+        assert open_dossier(client, "Nhập hồ sơ cũ", opened_on="2025-02-27") > 0
+    ends = [e for e in trail(live, object_type="unit") if e["object_id"] == str(old["id"])]
+    assert [e["action"] for e in ends if e["action"] == "unit.end"] == ["unit.end"]
+    assert next(e for e in ends if e["action"] == "unit.end")["detail"] == {
+        "code": old["code"],
+        "valid_to": "2025-02-28",
+        "successor": new["code"],
+    }
+
+
 def test_units_are_refused_when_duplicate_or_malformed(live: Api) -> None:
     """A unit code is used once; the parent must exist; codes are lower-case ASCII."""
     with live.client("admin") as admin:
@@ -390,6 +489,7 @@ def test_grants_are_for_auditors_and_sensible_periods(live: Api) -> None:
 def _manage_requests(api: Api, victim: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return [
         ("POST", "/api/units", {"json": {"code": f"tu_lap_{tag()}", "name": "Tự lập"}}),
+        ("POST", "/api/units/qldt/end", {"json": {"valid_to": "2025-06-30"}}),
         ("GET", "/api/users", {}),
         (
             "POST",

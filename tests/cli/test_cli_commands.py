@@ -213,6 +213,15 @@ def test_mistakes_are_refused_in_both_languages(tmp_path: Path) -> None:
     assert "Đã có đơn vị" in twice and "already exists" in twice
     orphan = refused(run(tmp_path, "unit", "create", "x", "X", "--parent", "khong_co"))
     assert "khong_co" in orphan
+    ok(run(tmp_path, "unit", "create", "moi", "UBND mới", "--from", "2025-07-01"))
+    early = refused(
+        run(tmp_path, "unit", "end", "ubnd", "--on", "2025-05-31", "--successor", "moi")
+    )
+    assert "01/06/2025" in early and "does not stand" in early
+    merged = ok(run(tmp_path, "unit", "end", "ubnd", "--on", "2025-06-30", "--successor", "moi"))
+    assert "30/06/2025 → moi" in merged
+    again = refused(run(tmp_path, "unit", "end", "ubnd", "--on", "2025-07-31"))
+    assert "đã kết thúc" in again and "already ended" in again
     ok(run(tmp_path, "user", "create", "tt", "--role", "auditor", "--unit", "ubnd",
            "--password", PASSWORD))  # fmt: skip
     backwards = refused(

@@ -99,6 +99,9 @@ def test_an_archive_of_the_first_release_upgrades_whole(kind: str, tmp_path: Pat
             ).all()
             kept = conn.execute(text("SELECT case_type_version FROM dossiers")).scalar_one()
             head = conn.execute(text("SELECT seq FROM outbox_head")).scalar_one()
+            units = conn.execute(
+                text("SELECT valid_from, valid_to, successor_id FROM units")
+            ).all()
         engine.dispose()
         assert [(a, b, str(c)) for a, b, c in events] == [
             (None, "phat_hien", "2024-05-26"),
@@ -110,6 +113,7 @@ def test_an_archive_of_the_first_release_upgrades_whole(kind: str, tmp_path: Pat
         assert case_types == [("xlvphc", 1)]
         assert stored == [("xlvphc", 1, "builtin")]
         assert kept == 1
+        assert units and all(tuple(u) == (None, None, None) for u in units)  # all standing
         assert head == 2  # the next event is number 3: consumers' positions stay meaningful
         settings = Settings(_env_file=None, data_dir=tmp_path / "var", database_url=url)  # type: ignore[call-arg]
         archive = Archive.open(settings)

@@ -12,6 +12,7 @@ from archive.api.schemas import (
     GrantCreate,
     TokenOut,
     UnitCreate,
+    UnitEnd,
     UnitOut,
     UserCreate,
     UserOut,
@@ -49,7 +50,38 @@ def list_units(actor: ActorDep, archive: ArchiveDep) -> list[UnitOut]:
 def create_unit(body: UnitCreate, actor: ActorDep, archive: ArchiveDep) -> UnitOut:
     require(actor.user, Action.MANAGE)
     return UnitOut.of(
-        accounts.create_unit(archive, body.code, body.name, body.parent_code, by=actor.user)
+        accounts.create_unit(
+            archive,
+            body.code,
+            body.name,
+            body.parent_code,
+            by=actor.user,
+            valid_from=body.valid_from,
+        )
+    )
+
+
+@router.post(
+    "/units/{code}/end",
+    response_model=UnitOut,
+    responses=answers(
+        ADMIN_ONLY,
+        "unit_not_found",
+        "unit_ended",
+        "bad_dates",
+        "successor_not_standing",
+        "successor_cycle",
+        changes=True,
+    ),
+    summary="Kết thúc, sáp nhập đơn vị · End or merge a unit",
+    description="The unit's last day, and the unit that takes over its work if it was "
+    "merged. Its dossiers stay its own; from then on the successor's people may read them, "
+    "and statistics for any day after the end count them under the successor. Audited.",
+)
+def end_unit(code: str, body: UnitEnd, actor: ActorDep, archive: ArchiveDep) -> UnitOut:
+    require(actor.user, Action.MANAGE)
+    return UnitOut.of(
+        accounts.end_unit(archive, code, body.valid_to, body.successor_code, by=actor.user)
     )
 
 

@@ -71,6 +71,7 @@ def _parties(items: list[PartyIO]) -> tuple[Party, ...]:
         "unknown_stage",
         "unit_not_found",
         "unit_not_allowed",
+        "unit_ended",
         "dossier_code_taken",
         *CASE_TYPE_RULES,
         *TEXT,
