@@ -211,6 +211,11 @@ class Settings(BaseSettings):
     smtp_user: str = Field(default="", description="SMTP user name, if the server wants one.")
     smtp_password: str = Field(default="", description="SMTP password.")
     smtp_starttls: bool = Field(default=False, description="Use STARTTLS with the SMTP server.")
+    report_place: str = Field(
+        default="",
+        max_length=100,
+        description='Place name on the date line of statistics reports ("Hà Nội, ngày …").',
+    )
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:

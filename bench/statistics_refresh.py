@@ -54,6 +54,7 @@ def synthetic(n: int, seed: int = 2026) -> list[CaseFigures]:
         completed = later(30, 400, 0.7)
         accepted = later(0, 10, 1.0) if kind in ("thads", "an_hanh_chinh") else None
         due = rng.randrange(1, 500) * 1_000_000 if kind == "thads" else 0
+        unable = later(10, 60, 0.25, accepted) if kind == "thads" and not completed else None
         out.append(
             CaseFigures(
                 dossier_id=i,
@@ -67,6 +68,10 @@ def synthetic(n: int, seed: int = 2026) -> list[CaseFigures]:
                 completed_on=completed,
                 collected_on=collected,
                 enforced_on=later(20, 90, 0.1, decided) if decided else None,
+                entrusted_on=later(5, 60, 0.03, accepted) if accepted else None,
+                terminated_on=completed if kind == "thads" and rng.random() < 0.1 else None,
+                unenforceable_from=unable,
+                unenforceable_to=None,
                 fine_imposed=fine,
                 fine_collected=fine if collected else 0,
                 money_due=due,

@@ -20,6 +20,7 @@ def extension() -> Extension:
     from deadlines.dossier_api import router as dossier_router
     from deadlines.notifications_api import router as notifications_router
     from deadlines.public_api import router as public_router
+    from deadlines.reports_api import router as reports_router
     from deadlines.stats_api import router as statistics_router
     from deadlines.stats_feed import CONSUMER
 
@@ -28,7 +29,14 @@ def extension() -> Extension:
     feed_seconds = settings.statistics_feed_seconds
     return Extension(
         name="deadlines",
-        routers=(router, dossier_router, notifications_router, public_router, statistics_router),
+        routers=(
+            router,
+            dossier_router,
+            notifications_router,
+            public_router,
+            statistics_router,
+            reports_router,
+        ),
         task_modules=("deadlines.tasks", "deadlines.stats_tasks"),
         consumers=(CONSUMER,),
         periodic={

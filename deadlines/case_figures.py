@@ -31,6 +31,10 @@ class CaseFigures:
     completed_on: date | None
     collected_on: date | None
     enforced_on: date | None
+    entrusted_on: date | None  # THADS: ủy thác đi
+    terminated_on: date | None  # THADS: đình chỉ
+    unenforceable_from: date | None  # THADS: last found chưa có điều kiện thi hành…
+    unenforceable_to: date | None  # … until verified again (None: still)
     fine_imposed: int
     fine_collected: int
     money_due: int
@@ -51,6 +55,10 @@ class CaseFigures:
                 self.completed_on,
                 self.collected_on,
                 self.enforced_on,
+                self.entrusted_on,
+                self.terminated_on,
+                self.unenforceable_from,
+                self.unenforceable_to,
             )
             if d is not None
         ]
@@ -64,6 +72,21 @@ class CaseFigures:
 def _money(custom: dict[str, object], code: str | None) -> int:
     value = custom.get(code) if code else None
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _last_span(
+    facts: CaseFacts, starts: str | None, ends: str | None
+) -> tuple[date | None, date | None]:
+    """The last time the case entered a state (found not yet enforceable), and the first
+    day after it that ended it (verified again), or None while it lasts."""
+    if starts is None:
+        return None, None
+    began = facts.of(starts, date.max)
+    if not began:
+        return None, None
+    since = began[-1].on
+    after = [o.on for o in facts.of(ends, date.max) if o.on > since] if ends else []
+    return since, min(after) if after else None
 
 
 def figures_of(
@@ -89,6 +112,9 @@ def figures_of(
             if d.step == counted.on_time_step and d.status in (Status.MET, Status.MET_LATE):
                 on_time = d.status is Status.MET
     violators = [p for p in dossier.parties if p.role == counted.violators_role]
+    unenforceable_from, unenforceable_to = _last_span(
+        facts, counted.unenforceable, counted.enforceable_again
+    )
     return CaseFigures(
         dossier_id=dossier.id,
         case_type=dossier.case_type,
@@ -101,6 +127,10 @@ def figures_of(
         completed_on=min(completed) if completed else None,
         collected_on=collected_on if fine_collected else None,
         enforced_on=first(counted.enforced),
+        entrusted_on=first(counted.entrusted),
+        terminated_on=first(counted.terminated),
+        unenforceable_from=unenforceable_from,
+        unenforceable_to=unenforceable_to,
         fine_imposed=_money(dossier.custom, counted.fine_imposed) if decided else 0,
         fine_collected=fine_collected,
         money_due=_money(dossier.custom, counted.money_due),

@@ -1,4 +1,5 @@
-"""``archive deadline``: count a time limit on the command line, with the archive's calendar."""
+"""The deadlines stage's commands: ``archive deadline`` (count a time limit with the
+archive's calendar), ``remind``, ``recount`` and ``report``."""
 
 from __future__ import annotations
 
@@ -157,3 +158,91 @@ def commands(app: typer.Typer) -> None:
         finally:
             archive.close()
         typer.echo(f"Đã đếm lại {n} hồ sơ · {n} dossiers recounted")
+
+    @app.command()
+    def report(
+        form: Annotated[str, typer.Argument(help="xlvphc | thads")],
+        year: Annotated[int, typer.Option(help="Năm (năm thống kê) · (Statistics) year")],
+        period: Annotated[
+            str, typer.Option(help="month | quarter | half | year · Kỳ báo cáo")
+        ] = "year",
+        number: Annotated[int, typer.Option(help="Tháng, quý, 6 tháng · Which one")] = 1,
+        unit: Annotated[str | None, typer.Option(help="Mã đơn vị · Unit code")] = None,
+        out: Annotated[
+            str | None, typer.Option(help="Tệp .xlsx hoặc .pdf · File to write (.xlsx, .pdf)")
+        ] = None,
+        signer: Annotated[str, typer.Option(help="Người ký · Signer's name")] = "",
+        title: Annotated[str, typer.Option(help="Chức vụ người ký · Signer's title")] = "",
+        as_of: Annotated[
+            str | None, typer.Option("--as-of", help="Số liệu đến ngày · As of (YYYY-MM-DD)")
+        ] = None,
+    ) -> None:
+        """Lập báo cáo thống kê định kỳ · Make a periodic statistics report.
+
+        Prints the report's figures; with --out writes it as XLSX or PDF (by the name's
+        ending), ready to sign."""
+        from pathlib import Path
+
+        from archive.domain.errors import ArchiveError
+        from archive.services.context import Archive, NotReady
+        from archive.services.dossiers import today
+        from archive.settings import get_settings
+        from deadlines.report import money_text, rate_text
+        from deadlines.reporting import Format, file_of, report_for
+        from deadlines.reports import Form, PeriodKind, ReportPeriod
+        from deadlines.stats_elastic import StatisticsUnavailable
+
+        try:
+            chosen = Form(form)
+            kind = PeriodKind(period)
+            day = date.fromisoformat(as_of) if as_of else today()
+            target = Path(out) if out else None
+            written = Format(target.suffix.lstrip(".").lower()) if target else Format.JSON
+        except ValueError:
+            raise _fail(
+                "Mẫu (xlvphc, thads), kỳ (month, quarter, half, year), ngày (YYYY-MM-DD) hoặc "
+                "đuôi tệp (.xlsx, .pdf) không hợp lệ · Form, period, date or file ending not "
+                "valid",
+                2,
+            ) from None
+        if written is Format.JSON and target is not None:
+            raise _fail("Tệp phải là .xlsx hoặc .pdf · The file must be .xlsx or .pdf", 2)
+        try:
+            archive = Archive.open(get_settings())
+        except NotReady as exc:
+            raise _fail(str(exc)) from None
+        try:
+            made = report_for(
+                archive,
+                chosen,
+                ReportPeriod(kind, year, number),
+                reader=None,
+                unit_code=unit,
+                as_of=day,
+                signer_name=signer,
+                signer_title=title,
+            )
+        except ArchiveError as exc:
+            raise _fail(f"{exc.vi} / {exc.en}", 2) from None
+        except StatisticsUnavailable as exc:
+            raise _fail(f"Elasticsearch không trả lời · does not answer: {exc}") from None
+        finally:
+            archive.close()
+        if target is not None:
+            target.write_bytes(file_of(made, written))
+            typer.echo(f"Đã ghi · written: {target}")
+            return
+        typer.echo(f"{made.title}\n{made.unit}\n{made.period_label}")
+        for table in made.tables:
+            typer.echo(f"\n{table.title_vi}")
+            for row in table.rows:
+                cells = []
+                for column in table.columns:
+                    value = row.values.get(column.code)
+                    text = (
+                        rate_text(value if isinstance(value, float) else None)
+                        if column.measure.value == "rate"
+                        else money_text(int(value or 0))
+                    )
+                    cells.append(f"{column.vi}: {text}")
+                typer.echo(f"  {row.label} — " + "; ".join(cells))

@@ -14,7 +14,7 @@ from archive.api.deps import ActorDep, ArchiveDep
 from archive.domain.errors import Invalid
 from archive.metadata import accounts
 from archive.services.dossiers import today
-from deadlines.indicators import CODES, INDICATORS, OPEN_AT_END, GroupBy, Period
+from deadlines.indicators import CODES, INDICATORS, GroupBy, Period
 from deadlines.stats_feed import reach_of, statistics_for
 
 router = APIRouter(tags=["Thống kê · Statistics"])
@@ -107,9 +107,7 @@ def statistics(
         as_of=day,
         group_by=group_by,
         engine=statistics_for(archive).engine,
-        indicators=[
-            IndicatorOut(code=i.code, vi=i.vi, en=i.en) for i in (*INDICATORS, OPEN_AT_END)
-        ],
+        indicators=[IndicatorOut(code=i.code, vi=i.vi, en=i.en) for i in INDICATORS],
         groups=[
             GroupOut(key=key, name=names.get(key, key), values=values)
             for key, values in sorted(found.items(), key=lambda kv: names.get(kv[0], kv[0]))

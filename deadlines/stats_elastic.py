@@ -12,7 +12,7 @@ import httpx
 
 from archive.domain.access import PeriodGrant
 from deadlines.case_figures import CaseFigures
-from deadlines.indicators import CODES, INDICATORS, OPEN_AT_END, GroupBy, Indicator, Period
+from deadlines.indicators import INDICATORS, Dated, GroupBy, Indicator, Period, When
 
 Counts = dict[str, dict[str, int]]
 MAPPING: dict[str, Any] = {
@@ -32,6 +32,10 @@ MAPPING: dict[str, Any] = {
                 "completed_on",
                 "collected_on",
                 "enforced_on",
+                "entrusted_on",
+                "terminated_on",
+                "unenforceable_from",
+                "unenforceable_to",
                 "first_on",
                 "last_on",
             )
@@ -60,10 +64,33 @@ def _day(value: date) -> str:
     return value.isoformat()
 
 
+def _missing_or(column: str, bound: dict[str, str]) -> dict[str, Any]:
+    return {
+        "bool": {
+            "should": [
+                {"bool": {"must_not": {"exists": {"field": column}}}},
+                {"range": {column: bound}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def _dated(d: Dated, period: Period) -> dict[str, Any]:
+    start, end = _day(period.start), _day(period.end)
+    if d.when is When.IN:
+        return {"range": {d.column: {"gte": start, "lte": end}}}
+    if d.when is When.BEFORE:
+        return {"range": {d.column: {"lt": start}}}
+    if d.when is When.BY_END:
+        return {"range": {d.column: {"lte": end}}}
+    if d.when is When.NOT_BEFORE:
+        return _missing_or(d.column, {"gte": start})
+    return _missing_or(d.column, {"gt": end})
+
+
 def _in(indicator: Indicator, period: Period) -> dict[str, Any]:
-    clauses: list[dict[str, Any]] = [
-        {"range": {indicator.dated_by: {"gte": _day(period.start), "lte": _day(period.end)}}}
-    ]
+    clauses = [_dated(d, period) for d in indicator.dated]
     if indicator.on_time is not None:
         clauses.append({"term": {"on_time": indicator.on_time}})
     return {"bool": {"filter": clauses}}
@@ -136,6 +163,7 @@ class FiguresIndex:
         unit_ids: Collection[int] | None,
         grants: Sequence[PeriodGrant] = (),
         case_types: Collection[str] = (),
+        indicators: Sequence[Indicator] = INDICATORS,
         cache: bool = True,
     ) -> Counts:
         """``cache=False`` computes afresh (Elasticsearch otherwise answers a repeated
@@ -178,22 +206,10 @@ class FiguresIndex:
             }
         )
         per: dict[str, Any] = {}
-        for indicator in INDICATORS:
+        for indicator in indicators:
             per[indicator.code] = {"filter": _in(indicator, period)}
             if indicator.amount:
                 per[indicator.code]["aggs"] = {"v": {"sum": {"field": indicator.amount}}}
-        per[OPEN_AT_END.code] = {
-            "filter": {
-                "bool": {
-                    "filter": [{"range": {"opened_on": {"lte": _day(period.end)}}}],
-                    "should": [
-                        {"bool": {"must_not": {"exists": {"field": "closed_on"}}}},
-                        {"range": {"closed_on": {"gt": _day(period.end)}}},
-                    ],
-                    "minimum_should_match": 1,
-                }
-            }
-        }
         body = {
             "size": 0,
             "track_total_hits": False,
@@ -210,9 +226,11 @@ class FiguresIndex:
         out: Counts = {}
         for bucket in answer["aggregations"]["groups"]["buckets"]:
             values: dict[str, int] = {}
-            for code in CODES:
-                agg = bucket[code]
-                values[code] = int(agg["v"]["value"]) if "v" in agg else int(agg["doc_count"])
+            for indicator in indicators:
+                agg = bucket[indicator.code]
+                values[indicator.code] = (
+                    int(agg["v"]["value"]) if "v" in agg else int(agg["doc_count"])
+                )
             if any(values.values()):
                 out[str(bucket["key"])] = values
         return out

@@ -26,7 +26,7 @@ from deadlines import stats_sql, tables
 from deadlines.calendars import calendars_for
 from deadlines.case_deadlines import current_case_type, facts_in
 from deadlines.case_figures import CaseFigures, figures_of
-from deadlines.indicators import GroupBy, Period
+from deadlines.indicators import INDICATORS, GroupBy, Indicator, Period
 from deadlines.stats_elastic import FiguresIndex
 
 CONSUMER = "statistics"
@@ -51,19 +51,21 @@ class Statistics:
     index: FiguresIndex | None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _prepared: bool = False
+    _rebuild: bool = False  # the figures' table was renewed: recount everything once
 
     @classmethod
     def open(cls, archive: Archive) -> Statistics:
         # (not through calendars_for: a stage must not open another while the archive's
         # stage lock is held)
         tables.create(archive.db.engine)
+        rebuild = tables.renew_figures(archive.db.engine)
         settings = archive.settings
         index = (
             FiguresIndex(settings.elasticsearch_url, f"{settings.elasticsearch_index}-figures")
             if settings.elasticsearch_url
             else None
         )
-        return cls(archive, index)
+        return cls(archive, index, _rebuild=rebuild)
 
     @property
     def engine(self) -> str:
@@ -74,6 +76,9 @@ class Statistics:
             if self.index is not None and not self._prepared:
                 self.index.prepare()
                 self._prepared = True
+            rebuild, self._rebuild = self._rebuild, False
+        if rebuild:
+            self.recount_all()
 
     def handle(self, events: Sequence[Event]) -> None:
         """A batch of the outbox: recount every dossier it touches (idempotent)."""
@@ -129,18 +134,30 @@ class Statistics:
         unit_ids: Collection[int] | None,
         grants: Sequence[PeriodGrant] = (),
         case_types: Collection[str] = (),
+        indicators: Sequence[Indicator] = INDICATORS,
     ) -> dict[str, dict[str, int]]:
         """Every indicator per group. By unit, a unit that had ended by the period's last
         day is counted under the unit that stood for it then (its successor)."""
+        self._ready()
         if self.index is not None:
-            self._ready()
             found = self.index.counts(
-                period, group_by, unit_ids=unit_ids, grants=grants, case_types=case_types
+                period,
+                group_by,
+                unit_ids=unit_ids,
+                grants=grants,
+                case_types=case_types,
+                indicators=indicators,
             )
         else:
             with self.archive.db.read() as conn:
                 found = stats_sql.counts(
-                    conn, period, group_by, unit_ids=unit_ids, grants=grants, case_types=case_types
+                    conn,
+                    period,
+                    group_by,
+                    unit_ids=unit_ids,
+                    grants=grants,
+                    case_types=case_types,
+                    indicators=indicators,
                 )
         if group_by is not GroupBy.UNIT:
             return found

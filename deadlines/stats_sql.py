@@ -8,15 +8,27 @@ from sqlalchemy import Connection, and_, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from archive.domain.access import PeriodGrant
-from deadlines.indicators import CODES, INDICATORS, OPEN_AT_END, GroupBy, Indicator, Period
+from deadlines.indicators import INDICATORS, Dated, GroupBy, Indicator, Period, When
 from deadlines.tables import case_figures as t
 
 Counts = dict[str, dict[str, int]]  # group key -> indicator -> value
 
 
+def _dated(d: Dated, period: Period) -> ColumnElement[bool]:
+    column = t.c[d.column]
+    if d.when is When.IN:
+        return and_(column >= period.start, column <= period.end)
+    if d.when is When.BEFORE:
+        return column < period.start
+    if d.when is When.BY_END:
+        return column <= period.end
+    if d.when is When.NOT_BEFORE:
+        return or_(column.is_(None), column >= period.start)
+    return or_(column.is_(None), column > period.end)
+
+
 def _in(indicator: Indicator, period: Period) -> ColumnElement[bool]:
-    column = t.c[indicator.dated_by]
-    condition = and_(column >= period.start, column <= period.end)
+    condition = and_(*(_dated(d, period) for d in indicator.dated))
     if indicator.on_time is not None:
         condition = and_(condition, t.c.on_time.is_(indicator.on_time))
     return condition
@@ -46,6 +58,7 @@ def counts(
     unit_ids: Collection[int] | None,
     grants: Sequence[PeriodGrant] = (),
     case_types: Collection[str] = (),
+    indicators: Sequence[Indicator] = INDICATORS,
 ) -> Counts:
     """Every indicator per group; ``unit_ids`` None means every unit; ``grants`` (an
     auditor's) add each its units' dossiers opened within its period."""
@@ -54,14 +67,8 @@ def counts(
             func.sum(case((_in(i, period), t.c[i.amount] if i.amount else 1), else_=0)),
             0,
         ).label(i.code)
-        for i in INDICATORS
+        for i in indicators
     ]
-    open_at_end = and_(
-        t.c.opened_on <= period.end, or_(t.c.closed_on.is_(None), t.c.closed_on > period.end)
-    )
-    columns.append(
-        func.coalesce(func.sum(case((open_at_end, 1), else_=0)), 0).label(OPEN_AT_END.code)
-    )
     key = t.c[group_by.column]
     # Only rows with a date in the period, or still open at its end, can count (see
     # CaseFigures.as_row); the others are left out before the sums.
@@ -75,7 +82,7 @@ def counts(
         query = query.where(t.c.case_type.in_(list(case_types)))
     out: Counts = {}
     for row in conn.execute(query).mappings():
-        values = {code: int(row[code]) for code in CODES}
+        values = {i.code: int(row[i.code]) for i in indicators}
         if any(values.values()):
             out[str(row["key"])] = values
     return out

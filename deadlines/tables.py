@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    inspect,
 )
 from sqlalchemy.engine import Engine
 
@@ -39,6 +40,17 @@ work_calendars = Table(
 
 def create(engine: Engine) -> None:
     tables.create_all(engine, checkfirst=True)
+
+
+def renew_figures(engine: Engine) -> bool:
+    """``case_figures`` is derived data: a table of an earlier layout is dropped and made
+    anew, and True says it must be recounted."""
+    have = {c["name"] for c in inspect(engine).get_columns(case_figures.name)}
+    if have >= set(case_figures.c.keys()):
+        return False
+    case_figures.drop(engine, checkfirst=True)
+    case_figures.create(engine, checkfirst=True)
+    return True
 
 
 # Dated events an official enters on a dossier (the decision was received, the notice was
@@ -168,6 +180,10 @@ case_figures = Table(
     Column("completed_on", Date, nullable=True),
     Column("collected_on", Date, nullable=True),
     Column("enforced_on", Date, nullable=True),
+    Column("entrusted_on", Date, nullable=True),
+    Column("terminated_on", Date, nullable=True),
+    Column("unenforceable_from", Date, nullable=True),
+    Column("unenforceable_to", Date, nullable=True),
     Column("fine_imposed", BigInteger, nullable=False),
     Column("fine_collected", BigInteger, nullable=False),
     Column("money_due", BigInteger, nullable=False),

@@ -54,8 +54,10 @@ from archive.demo.dataset import WARDS, DemoDocument, format_date
 __all__ = [
     "MAX_PAGES",
     "FontNotFoundError",
+    "SerifFontNames",
     "SerifFonts",
     "find_serif_fonts",
+    "registered_serif_fonts",
     "render_document",
     "vietnamese_date_line",
 ]
@@ -144,7 +146,7 @@ def find_serif_fonts(
 
 
 @dataclass(frozen=True)
-class _FontNames:
+class SerifFontNames:
     regular: str
     bold: str
     italic: str
@@ -152,11 +154,11 @@ class _FontNames:
 
 
 @functools.cache
-def _registered_fonts() -> _FontNames:
+def registered_serif_fonts() -> SerifFontNames:
     # Parsing a TTF costs tens of milliseconds: register the family once per process.
     fonts = find_serif_fonts()
     base = "ArchiveDemo-" + fonts.family.replace(" ", "")
-    names = _FontNames(base, base + "-Bold", base + "-Italic", base + "-BoldItalic")
+    names = SerifFontNames(base, base + "-Bold", base + "-Italic", base + "-BoldItalic")
     for name, path in (
         (names.regular, fonts.regular),
         (names.bold, fonts.bold),
@@ -216,7 +218,7 @@ _MOTTO_2 = "Độc lập - Tự do - Hạnh phúc"
 
 @dataclass(frozen=True)
 class _Styles:
-    fonts: _FontNames
+    fonts: SerifFontNames
     body: ParagraphStyle
     basis: ParagraphStyle
     heading: ParagraphStyle
@@ -232,7 +234,7 @@ class _Styles:
 
 @functools.cache
 def _styles() -> _Styles:
-    f = _registered_fonts()
+    f = registered_serif_fonts()
     body = ParagraphStyle(
         "body",
         fontName=f.regular,
@@ -964,7 +966,7 @@ def _paginate(blocks: list[list[Flowable]], breaks: set[int]) -> _Pager:
 def _page_number(canvas: Any, _doc: Any) -> None:
     # Decree 30: page numbers centred in the top margin, from the second page on.
     canvas.saveState()
-    canvas.setFont(_registered_fonts().regular, 13)
+    canvas.setFont(registered_serif_fonts().regular, 13)
     canvas.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 13 * mm, str(canvas.getPageNumber()))
     canvas.restoreState()
 
@@ -995,7 +997,7 @@ def render_document(doc: DemoDocument, *, agency: str, unit_name: str) -> bytes:
         lang="vi-VN",
         invariant=1,  # no timestamp or random id: the same document gives the same bytes
         # Without this the canvas starts in Helvetica, which is referenced but never embedded.
-        initialFontName=_registered_fonts().regular,
+        initialFontName=registered_serif_fonts().regular,
     )
     frame = Frame(
         _MARGIN_LEFT,

@@ -135,6 +135,12 @@ class Counted:
     money_done: str | None = None
     on_time_step: str | None = None
     violators_role: str | None = None
+    # civil judgment enforcement's form: entrusted to another office, terminated, and the
+    # span the case was not yet enforceable (from one event until the other)
+    entrusted: str | None = None
+    terminated: str | None = None
+    unenforceable: str | None = None
+    enforceable_again: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,7 +336,16 @@ def problems(
         if gap.step not in steps:
             found.append(f"gap step {gap.step}")
     c = rules.counted
-    for name in ("decided", "accepted", "collected", "enforced"):
+    for name in (
+        "decided",
+        "accepted",
+        "collected",
+        "enforced",
+        "entrusted",
+        "terminated",
+        "unenforceable",
+        "enforceable_again",
+    ):
         code = getattr(c, name)
         if code is not None and code not in events:
             found.append(f"statistics {name} {code}")

@@ -548,7 +548,7 @@ def test_only_the_administrator_manages_units_and_accounts(
 
 def test_everyone_signed_in_reads_the_list_of_units(live: Api) -> None:
     """Sharing a dossier needs the other unit's code, so every signed-in person may read
-    the list of units (codes and names only)."""
+    the list of units (codes, names, the tree and the days each stood)."""
     with live.client("clerk_tp") as client:
         units = client.get("/api/units").json()
     assert {u["code"]: u["name"] for u in units if u["code"] in {"ubnd", "tu_phap", "qldt"}} == {
@@ -556,7 +556,10 @@ def test_everyone_signed_in_reads_the_list_of_units(live: Api) -> None:
         "tu_phap": "Phòng Tư pháp",
         "qldt": "Phòng Quản lý đô thị",
     }
-    assert all(set(u) == {"id", "code", "name", "parent_id"} for u in units)
+    assert all(
+        set(u) == {"id", "code", "name", "parent_id", "valid_from", "valid_to", "successor_id"}
+        for u in units
+    )
 
 
 # -- Case types ---------------------------------------------------------------------------

@@ -83,3 +83,30 @@ def test_an_archive_not_set_up_says_what_to_run(tmp_path: Path) -> None:
     result = run(tmp_path / "data", "deadline", "--from", "2026-02-09", "--days", "1")
     assert result.returncode == 1
     assert "archive migrate" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_report_is_printed_or_written_as_xlsx_and_pdf(data: Path) -> None:
+    """On an archive with no cases yet: the form's lines all zero, the total line, and the
+    files; refusals exit 2 and say why in both languages."""
+    import openpyxl
+
+    printed = run(data, "report", "thads", "--year", "2026", "--period", "quarter", "--number", "2")
+    assert printed.returncode == 0, printed.stderr
+    assert "BÁO CÁO THỐNG KÊ KẾT QUẢ THI HÀNH ÁN DÂN SỰ" in printed.stdout
+    assert "Quý II năm thống kê 2026 (từ ngày 01/10/2025 đến ngày 31/03/2026)" in printed.stdout
+    assert "Tổng cộng — Tổng số việc thụ lý: 0" in printed.stdout
+    xlsx, pdf = data / "bao-cao.xlsx", data / "bao-cao.pdf"
+    for target in (xlsx, pdf):
+        made = run(data, "report", "xlvphc", "--year", "2025", "--signer", "Lê Thị Hoa",
+                   "--out", str(target))  # fmt: skip
+        assert made.returncode == 0, made.stderr
+    sheet = openpyxl.load_workbook(xlsx).worksheets[0]
+    cells = {c for row in sheet.iter_rows(values_only=True) for c in row}
+    assert "Lê Thị Hoa" in cells and "Tổng cộng" in cells
+    assert pdf.read_bytes().startswith(b"%PDF")
+    wrong = run(data, "report", "thads", "--year", "2026", "--period", "quarter", "--number", "5")
+    assert wrong.returncode == 2 and "Kỳ báo cáo không hợp lệ" in wrong.stderr
+    assert "not valid" in wrong.stderr
+    ending = run(data, "report", "thads", "--year", "2026", "--out", str(data / "x.docx"))
+    assert ending.returncode == 2 and "xlsx" in ending.stderr
+    assert not (data / "x.docx").exists()

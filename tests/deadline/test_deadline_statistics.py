@@ -7,7 +7,7 @@ the SQL over the same figures."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from archive.domain.access import PeriodGrant
 from archive.metadata import accounts
 from archive.services import dossiers as dossier_service
 from deadlines import stats_sql
-from deadlines.indicators import CODES, GroupBy, Period
+from deadlines.indicators import CODES, THADS, GroupBy, Period
 from deadlines.stats_feed import CONSUMER, feed, statistics_for
 
 DATASET = build_dataset()
@@ -271,3 +271,143 @@ def test_an_auditor_counts_only_the_dossiers_of_the_grant_period(loaded: Backend
     with loaded.archive.db.read() as conn:
         by_sql = stats_sql.counts(conn, wide, GroupBy.UNIT, unit_ids=set(), grants=(grant,))
     assert by_sql == counted
+
+
+def thads_truth(
+    data: DemoDataset, unit_ids: dict[str, int], period: Period
+) -> dict[str, dict[str, int]]:
+    """The enforcement form's six counted figures in cases and in money, by unit, from the
+    generator's data alone."""
+
+    def inside(day: date | None) -> bool:
+        return day is not None and period.start <= day <= period.end
+
+    def none_or_after(day: date | None, bound: date) -> bool:
+        return day is None or day > bound
+
+    out: dict[str, dict[str, int]] = {}
+    for d in data.dossiers:
+        if d.case_type != "thads":
+            continue
+        k = d.key_dates
+        accepted = k.get("quyet_dinh_thi_hanh")
+        if accepted is None:
+            continue
+        done = [k[s] for s in ("hoan_thanh", "dinh_chi") if s in k]
+        completed = min(done) if done else None
+        terminated = k.get("dinh_chi")
+        unable = k.get("chua_co_dieu_kien")
+        due = int(d.custom.get("amount_due", 0) or 0)
+        paid = int(d.custom.get("amount_enforced", 0) or 0)
+        row = out.setdefault(str(unit_ids[d.unit_code]), {})
+        day_before = period.start - timedelta(days=1)
+
+        def add(code: str, yes: bool, money: int, row: dict[str, int] = row) -> None:
+            row[f"thads_{code}"] = row.get(f"thads_{code}", 0) + int(yes)
+            row[f"thads_money_{code}"] = row.get(f"thads_money_{code}", 0) + (money if yes else 0)
+
+        add(
+            "carried",
+            accepted < period.start
+            and none_or_after(completed, day_before)
+            and none_or_after(d.closed_on, day_before),
+            due,
+        )
+        add("new", inside(accepted), due)
+        add("entrusted", False, due)
+        add(
+            "unenforceable",
+            accepted <= period.end
+            and none_or_after(completed, period.end)
+            and none_or_after(d.closed_on, period.end)
+            and unable is not None
+            and unable <= period.end,
+            due,
+        )
+        add("done", inside(completed) and none_or_after(terminated, period.end), paid)
+        add("terminated", inside(terminated), due)
+    return {key: values for key, values in out.items() if any(values.values())}
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(2023, 10, 1), date(2024, 9, 30)),  # the statistics year 2024
+        (date(2024, 10, 1), date(2025, 3, 31)),  # its first six months of 2025
+        (date(2024, 10, 1), date(2025, 9, 30)),  # the statistics year 2025
+    ],
+)
+def test_the_enforcement_forms_figures_equal_a_recount(
+    loaded: Backend, start: date, end: date
+) -> None:
+    found = statistics_for(loaded.archive).counts(
+        Period(start, end), GroupBy.UNIT, unit_ids=None, case_types=["thads"], indicators=THADS
+    )
+    expected = thads_truth(DATASET, _units(loaded), Period(start, end))
+    assert found == expected
+    assert sum(v["thads_carried"] + v["thads_new"] for v in found.values()) > 0
+
+
+def test_reports_are_made_as_data_xlsx_and_pdf_and_audited(loaded: Backend) -> None:
+    """The THADS year 2024 as data, XLSX and PDF: the same figures as the statistics, the
+    form's totals line, the signer block, and one audit entry each."""
+    import io
+
+    import openpyxl
+
+    period = Period(date(2023, 10, 1), date(2024, 9, 30))
+    expected = thads_truth(DATASET, _units(loaded), period)
+    carried = sum(v["thads_carried"] for v in expected.values())
+    new = sum(v["thads_new"] for v in expected.values())
+    params = {"year": 2024, "period": "year", "signer_name": "Trần Văn Bình"}
+    with LiveServer(loaded.archive) as server, client(server.base_url, "quantri") as admin:
+        data = admin.get("/api/reports/thads", params=params)
+        assert data.status_code == 200, data.text
+        xlsx = admin.get("/api/reports/thads", params={**params, "format": "xlsx"})
+        pdf = admin.get("/api/reports/thads", params={**params, "format": "pdf"})
+        bad = admin.get("/api/reports/thads", params={**params, "period": "quarter", "number": 5})
+        nowhere = admin.get("/api/reports/xlvphc", params={**params, "unit": "khong_co"})
+        sanctions = admin.get(
+            "/api/reports/xlvphc", params={"year": 2024, "period": "half", "number": 1}
+        ).json()
+        trail = admin.get("/api/audit", params={"object_type": "report"}).json()
+    body = data.json()
+    assert body["period_start"] == "2023-10-01" and body["period_end"] == "2024-09-30"
+    assert body["period_label"].startswith("Năm thống kê 2024 (từ ngày 01/10/2023")
+    cases = body["tables"][0]
+    total = cases["rows"][-1]
+    assert total["total"] and total["label"] == "Tổng cộng"
+    assert total["values"]["carried"] == carried and total["values"]["new"] == new
+    assert total["values"]["accepted"] == carried + new
+    assert body["signer"]["name"] == "Trần Văn Bình"
+    assert body["signer"]["preparer_name"]  # the administrator who made it
+    assert xlsx.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    )
+    assert "bao-cao-thads-2023-10-01-2024-09-30.xlsx" in xlsx.headers["content-disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
+    numbers = [c for row in sheet.iter_rows(values_only=True) for c in row]
+    assert carried + new in numbers and "Trần Văn Bình" in numbers
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "bad_period"
+    assert nowhere.status_code == 404 and nowhere.json()["error"]["code"] == "unit_not_found"
+    fields = sanctions["tables"][0]
+    decided = sum(
+        1
+        for d in DATASET.dossiers
+        if d.case_type == "xlvphc"
+        and date(2024, 1, 1) <= d.key_dates.get("ra_quyet_dinh", date.min) <= date(2024, 6, 30)
+    ) + sum(
+        1
+        for d in DATASET.dossiers
+        if d.case_type == "qltt"
+        and date(2024, 1, 1) <= (_first(d, "quyet_dinh_xu_phat") or date.min) <= date(2024, 6, 30)
+    )
+    assert fields["rows"][-1]["values"]["decisions"] == decided > 0
+    year = "thads:2023-10-01..2024-09-30"
+    assert [(e["object_id"], e["detail"]["format"]) for e in trail] == [
+        ("xlvphc:2024-01-01..2024-06-30", "json"),
+        (year, "pdf"),
+        (year, "xlsx"),
+        (year, "json"),
+    ]  # newest first; the refused two made nothing and are not there

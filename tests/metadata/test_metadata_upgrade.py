@@ -99,9 +99,7 @@ def test_an_archive_of_the_first_release_upgrades_whole(kind: str, tmp_path: Pat
             ).all()
             kept = conn.execute(text("SELECT case_type_version FROM dossiers")).scalar_one()
             head = conn.execute(text("SELECT seq FROM outbox_head")).scalar_one()
-            units = conn.execute(
-                text("SELECT valid_from, valid_to, successor_id FROM units")
-            ).all()
+            units = conn.execute(text("SELECT valid_from, valid_to, successor_id FROM units")).all()
         engine.dispose()
         assert [(a, b, str(c)) for a, b, c in events] == [
             (None, "phat_hien", "2024-05-26"),

@@ -220,9 +220,9 @@ def with_signature_appended(data: bytes) -> bytes:
 def vietnamese_pdf(pages: list[str]) -> bytes:
     """A PDF whose pages carry ``pages`` in an embedded Unicode serif (lines split on \\n),
     so their text reads back as written; a random marker keeps every file unique."""
-    from archive.demo.pdfs import _registered_fonts
+    from archive.demo.pdfs import registered_serif_fonts
 
-    font = _registered_fonts().regular
+    font = registered_serif_fonts().regular
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     marker = secrets.token_hex(8)

@@ -15,7 +15,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
-from archive.demo.pdfs import _registered_fonts
+from archive.demo.pdfs import registered_serif_fonts
 
 DPI = 200
 
@@ -24,7 +24,7 @@ def scan_image(
     lines: Sequence[str], *, dpi: int = DPI, rotate: float = 0.4, noise: float = 10.0
 ) -> Image.Image:
     """One A4 page of ``lines`` as an office scanner gives it: grey, a little askew, noisy."""
-    font = _registered_fonts().regular
+    font = registered_serif_fonts().regular
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4)
     page.setFont(font, 13)
@@ -54,7 +54,7 @@ def scan_image(
 def scanned_pdf(pages: Sequence[Sequence[str] | str], *, noise: float = 10.0) -> bytes:
     """A PDF of scanned pages (a sequence of lines: an image, no text layer) and typed
     pages (a string: real text in an embedded font)."""
-    font = _registered_fonts().regular
+    font = registered_serif_fonts().regular
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     for content in pages:
