@@ -5,18 +5,26 @@ a few late on purpose, the open ones overdue or running.
 
 Dates derive from the papers and stages the demo already has, with offsets fixed by the
 dossier's code, so the demo stays the same on every install.
+
+The generated dossiers end on the demo's last day, so five sanction cases are added
+dated back from the day the demo is loaded, in working days by the calendar: two whose
+decision is due within the reminder thresholds, one overdue, one decided late and one on
+time — what a clerk sees on an ordinary morning, and what a reminder run finds.
 """
 
 from __future__ import annotations
 
 import zlib
-from datetime import date
+from datetime import date, timedelta
 
 from archive.demo.dataset import AS_OF, DemoDataset, DemoDossier
+from archive.domain.model import Party, PartyKind
 from archive.domain.roles import Role
 from archive.metadata import accounts as account_rows
 from archive.metadata.schema import dossiers as dossier_table
+from archive.services import dossiers as dossier_service
 from archive.services.context import Archive
+from deadlines.calendar import WorkCalendar
 from deadlines.calendars import calendars_for
 from deadlines.case_deadlines import enter_milestone
 from deadlines.counting import Unit, reckon
@@ -81,3 +89,71 @@ def load(archive: Archive, data: DemoDataset) -> None:
             if on > AS_OF:
                 continue  # nothing in the demo happens after its last day
             enter_milestone(archive, actor, dossier_id, event, on, "Dữ liệu mẫu · demo")
+    _current_cases(archive, calendar, dossier_service.today())
+
+
+# (title, violator, working days from the record to the day of loading, working days from
+#  the record to the decision or None while undecided). The decision is due 7 working days
+#  after the record (XLVPHC Art. 66): 4 back is due in 3, 6 back due tomorrow, 10 back
+#  overdue, decided after 11 is late, after 5 on time.
+CURRENT = (
+    ("Xây dựng sai giấy phép tại số 12 đường Lê Công Thanh", "Trương Văn Khải", 4, None),
+    ("Lấn chiếm vỉa hè để kinh doanh tại đường Biên Hòa", "Đinh Thị Nga", 6, None),
+    ("Tập kết vật liệu xây dựng trên lòng đường Trần Phú", "Phạm Quốc Hưng", 10, None),
+    ("Xây dựng không phép tại tổ dân phố 5, phường Lam Hạ", "Vũ Thị Lan Anh", 15, 11),
+    ("Sửa chữa nhà ở làm hư hại công trình lân cận", "Ngô Minh Tuấn", 20, 5),
+)
+
+
+def _working_days_back(day: date, count: int, calendar: WorkCalendar) -> date:
+    """The working day ``count`` working days before ``day`` (a working day itself)."""
+    while not calendar.is_working(day):
+        day -= timedelta(days=1)
+    while count:
+        day -= timedelta(days=1)
+        if calendar.is_working(day):
+            count -= 1
+    return day
+
+
+def _current_cases(archive: Archive, calendar: WorkCalendar, today: date) -> None:
+    with archive.db.read() as conn:
+        users = account_rows.list_users(conn)
+        unit = account_rows.unit_by_code(conn, "qldt")
+    official = next(
+        (u for u in users if unit and u.unit_id == unit.id and u.role is Role.OFFICIAL), None
+    )
+    if unit is None or official is None or not calendar.covers(today):
+        return
+    actor = archive.actor(official)
+    for number, (title, violator, back, decided_after) in enumerate(CURRENT, 1):
+        recorded = _working_days_back(today, back, calendar)
+        made = dossier_service.create(
+            archive,
+            actor,
+            dossier_service.DossierDraft(
+                case_type="xlvphc",
+                title=title,
+                field="xay_dung",
+                opened_on=recorded,
+                unit_code=unit.code,
+                parties=(
+                    Party(
+                        role="violator",
+                        kind=PartyKind.INDIVIDUAL,
+                        name=violator,
+                        id_number=f"0351900{number:05d}",
+                        address="Phủ Lý, Hà Nam",
+                    ),
+                ),
+                custom={"violation": title, "violation_place": "Phủ Lý, Hà Nam"},
+            ),
+        )
+        dossier_service.move_stage(
+            archive, actor, made.id, to_stage="lap_bien_ban", effective_on=recorded
+        )
+        if decided_after is not None:
+            decided = reckon(recorded, decided_after, Unit.WORKING_DAYS, calendar).due
+            dossier_service.move_stage(
+                archive, actor, made.id, to_stage="ra_quyet_dinh", effective_on=decided
+            )

@@ -77,3 +77,42 @@ def test_a_reminder_run_over_the_demo_finds_its_open_items(demo: Backend) -> Non
     first = remind(demo.archive, date(2026, 11, 30))
     assert first.items >= 1 and first.added >= 1
     assert remind(demo.archive, date(2026, 11, 30)).added == 0
+
+
+def test_the_demo_has_an_ordinary_morning_of_its_own_day(demo: Backend) -> None:
+    """Five sanction cases dated back from the day the demo was loaded: two decisions due
+    within the reminder thresholds (3 and 1 working days), one overdue, one decided late,
+    one on time — and a reminder run that day reminds the two due and the overdue one."""
+    from archive.services.dossiers import today
+    from deadlines.demo import CURRENT
+
+    day = today()
+    found = {code: s for (code, step), s in statuses(demo, day).items() if step == "ra_quyet_dinh"}
+    with demo.archive.db.read() as conn:
+        current = {
+            title: code
+            for code, title in conn.execute(
+                select(dossier_table.c.code, dossier_table.c.title).where(
+                    dossier_table.c.title.in_([c[0] for c in CURRENT])
+                )
+            )
+        }
+    assert len(current) == len(CURRENT)
+    got = [found[current[title]] for title, *_ in CURRENT]
+    assert got == [
+        Status.DUE_SOON,
+        Status.DUE_SOON,
+        Status.OVERDUE,
+        Status.MET_LATE,
+        Status.MET,
+    ]
+    remind(demo.archive, day)  # (a run earlier today may have made them already: once each)
+    with demo.archive.db.read() as conn:
+        reminded = conn.execute(
+            select(tables.reminders.c.dossier_id, tables.reminders.c.threshold)
+        ).all()
+        ids = {
+            code: i for i, code in conn.execute(select(dossier_table.c.id, dossier_table.c.code))
+        }
+    mine = {(i, t) for i, t in reminded if i in {ids[current[c[0]]] for c in CURRENT}}
+    assert {t for _, t in mine} >= {"3", "1", "overdue"}
