@@ -246,3 +246,55 @@ def commands(app: typer.Typer) -> None:
                     )
                     cells.append(f"{column.vi}: {text}")
                 typer.echo(f"  {row.label} — " + "; ".join(cells))
+
+    @app.command("export")
+    def export_national(
+        start: Annotated[str, typer.Option("--from", help="Từ ngày · From (YYYY-MM-DD)")],
+        end: Annotated[str, typer.Option("--to", help="Đến ngày · To (YYYY-MM-DD)")],
+        out: Annotated[str, typer.Option(help="Tệp JSON · JSON file to write")],
+    ) -> None:
+        """Xuất dữ liệu cho CSDL quốc gia về XLVPHC · Export for the national database.
+
+        One record per sanction decision issued in the period (Decree 20/2016), with every
+        later change the archive knows of; written as the JSON file an official uploads.
+        Audited."""
+        from pathlib import Path
+
+        from archive.domain.errors import ArchiveError
+        from archive.metadata import audit
+        from archive.services.context import Archive, NotReady
+        from archive.settings import get_settings
+        from deadlines.national_export import export
+
+        try:
+            first, last = date.fromisoformat(start), date.fromisoformat(end)
+        except ValueError:
+            raise _fail("Ngày phải là YYYY-MM-DD · Dates must be YYYY-MM-DD", 2) from None
+        try:
+            archive = Archive.open(get_settings())
+        except NotReady as exc:
+            raise _fail(str(exc)) from None
+        try:
+            made = export(archive, None, first, last)
+            target = Path(out)
+            target.write_text(
+                json.dumps(made.as_file(), ensure_ascii=False, indent=1), encoding="utf-8"
+            )
+            with archive.db.write() as conn:
+                audit.append(
+                    conn,
+                    actor_id=None,
+                    actor="system",
+                    action="export.xlvphc",
+                    object_type="export",
+                    object_id=f"{first.isoformat()}..{last.isoformat()}",
+                    detail={"records": len(made.records), "file": target.name},
+                )
+        except ArchiveError as exc:
+            raise _fail(f"{exc.vi} / {exc.en}", 2) from None
+        finally:
+            archive.close()
+        typer.echo(
+            f"Đã ghi {len(made.records)} quyết định · {len(made.records)} decisions written: "
+            f"{target}"
+        )

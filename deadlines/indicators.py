@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from archive.domain.errors import Invalid
+
 
 class GroupBy(StrEnum):
     UNIT = "unit"
@@ -230,3 +232,13 @@ class Period:
     @classmethod
     def asked(cls, start: date, end: date, as_of: date) -> Period:
         return cls(start, min(end, as_of))
+
+
+def check_period(start: date, end: date) -> None:
+    """A period asked of the statistics or the export: forwards, and at most 10 years."""
+    if end < start or (end - start).days > 3660:
+        raise Invalid(
+            "bad_period",
+            "Kỳ không hợp lệ: ngày cuối phải sau ngày đầu, và tối đa 10 năm.",
+            "The period is not valid: its end must follow its start, at most 10 years.",
+        )

@@ -5,9 +5,11 @@ Each record carries the violator's identity (an individual's name, date of birth
 sex, address; an organisation's name, address, business code and legal representative),
 the provision violated, the main and additional sanctions, the fine, confiscations,
 remedial measures, the decision's number, date, issuing body and signer, and every later
-change the archive knows of: postponements and suspensions (with their dates), the date the
-decision was fully executed, enforcement. The 2-working-day reporting limit is tracked as
-the deadline ``bao_cao_csdl`` of each decision.
+change the archive knows of: postponements and suspensions (with their dates), amendment or
+cancellation, fine reduced or waived, instalments, complaints and lawsuits (events the
+official enters, with a note: "giảm còn 5.000.000 đồng"), enforcement, and the date the
+decision was fully executed. The 2-working-day reporting limit is tracked as the deadline
+``bao_cao_csdl`` of each decision.
 """
 
 from __future__ import annotations
@@ -24,12 +26,21 @@ from archive.metadata import dossiers as dossier_rows
 from archive.services.consumers import owner_name
 from archive.services.context import Actor, Archive
 from deadlines import tables
-from deadlines.case_deadlines import current_case_type, facts_in
+from deadlines.case_deadlines import current_case_type, facts_in, milestones_in
+from deadlines.indicators import check_period
 from deadlines.stats_feed import feed, reach_of, statistics_for
 from deadlines.stats_sql import within
 
 FORMAT = "csdl-xlvphc/1"
 DECISION_KINDS = ("quyet_dinh_xu_phat",)
+# Later changes the official enters on the dossier (case type events of source "entered").
+LATER_CHANGES = (
+    "sua_doi_quyet_dinh",
+    "giam_mien_tien_phat",
+    "nop_phat_nhieu_lan",
+    "khieu_nai",
+    "khoi_kien",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +64,14 @@ def _iso(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def export(archive: Archive, actor: Actor, start: date, end: date) -> Export:
-    """The decisions issued from ``start`` to ``end`` in the units the actor may read."""
+def export(archive: Archive, actor: Actor | None, start: date, end: date) -> Export:
+    """The decisions issued from ``start`` to ``end`` in the units the actor may read (all
+    of them without an actor: the installation's own export, on the command line)."""
+    check_period(start, end)
     statistics = statistics_for(archive)
     feed(statistics, owner_name())  # the decisions recorded a moment ago are in the figures
     f = tables.case_figures
-    units, grants = reach_of(actor.scope)
+    units, grants = reach_of(actor.scope) if actor else (None, ())
     query = select(f.c.dossier_id).where(
         and_(f.c.case_type.in_(["xlvphc", "qltt"]), f.c.decided_on >= start, f.c.decided_on <= end)
     )
@@ -81,6 +94,11 @@ def export(archive: Archive, actor: Actor, start: date, end: date) -> Export:
             violators = [p for p in dossier.parties if p.role == counted.violators_role]
             executed = facts.of(counted.collected, date.max) if counted.collected else []
             enforced = facts.of(counted.enforced, date.max) if counted.enforced else []
+            entered = [
+                m
+                for m in milestones_in(conn, dossier.id)
+                if m.event in LATER_CHANGES and not m.withdrawn
+            ]
             records.append(
                 {
                     "dossier_code": dossier.code,
@@ -124,6 +142,10 @@ def export(archive: Archive, actor: Actor, start: date, end: date) -> Export:
                             "reason": p.reason,
                         }
                         for p in facts.pauses
+                    ]
+                    + [
+                        {"kind": m.event, "date": m.on.isoformat(), "note": m.note}
+                        for m in sorted(entered, key=lambda m: (m.on, m.id))
                     ]
                     + [{"kind": "cuong_che", "date": o.on.isoformat()} for o in enforced[:1]],
                     "fully_executed_on": executed[0].on.isoformat() if executed else None,

@@ -14,7 +14,7 @@ from archive.api.deps import ActorDep, ArchiveDep
 from archive.domain.errors import Invalid
 from archive.metadata import accounts
 from archive.services.dossiers import today
-from deadlines.indicators import CODES, INDICATORS, GroupBy, Period
+from deadlines.indicators import CODES, INDICATORS, GroupBy, Period, check_period
 from deadlines.stats_feed import reach_of, statistics_for
 
 router = APIRouter(tags=["Thống kê · Statistics"])
@@ -43,15 +43,6 @@ class StatisticsOut(BaseModel):
     total: dict[str, int]
 
 
-def _check_period(start: date, to: date) -> None:
-    if to < start or (to - start).days > 3660:
-        raise Invalid(
-            "bad_period",
-            "Kỳ không hợp lệ: ngày cuối phải sau ngày đầu, và tối đa 10 năm.",
-            "The period is not valid: its end must follow its start, at most 10 years.",
-        )
-
-
 @router.get(
     "/api/statistics",
     response_model=StatisticsOut,
@@ -73,7 +64,7 @@ def statistics(
     group_by: GroupBy = GroupBy.UNIT,
     case_type: Annotated[list[str] | None, Query(description="Case type codes")] = None,
 ) -> StatisticsOut:
-    _check_period(start, to)
+    check_period(start, to)
     known = archive.case_types()
     unknown = sorted(set(case_type or ()) - set(known))
     if unknown:
@@ -134,7 +125,6 @@ def export_xlvphc(
     from archive.metadata import audit
     from deadlines.national_export import export
 
-    _check_period(start, to)
     made = export(archive, actor, start, to)
     with archive.db.write() as conn:
         audit.append(

@@ -110,3 +110,21 @@ def test_a_report_is_printed_or_written_as_xlsx_and_pdf(data: Path) -> None:
     ending = run(data, "report", "thads", "--year", "2026", "--out", str(data / "x.docx"))
     assert ending.returncode == 2 and "xlsx" in ending.stderr
     assert not (data / "x.docx").exists()
+
+
+def test_the_national_export_is_written_as_a_file(data: Path) -> None:
+    import json
+
+    target = data / "csdl.json"
+    made = run(data, "export", "--from", "2025-01-01", "--to", "2025-12-31", "--out", str(target))
+    assert made.returncode == 0, made.stderr
+    assert "0 decisions written" in made.stdout
+    body = json.loads(target.read_text(encoding="utf-8"))
+    assert body["format"] == "csdl-xlvphc/1" and body["from"] == "2025-01-01"
+    assert body["count"] == 0 and body["records"] == []
+    backwards = run(data, "export", "--from", "2025-12-31", "--to", "2025-01-01",
+                    "--out", str(data / "x.json"))  # fmt: skip
+    assert backwards.returncode == 2 and "Kỳ không hợp lệ" in backwards.stderr
+    assert not (data / "x.json").exists()
+    bad = run(data, "export", "--from", "31/12/2025", "--to", "2025-01-01", "--out", "y.json")
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 from support.archives import Backend, open_backend
 from support.live import LiveServer
 
@@ -20,10 +21,13 @@ from archive.demo.dataset import DEMO_PASSWORD, DemoDataset, DemoDossier, build_
 from archive.demo.load import load_demo
 from archive.domain.access import PeriodGrant
 from archive.metadata import accounts
+from archive.metadata.schema import dossiers as dossier_table
 from archive.services import dossiers as dossier_service
 from deadlines import stats_sql
+from deadlines.case_deadlines import enter_milestone, withdraw_milestone
 from deadlines.demo import CURRENT
 from deadlines.indicators import CODES, THADS, GroupBy, Period
+from deadlines.national_export import export
 from deadlines.stats_feed import CONSUMER, feed, statistics_for
 
 DATASET = build_dataset()
@@ -225,6 +229,23 @@ def test_the_national_database_export_holds_every_decision(loaded: Backend) -> N
         if (d.case_type == "xlvphc" and "ra_quyet_dinh" in d.key_dates)
         or (d.case_type == "qltt" and _first(d, "quyet_dinh_xu_phat"))
     }
+    # a later change the official enters: the fine reduced, with a note
+    reduced = sorted(c for c, d in decided.items() if d.case_type == "xlvphc")[0]
+    with loaded.archive.db.read() as conn:
+        admin_user = next(u for u in accounts.list_users(conn) if u.role.value == "admin")
+        reduced_id = next(
+            i
+            for i, code in conn.execute(select(dossier_table.c.id, dossier_table.c.code))
+            if code == reduced
+        )
+    milestone = enter_milestone(
+        loaded.archive,
+        loaded.archive.actor(admin_user),
+        reduced_id,
+        "giam_mien_tien_phat",
+        date(2025, 1, 6),
+        "Giảm còn 2.000.000 đồng",
+    )
     with LiveServer(loaded.archive) as server, client(server.base_url, "quantri") as admin:
         answer = admin.get("/api/exports/xlvphc", params={"from": "2022-01-01", "to": "2025-12-31"})
         assert answer.status_code == 200, answer.text
@@ -252,6 +273,15 @@ def test_the_national_database_export_holds_every_decision(loaded: Backend) -> N
         else:
             assert violator["business_code"]
     assert any(r["provision_violated"] for r in body["records"])
+    changes = next(r for r in body["records"] if r["dossier_code"] == reduced)["changes"]
+    assert {"kind": "giam_mien_tien_phat", "date": "2025-01-06",
+            "note": "Giảm còn 2.000.000 đồng"} in changes  # fmt: skip
+    withdraw_milestone(
+        loaded.archive, loaded.archive.actor(admin_user), reduced_id, milestone.id, "Nhập nhầm"
+    )
+    again = export(loaded.archive, None, date(2022, 1, 1), date(2025, 12, 31))
+    again_changes = next(r for r in again.records if r["dossier_code"] == reduced)["changes"]
+    assert all(c["kind"] != "giam_mien_tien_phat" for c in again_changes)  # withdrawn
     assert trail and trail[0]["detail"]["records"] == len(body["records"])
 
 
