@@ -198,6 +198,12 @@ class Settings(BaseSettings):
     statistics_feed_seconds: float = Field(
         default=5.0, gt=0, description="How often the worker takes changes into the statistics."
     )
+    statistics_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long the statistics wait for Elasticsearch before saying it does "
+        "not answer (scaled).",
+    )
     reminder_seconds: float = Field(
         default=900.0, gt=0, description="How often the worker looks for deadlines to remind."
     )

@@ -22,7 +22,7 @@ from benchlib import bench_archive
 from sqlalchemy import insert
 
 from archive.services.context import Archive
-from deadlines import tables
+from deadlines import stats_months, stats_sql, tables
 from deadlines.case_figures import CaseFigures
 from deadlines.indicators import GroupBy, Period
 from deadlines.stats_feed import statistics_for
@@ -91,7 +91,9 @@ def fill(archive: Archive, rows: list[CaseFigures], batch: int) -> float:
     for i in range(0, len(rows), batch):
         chunk = rows[i : i + batch]
         with archive.db.write() as conn:
-            conn.execute(insert(tables.case_figures), [r.as_row() for r in chunk])
+            written = [r.as_row() for r in chunk]
+            conn.execute(insert(tables.case_figures), written)
+            stats_months.apply(conn, [], written)  # as the writer does
         if stats.index is not None:
             stats.index.put(chunk)
     return time.perf_counter() - start
@@ -115,7 +117,14 @@ def main() -> None:
             stats = statistics_for(archive)
             period = Period(date(2024, 1, 1), date(2024, 12, 31))
             ways = [("", lambda g: stats.counts(period, g, unit_ids=None))]
-            if stats.index is not None:
+            if stats.index is None:
+
+                def rows_only(g: GroupBy) -> dict[str, dict[str, int]]:
+                    with archive.db.read() as conn:
+                        return stats_sql.counts(conn, period, g, unit_ids=None)
+
+                ways = [("monthly snapshot", ways[0][1]), ("every row", rows_only)]
+            else:
                 index = stats.index
                 ways = [
                     (

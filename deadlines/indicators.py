@@ -221,6 +221,11 @@ THADS: tuple[Indicator, ...] = (
     ),
 )
 ALL: tuple[Indicator, ...] = (*INDICATORS, *THADS)
+# The indicators a monthly snapshot can hold: a count or sum of the cases whose one date
+# falls in the period; "open at the end" follows from the opened and closed of every month.
+MONTHLY: tuple[Indicator, ...] = tuple(
+    i for i in INDICATORS if len(i.dated) == 1 and i.dated[0].when is When.IN
+)
 CODES = tuple(i.code for i in INDICATORS)
 
 

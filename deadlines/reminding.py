@@ -239,7 +239,8 @@ def send_pending(archive: Archive, sender: Sender | None = None) -> tuple[int, i
                 send(to, subject, body, f"reminder-{row_id}")
             except (OSError, smtplib.SMTPException) as exc:
                 failed += 1
-                log.warning("reminder %s not sent to %s: %s", row_id, to, exc)
+                # the text, not the exception: a handler keeping records would keep its frames
+                log.warning("reminder %s not sent to %s: %s", row_id, to, str(exc))
                 with archive.db.write() as conn:
                     attempts = conn.execute(
                         select(r.c.mail_attempts).where(r.c.id == row_id)

@@ -16,6 +16,8 @@ from archive.metadata import audit
 from archive.services.dossiers import today
 from deadlines.reporting import MEDIA, Format, file_name, file_of, report_for
 from deadlines.reports import Form, PeriodKind, ReportPeriod
+from deadlines.stats_api import unavailable
+from deadlines.stats_elastic import StatisticsUnavailable
 
 router = APIRouter(tags=["Thống kê · Statistics"])
 
@@ -23,7 +25,7 @@ router = APIRouter(tags=["Thống kê · Statistics"])
 @router.get(
     "/api/reports/{form}",
     responses={
-        **answers("bad_period", "unit_not_found"),
+        **answers("bad_period", "unit_not_found", "not_ready"),
         200: {
             "content": {"application/json": {}, **{media: {} for media in MEDIA.values()}},
             "description": "The report: data (format=json), or the XLSX or PDF file",
@@ -50,16 +52,19 @@ def report(
     signer_name: Annotated[str, Query(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")] = "",
     signer_title: Annotated[str, Query(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")] = "",
 ) -> Response:
-    made = report_for(
-        archive,
-        form,
-        ReportPeriod(period, year, number),
-        reader=actor,
-        unit_code=unit,
-        as_of=as_of or today(),
-        signer_name=signer_name,
-        signer_title=signer_title,
-    )
+    try:
+        made = report_for(
+            archive,
+            form,
+            ReportPeriod(period, year, number),
+            reader=actor,
+            unit_code=unit,
+            as_of=as_of or today(),
+            signer_name=signer_name,
+            signer_title=signer_title,
+        )
+    except StatisticsUnavailable as exc:
+        raise unavailable(exc) from None
     with archive.db.write() as conn:
         audit.append(
             conn,

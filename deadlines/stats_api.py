@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Annotated
 
@@ -13,11 +14,23 @@ from archive.api.answers import answers
 from archive.api.deps import ActorDep, ArchiveDep
 from archive.domain.errors import Invalid
 from archive.metadata import accounts
+from archive.services.context import NotReady
 from archive.services.dossiers import today
 from deadlines.indicators import CODES, INDICATORS, GroupBy, Period, check_period
+from deadlines.stats_elastic import StatisticsUnavailable
 from deadlines.stats_feed import reach_of, statistics_for
 
 router = APIRouter(tags=["Thống kê · Statistics"])
+log = logging.getLogger(__name__)
+
+
+def unavailable(exc: StatisticsUnavailable) -> NotReady:
+    log.error("statistics failed: %s", exc)
+    return NotReady(
+        "Máy thống kê (Elasticsearch) đang không trả lời; hãy thử lại sau ít phút (số liệu "
+        "không bị mất). / The statistics engine (Elasticsearch) does not answer; try again "
+        "in a few minutes (nothing is lost)."
+    )
 
 
 class IndicatorOut(BaseModel):
@@ -47,7 +60,7 @@ class StatisticsOut(BaseModel):
     "/api/statistics",
     response_model=StatisticsOut,
     response_model_by_alias=True,
-    responses=answers("bad_period", "unknown_case_type"),
+    responses=answers("bad_period", "unknown_case_type", "not_ready"),
     summary="Thống kê · Statistics by unit, field or case type",
     description="Each indicator over the period `from`–`to` as of `as_of` (default today): "
     "counts of cases whose date (opened, accepted, decided, paid, enforced, completed, "
@@ -76,13 +89,16 @@ def statistics(
         )
     day = as_of or today()
     units, grants = reach_of(actor.scope)
-    found = statistics_for(archive).counts(
-        Period.asked(start, to, day),
-        group_by,
-        unit_ids=units,
-        grants=grants,
-        case_types=case_type or (),
-    )
+    try:
+        found = statistics_for(archive).counts(
+            Period.asked(start, to, day),
+            group_by,
+            unit_ids=units,
+            grants=grants,
+            case_types=case_type or (),
+        )
+    except StatisticsUnavailable as exc:
+        raise unavailable(exc) from None
     names: dict[str, str] = {}
     if group_by is GroupBy.UNIT:
         with archive.db.read() as conn:

@@ -112,14 +112,19 @@ class FiguresIndex:
         return body
 
     def prepare(self) -> None:
-        exists = self.http.request("HEAD", f"/{self.name}")
-        if exists.status_code == 404:
-            answer = self.http.put(
-                f"/{self.name}",
-                json={"settings": {"number_of_replicas": 0}, "mappings": MAPPING},
-            )
-            if answer.status_code >= 400 and "already_exists" not in answer.text:
-                raise StatisticsUnavailable(f"{answer.status_code}: {answer.text[:300]}")
+        try:
+            exists = self.http.request("HEAD", f"/{self.name}")
+            if exists.status_code not in (200, 404):
+                raise StatisticsUnavailable(f"{exists.status_code} for the figures' index")
+            if exists.status_code == 404:
+                answer = self.http.put(
+                    f"/{self.name}",
+                    json={"settings": {"number_of_replicas": 0}, "mappings": MAPPING},
+                )
+                if answer.status_code >= 400 and "already_exists" not in answer.text:
+                    raise StatisticsUnavailable(f"{answer.status_code}: {answer.text[:300]}")
+        except httpx.HTTPError as exc:
+            raise StatisticsUnavailable(str(exc)) from exc
 
     def put(self, rows: Sequence[CaseFigures], gone: Sequence[int] = ()) -> None:
         if not rows and not gone:
@@ -152,7 +157,12 @@ class FiguresIndex:
                 raise StatisticsUnavailable(f"bulk refused: {failed[:2]}")
 
     def clear(self) -> None:
-        self.http.request("DELETE", f"/{self.name}")
+        try:
+            answer = self.http.request("DELETE", f"/{self.name}")
+        except httpx.HTTPError as exc:
+            raise StatisticsUnavailable(str(exc)) from exc
+        if answer.status_code >= 400 and answer.status_code != 404:
+            raise StatisticsUnavailable(f"{answer.status_code}: {answer.text[:300]}")
         self.prepare()
 
     def counts(

@@ -9,7 +9,7 @@ import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, inspect, select
 
 from archive.domain.access import PeriodGrant, Scope
 from archive.domain.events import Topic
@@ -22,12 +22,13 @@ from archive.metadata.schema import dossiers as dossier_table
 from archive.services.consumers import consume
 from archive.services.context import Archive
 from archive.services.dossiers import today
-from deadlines import stats_sql, tables
+from deadlines import stats_months, stats_sql, tables
 from deadlines.calendars import calendars_for
 from deadlines.case_deadlines import current_case_type, facts_in
 from deadlines.case_figures import CaseFigures, figures_of
 from deadlines.indicators import INDICATORS, GroupBy, Indicator, Period
 from deadlines.stats_elastic import FiguresIndex
+from deadlines.stats_months import whole_months
 
 CONSUMER = "statistics"
 BATCH = 200
@@ -57,11 +58,19 @@ class Statistics:
     def open(cls, archive: Archive) -> Statistics:
         # (not through calendars_for: a stage must not open another while the archive's
         # stage lock is held)
-        tables.create(archive.db.engine)
-        rebuild = tables.renew_figures(archive.db.engine)
+        engine = archive.db.engine
+        snapshot_missing = not inspect(engine).has_table(tables.figures_open.name)
+        tables.create(engine)
+        # an install whose figures predate the snapshot, or the figures' present layout,
+        # recounts them whole once
+        rebuild = tables.renew_figures(engine) or snapshot_missing
         settings = archive.settings
         index = (
-            FiguresIndex(settings.elasticsearch_url, f"{settings.elasticsearch_index}-figures")
+            FiguresIndex(
+                settings.elasticsearch_url,
+                f"{settings.elasticsearch_index}-figures",
+                timeout=settings.statistics_seconds,
+            )
             if settings.elasticsearch_url
             else None
         )
@@ -78,7 +87,11 @@ class Statistics:
                 self._prepared = True
             rebuild, self._rebuild = self._rebuild, False
         if rebuild:
-            self.recount_all()
+            try:
+                self.recount_all()
+            except BaseException:
+                self._rebuild = True  # not done: the next use tries again
+                raise
 
     def handle(self, events: Sequence[Event]) -> None:
         """A batch of the outbox: recount every dossier it touches (idempotent)."""
@@ -106,12 +119,17 @@ class Statistics:
                     case_type = current_case_type(archive, dossier)
                     facts = facts_in(conn, dossier, case_type)
                     figures.append(figures_of(dossier, case_type, facts, calendar, day))
+            rows = [f.as_row() for f in figures]
+            f = tables.case_figures
             with archive.db.write() as conn:
-                conn.execute(
-                    delete(tables.case_figures).where(tables.case_figures.c.dossier_id.in_(chunk))
-                )
-                if figures:
-                    conn.execute(insert(tables.case_figures), [f.as_row() for f in figures])
+                mine = select(f).where(f.c.dossier_id.in_(chunk))
+                if conn.dialect.name == "postgresql":
+                    mine = mine.with_for_update()  # a concurrent recount waits, then sees ours
+                old = [dict(r) for r in conn.execute(mine).mappings()]
+                conn.execute(delete(f).where(f.c.dossier_id.in_(chunk)))
+                if rows:
+                    conn.execute(insert(f), rows)
+                stats_months.apply(conn, old, rows)
             if self.index is not None:
                 self.index.put(figures, gone)
         return len(dossier_ids)
@@ -124,6 +142,8 @@ class Statistics:
             self.index.clear()
         with self.archive.db.write() as conn:
             conn.execute(delete(tables.case_figures))
+            conn.execute(delete(tables.figures_months))
+            conn.execute(delete(tables.figures_open))
         return self.recount(ids)
 
     def counts(
@@ -148,6 +168,11 @@ class Statistics:
                 case_types=case_types,
                 indicators=indicators,
             )
+        elif whole_months(period) and not grants and indicators is INDICATORS:
+            with self.archive.db.read() as conn:
+                found = stats_months.counts(
+                    conn, period, group_by, unit_ids=unit_ids, case_types=case_types
+                )
         else:
             with self.archive.db.read() as conn:
                 found = stats_sql.counts(

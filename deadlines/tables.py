@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 
 from archive.metadata.schema import UTCDateTime
+from deadlines.indicators import MONTHLY
 
 tables = MetaData()
 
@@ -193,4 +194,28 @@ case_figures = Table(
     Column("on_time", Boolean, nullable=True),
     Column("first_on", Date, nullable=False, index=True),
     Column("last_on", Date, nullable=False, index=True),
+)
+
+# The statistics' monthly snapshot: per month, unit, field of law and case type, each
+# indicator dated in that month (deadlines.stats_months). The writer keeps it in step with
+# case_figures, adding each recounted dossier's change, in the same transaction.
+figures_months = Table(
+    "figures_months",
+    tables,
+    Column("month", Date, primary_key=True),
+    Column("unit_id", Integer, primary_key=True),
+    Column("field", String(64), primary_key=True),
+    Column("case_type", String(64), primary_key=True),
+    *(Column(i.code, BigInteger, nullable=False, server_default="0") for i in MONTHLY),
+)
+
+# The cases open now, per unit, field and case type: "open at the end" of a recent period is
+# this less the months after it (deadlines.stats_months).
+figures_open = Table(
+    "figures_open",
+    tables,
+    Column("unit_id", Integer, primary_key=True),
+    Column("field", String(64), primary_key=True),
+    Column("case_type", String(64), primary_key=True),
+    Column("open", BigInteger, nullable=False),
 )

@@ -125,6 +125,19 @@ def acknowledge(conn: Connection, batch: Batch) -> bool:
     return bool(result.rowcount)
 
 
+def release(conn: Connection, batch: Batch) -> None:
+    """Give the batch's lease back without moving: a handler failed, and the next try (by
+    any worker) takes the same events at once instead of after the lease."""
+    conn.execute(
+        update(outbox_consumers)
+        .where(
+            outbox_consumers.c.name == batch.consumer,
+            outbox_consumers.c.lease_owner == batch.owner,
+        )
+        .values(lease_owner=None, lease_until=None, updated_at=datetime.now(UTC))
+    )
+
+
 def position(conn: Connection, consumer: str) -> int | None:
     found = conn.execute(
         select(outbox_consumers.c.position).where(outbox_consumers.c.name == consumer)

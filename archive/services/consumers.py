@@ -44,7 +44,12 @@ def consume(
     if batch is None:
         return 0
     if batch.events:
-        handle(batch.events)  # outside any transaction: a slow handler blocks no writer
+        try:
+            handle(batch.events)  # outside any transaction: a slow handler blocks no writer
+        except BaseException:
+            with archive.db.write() as conn:
+                outbox.release(conn, batch)
+            raise
     with archive.db.write() as conn:
         if not outbox.acknowledge(conn, batch):
             return 0  # the lease ran out meanwhile: the batch goes to whoever took it

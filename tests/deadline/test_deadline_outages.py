@@ -299,7 +299,6 @@ def test_repeated_elasticsearch_outages_leave_no_descriptor_or_connection(
     for _ in range(5):
         cycle()
     fds_after, connections_after = _handles(forwarder.port)
-    print("MEASURE", fds, fds_after, connections, connections_after)
     assert fds_after <= fds + 2, f"{fds} open descriptors before 5 outages, {fds_after} after"
     assert connections_after <= max(connections, 1), (connections, connections_after)
     assert scaled.position() == scaled.latest()
@@ -405,7 +404,6 @@ def test_reminders_without_an_smtp_server_keep_no_socket_or_memory_and_send_once
         assert fds_after <= fds + 2, f"{fds} descriptors after the warm-up, {fds_after} after"
         assert sockets_after <= sockets, (sockets, sockets_after)
         grown = (traced_after - traced) / 2**10
-        print("MEASURE", fds, fds_after, sockets, sockets_after, grown, (rss_after - rss) / 2**20)
         assert grown < 512, f"Python memory grew by {grown:.0f} KiB over {ROUNDS} runs"
         rss_grown = (rss_after - rss) / 2**20
         assert rss_grown < 30, f"the process grew by {rss_grown:.1f} MiB over {ROUNDS} runs"

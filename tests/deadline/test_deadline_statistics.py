@@ -6,6 +6,7 @@ the SQL over the same figures."""
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -443,3 +444,32 @@ def test_reports_are_made_as_data_xlsx_and_pdf_and_audited(loaded: Backend) -> N
         (year, "xlsx"),
         (year, "json"),
     ]  # newest first; the refused two made nothing and are not there
+
+
+def test_the_monthly_snapshot_answers_as_the_rows_do(loaded: Backend) -> None:
+    """Whole-month questions are summed from the snapshot the writer keeps by difference;
+    over random months, groupings and unit sets they equal the sums over every row — after
+    the other tests here have added, moved and recounted dossiers."""
+    import random
+
+    from deadlines import stats_months
+
+    rng = random.Random(7)
+    units = list(_units(loaded).values())
+    with loaded.archive.db.read() as conn:
+        for _ in range(60):
+            year, month = rng.randrange(2021, 2027), rng.randrange(1, 13)
+            last = month + rng.randrange(0, 24)
+            end_year, end_month = year + (last - 1) // 12, (last - 1) % 12 + 1
+            end = date(end_year, end_month, calendar.monthrange(end_year, end_month)[1])
+            period = Period(date(year, month, 1), end)
+            assert stats_months.whole_months(period)
+            group_by = rng.choice(list(GroupBy))
+            reach = None if rng.random() < 0.5 else set(rng.sample(units, 3))
+            kinds = () if rng.random() < 0.6 else ("xlvphc", "thads")
+            assert stats_months.counts(
+                conn, period, group_by, unit_ids=reach, case_types=kinds
+            ) == stats_sql.counts(conn, period, group_by, unit_ids=reach, case_types=kinds)
+    assert not stats_months.whole_months(Period(date(2024, 1, 2), date(2024, 1, 31)))
+    assert not stats_months.whole_months(Period(date(2024, 1, 1), date(2024, 2, 28)))
+    assert stats_months.whole_months(Period(date(2024, 1, 1), date(2024, 2, 29)))
