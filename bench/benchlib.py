@@ -511,3 +511,50 @@ def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(fraction * len(ordered)))
     return ordered[rank - 1]
+
+
+Ask = Callable[[random.Random], tuple[str, dict[str, str]]]
+
+
+def load(
+    base_url: str, token: str, ask: Ask, clients: int, seconds: float, pace: float = 0.0
+) -> tuple[list[float], int]:
+    """``clients`` threads, each with its own connection, GET what ``ask`` draws for
+    ``seconds``: one after the other (``pace`` 0: as fast as the server answers), or each
+    starting a request every ``pace`` seconds (people reloading a page), never two at once.
+    Returns the latencies of the 200 answers and the count of the others."""
+    import threading
+
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(n: int) -> None:
+        nonlocal errors
+        rng = random.Random(n)
+        with httpx.Client(
+            base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        ) as http:
+            if pace:
+                time.sleep(rng.random() * pace)  # people do not all click at once
+            while time.monotonic() < stop:
+                began = time.monotonic()
+                path, params = ask(rng)
+                t = time.perf_counter()
+                answer = http.get(path, params=params)
+                took = time.perf_counter() - t
+                with lock:
+                    if answer.status_code == 200:
+                        latencies.append(took)
+                    else:
+                        errors += 1
+                if pace:
+                    time.sleep(max(0.0, began + pace - time.monotonic()))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors

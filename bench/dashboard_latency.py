@@ -8,23 +8,24 @@ signs in as an administrator (whose statistics no unit narrows: the most work), 
 ``--seconds`` has ``--clients`` clients ask, one after the other:
 
 * ``same``: the dashboard's question — this year by unit — again and again;
-* ``varied``: a random period of 1–12 months in 2018–2026, by unit, field or case type;
+* ``varied``: a random period of 1–12 whole months in 2018–2026, by unit, field or case
+  type (the dashboard's kind of question, answered from the snapshot when embedded);
+* ``days``: a random period of any days, which the embedded install sums from the rows;
 * ``floor``: GET /api/auth/me, the cheapest signed-in call, for comparison.
 
-Prints answers/s, errors, p50, p95 and max for each.
+Prints answers/s, errors, p50, p95 and max for each. ``--pace 2`` has each client ask every
+2 seconds (officials reloading the dashboard) instead of back to back.
 """
 
 from __future__ import annotations
 
 import argparse
+import calendar
 import random
-import threading
-import time
-from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
-from benchlib import ApiServer, bench_archive, percentile
+from benchlib import ApiServer, bench_archive, load, percentile
 from statistics_refresh import fill, synthetic
 
 from archive.domain.roles import Role
@@ -32,7 +33,6 @@ from archive.services import accounts
 from archive.services.context import Archive
 
 PASSWORD = "mat-khau-do-hieu-nang-2026"
-Ask = Callable[[random.Random], tuple[str, dict[str, str]]]
 
 
 def same(_: random.Random) -> tuple[str, dict[str, str]]:
@@ -40,12 +40,24 @@ def same(_: random.Random) -> tuple[str, dict[str, str]]:
 
 
 def varied(rng: random.Random) -> tuple[str, dict[str, str]]:
+    """Whole months, as the dashboard asks (a month, a quarter, a year): the snapshot."""
     year, month = rng.randrange(2018, 2027), rng.randrange(1, 13)
-    span = rng.randrange(1, 13)
-    end_month = month + span - 1
-    end = date(year + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 28)
+    end_month = month + rng.randrange(1, 13) - 1
+    end_year, end_month = year + (end_month - 1) // 12, (end_month - 1) % 12 + 1
+    end = date(end_year, end_month, calendar.monthrange(end_year, end_month)[1])
     return "/api/statistics", {
         "from": date(year, month, 1).isoformat(),
+        "to": end.isoformat(),
+        "group_by": rng.choice(("unit", "field", "case_type")),
+    }
+
+
+def days(rng: random.Random) -> tuple[str, dict[str, str]]:
+    """Any days (from the 2nd of a month): the embedded install sums the rows."""
+    start = date(rng.randrange(2018, 2027), rng.randrange(1, 13), rng.randrange(2, 28))
+    end = start + timedelta(days=rng.randrange(20, 365))
+    return "/api/statistics", {
+        "from": start.isoformat(),
         "to": end.isoformat(),
         "group_by": rng.choice(("unit", "field", "case_type")),
     }
@@ -55,45 +67,18 @@ def floor(_: random.Random) -> tuple[str, dict[str, str]]:
     return "/api/auth/me", {}
 
 
-def load(
-    base_url: str, token: str, ask: Ask, clients: int, seconds: float
-) -> tuple[list[float], int]:
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def client(n: int) -> None:
-        nonlocal errors
-        rng = random.Random(n)
-        with httpx.Client(
-            base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
-        ) as http:
-            while time.monotonic() < stop:
-                path, params = ask(rng)
-                t = time.perf_counter()
-                answer = http.get(path, params=params)
-                took = time.perf_counter() - t
-                with lock:
-                    if answer.status_code == 200:
-                        latencies.append(took)
-                    else:
-                        errors += 1
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies, errors
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--backend", choices=("embedded", "scaled"), default="embedded")
     parser.add_argument("--dossiers", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="each client asks every PACE seconds (0: as fast as answered)",
+    )
     args = parser.parse_args()
     with bench_archive(args.backend) as settings:
         archive = Archive.open(settings)
@@ -117,11 +102,16 @@ def main() -> None:
                 json={"username": "quantri", "password": PASSWORD},
                 timeout=30,
             ).json()["access_token"]
-            for name, ask in (("same", same), ("varied", varied), ("floor", floor)):
+            questions = (("same", same), ("varied", varied), ("days", days), ("floor", floor))
+            for name, ask in questions:
                 load(server.base_url, token, ask, args.clients, 3)  # warm up
-                took, errors = load(server.base_url, token, ask, args.clients, args.seconds)
+                took, errors = load(
+                    server.base_url, token, ask, args.clients, args.seconds, args.pace
+                )
+                mode = f"every {args.pace:g} s" if args.pace else "back to back"
                 print(
-                    f"  {name:<6} {args.clients} clients: {len(took) / args.seconds:,.1f}/s, "
+                    f"  {name:<6} {args.clients} clients {mode}: "
+                    f"{len(took) / args.seconds:,.1f}/s, "
                     f"{errors} errors, p50 {percentile(took, 0.5) * 1000:.0f} ms, "
                     f"p95 {percentile(took, 0.95) * 1000:.0f} ms, max {max(took) * 1000:.0f} ms"
                 )

@@ -21,7 +21,6 @@ import argparse
 import random
 import re
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import benchlib
 import httpx
 from benchlib import (
     ApiServer,
@@ -395,34 +395,9 @@ def load(
         if sign_in
         else "none"
     )
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def client(n: int) -> None:
-        nonlocal errors
-        rng = random.Random(n)
-        with httpx.Client(
-            base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
-        ) as http:
-            while time.monotonic() < stop:
-                q = rng.choice(asked)
-                t = time.perf_counter()
-                answer = http.get(path, params={"q": q})
-                took = time.perf_counter() - t
-                with lock:
-                    if answer.status_code == 200:
-                        latencies.append(took)
-                    else:
-                        errors += 1
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies, errors
+    return benchlib.load(
+        base_url, token, lambda rng: (path, {"q": rng.choice(asked)}), clients, seconds
+    )
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ from benchlib import bench_archive
 from sqlalchemy import insert
 
 from archive.services.context import Archive
-from deadlines import stats_months, stats_sql, tables
+from deadlines import stats_snapshot, stats_sql, tables
 from deadlines.case_figures import CaseFigures
 from deadlines.indicators import GroupBy, Period
 from deadlines.stats_feed import statistics_for
@@ -35,18 +35,26 @@ TYPES = {
 }
 
 
+TODAY = date(2026, 11, 30)  # the bench's today: the figures run from 2018 to it
+
+
 def synthetic(n: int, seed: int = 2026) -> list[CaseFigures]:
     rng = random.Random(seed)
     out = []
     codes = list(TYPES)
     for i in range(1, n + 1):
         kind = codes[rng.randrange(len(codes))]
-        opened = date(2018, 1, 1) + timedelta(days=rng.randrange(0, 9 * 365))
+        opened = date(2018, 1, 1) + timedelta(
+            days=rng.randrange(0, (TODAY - date(2018, 1, 1)).days)
+        )
 
         def later(low: int, high: int, chance: float, start: date = opened) -> date | None:
-            return (
-                start + timedelta(days=rng.randrange(low, high)) if rng.random() < chance else None
-            )
+            """A day after ``start``, or None (not happened, or not yet: nothing is dated
+            after the bench's today, as in an archive)."""
+            if rng.random() >= chance:
+                return None
+            day = start + timedelta(days=rng.randrange(low, high))
+            return day if day <= TODAY else None
 
         decided = later(2, 40, 0.9) if kind in ("xlvphc", "qltt", "an_hanh_chinh") else None
         fine = rng.randrange(1, 200) * 500_000 if decided and kind != "an_hanh_chinh" else 0
@@ -54,7 +62,11 @@ def synthetic(n: int, seed: int = 2026) -> list[CaseFigures]:
         completed = later(30, 400, 0.7)
         accepted = later(0, 10, 1.0) if kind in ("thads", "an_hanh_chinh") else None
         due = rng.randrange(1, 500) * 1_000_000 if kind == "thads" else 0
-        unable = later(10, 60, 0.25, accepted) if kind == "thads" and not completed else None
+        unable = (
+            later(10, 60, 0.25, accepted)
+            if kind == "thads" and accepted and not completed
+            else None
+        )
         out.append(
             CaseFigures(
                 dossier_id=i,
@@ -93,7 +105,7 @@ def fill(archive: Archive, rows: list[CaseFigures], batch: int) -> float:
         with archive.db.write() as conn:
             written = [r.as_row() for r in chunk]
             conn.execute(insert(tables.case_figures), written)
-            stats_months.apply(conn, [], written)  # as the writer does
+            stats_snapshot.apply(conn, [], written)  # as the writer does
         if stats.index is not None:
             stats.index.put(chunk)
     return time.perf_counter() - start

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import delete, insert, inspect, select
+from sqlalchemy import Connection, delete, insert, inspect, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from archive.domain.access import PeriodGrant, Scope
 from archive.domain.events import Topic
@@ -22,15 +25,16 @@ from archive.metadata.schema import dossiers as dossier_table
 from archive.services.consumers import consume
 from archive.services.context import Archive
 from archive.services.dossiers import today
-from deadlines import stats_months, stats_sql, tables
+from deadlines import stats_snapshot, stats_sql, tables
 from deadlines.calendars import calendars_for
 from deadlines.case_deadlines import current_case_type, facts_in
 from deadlines.case_figures import CaseFigures, figures_of
 from deadlines.indicators import INDICATORS, GroupBy, Indicator, Period
 from deadlines.stats_elastic import FiguresIndex
-from deadlines.stats_months import whole_months
 
 CONSUMER = "statistics"
+KEPT_ANSWERS = 256
+Counts = dict[str, dict[str, int]]
 BATCH = 200
 # Every change that can move a count: the dossier itself, its documents (a decision's date,
 # a receipt), its dated events and deadline changes, a case type's new rules.
@@ -53,14 +57,20 @@ class Statistics:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _prepared: bool = False
     _rebuild: bool = False  # the figures' table was renewed: recount everything once
+    # answers kept until the figures change (embedded): the dashboard's questions repeat
+    _answers: OrderedDict[tuple[Any, ...], tuple[int, Counts]] = field(default_factory=OrderedDict)
 
     @classmethod
     def open(cls, archive: Archive) -> Statistics:
         # (not through calendars_for: a stage must not open another while the archive's
         # stage lock is held)
         engine = archive.db.engine
-        snapshot_missing = not inspect(engine).has_table(tables.figures_open.name)
+        snapshot_missing = not inspect(engine).has_table(tables.figures_days.name)
         tables.create(engine)
+        with archive.db.write() as conn:
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            first = dialect.insert(tables.figures_state).values(id=1, version=0)
+            conn.execute(first.on_conflict_do_nothing(index_elements=["id"]))
         # an install whose figures predate the snapshot, or the figures' present layout,
         # recounts them whole once
         rebuild = tables.renew_figures(engine) or snapshot_missing
@@ -129,7 +139,8 @@ class Statistics:
                 conn.execute(delete(f).where(f.c.dossier_id.in_(chunk)))
                 if rows:
                     conn.execute(insert(f), rows)
-                stats_months.apply(conn, old, rows)
+                stats_snapshot.apply(conn, old, rows)
+                _changed(conn)
             if self.index is not None:
                 self.index.put(figures, gone)
         return len(dossier_ids)
@@ -143,7 +154,9 @@ class Statistics:
         with self.archive.db.write() as conn:
             conn.execute(delete(tables.case_figures))
             conn.execute(delete(tables.figures_months))
+            conn.execute(delete(tables.figures_days))
             conn.execute(delete(tables.figures_open))
+            _changed(conn)
         return self.recount(ids)
 
     def counts(
@@ -155,7 +168,7 @@ class Statistics:
         grants: Sequence[PeriodGrant] = (),
         case_types: Collection[str] = (),
         indicators: Sequence[Indicator] = INDICATORS,
-    ) -> dict[str, dict[str, int]]:
+    ) -> Counts:
         """Every indicator per group. By unit, a unit that had ended by the period's last
         day is counted under the unit that stood for it then (its successor)."""
         self._ready()
@@ -168,27 +181,47 @@ class Statistics:
                 case_types=case_types,
                 indicators=indicators,
             )
-        elif whole_months(period) and not grants and indicators is INDICATORS:
-            with self.archive.db.read() as conn:
-                found = stats_months.counts(
-                    conn, period, group_by, unit_ids=unit_ids, case_types=case_types
-                )
         else:
+            asked = (
+                period,
+                group_by,
+                None if unit_ids is None else frozenset(unit_ids),
+                tuple(grants),
+                tuple(sorted(case_types)),
+                tuple(i.code for i in indicators),
+            )
             with self.archive.db.read() as conn:
-                found = stats_sql.counts(
-                    conn,
-                    period,
-                    group_by,
-                    unit_ids=unit_ids,
-                    grants=grants,
-                    case_types=case_types,
-                    indicators=indicators,
+                version = int(
+                    conn.execute(select(tables.figures_state.c.version)).scalar_one_or_none() or 0
                 )
+                with self._lock:
+                    kept = self._answers.get(asked)
+                if kept is not None and kept[0] == version:
+                    found = kept[1]
+                elif not grants and indicators is INDICATORS:
+                    found = stats_snapshot.counts(
+                        conn, period, group_by, unit_ids=unit_ids, case_types=case_types
+                    )
+                else:
+                    found = stats_sql.counts(
+                        conn,
+                        period,
+                        group_by,
+                        unit_ids=unit_ids,
+                        grants=grants,
+                        case_types=case_types,
+                        indicators=indicators,
+                    )
+            with self._lock:
+                self._answers[asked] = (version, found)
+                self._answers.move_to_end(asked)
+                while len(self._answers) > KEPT_ANSWERS:
+                    self._answers.popitem(last=False)
         if group_by is not GroupBy.UNIT:
             return found
         with self.archive.db.read() as conn:
             standing = standing_on(accounts.list_units(conn), period.end)
-        merged: dict[str, dict[str, int]] = {}
+        merged: Counts = {}
         for key, values in found.items():
             into = merged.setdefault(
                 str(standing.get(int(key), int(key))), dict.fromkeys(values, 0)
@@ -200,6 +233,15 @@ class Statistics:
     def close(self) -> None:
         if self.index is not None:
             self.index.close()
+
+
+def _changed(conn: Connection) -> None:
+    """Raise the figures' version: answers kept from before are stale."""
+    conn.execute(
+        update(tables.figures_state)
+        .where(tables.figures_state.c.id == 1)
+        .values(version=tables.figures_state.c.version + 1)
+    )
 
 
 def feed(statistics: Statistics, owner: str, *, budget: float = 20.0) -> int:

@@ -196,21 +196,28 @@ case_figures = Table(
     Column("last_on", Date, nullable=False, index=True),
 )
 
-# The statistics' monthly snapshot: per month, unit, field of law and case type, each
-# indicator dated in that month (deadlines.stats_months). The writer keeps it in step with
+
+# The statistics' snapshot: per month (and per day), unit, field of law and case type, each
+# indicator dated in it (deadlines.stats_snapshot). The writer keeps it in step with
 # case_figures, adding each recounted dossier's change, in the same transaction.
-figures_months = Table(
-    "figures_months",
-    tables,
-    Column("month", Date, primary_key=True),
-    Column("unit_id", Integer, primary_key=True),
-    Column("field", String(64), primary_key=True),
-    Column("case_type", String(64), primary_key=True),
-    *(Column(i.code, BigInteger, nullable=False, server_default="0") for i in MONTHLY),
-)
+def _snapshot(name: str, span: str) -> Table:
+    return Table(
+        name,
+        tables,
+        Column(span, Date, primary_key=True),
+        Column("unit_id", Integer, primary_key=True),
+        Column("field", String(64), primary_key=True),
+        Column("case_type", String(64), primary_key=True),
+        *(Column(i.code, BigInteger, nullable=False, server_default="0") for i in MONTHLY),
+    )
+
+
+figures_months = _snapshot("figures_months", "month")  # the month's first day
+figures_days = _snapshot("figures_days", "day")  # for the days of a month asked in part
+
 
 # The cases open now, per unit, field and case type: "open at the end" of a recent period is
-# this less the months after it (deadlines.stats_months).
+# this less the months after it (deadlines.stats_snapshot).
 figures_open = Table(
     "figures_open",
     tables,
@@ -218,4 +225,13 @@ figures_open = Table(
     Column("field", String(64), primary_key=True),
     Column("case_type", String(64), primary_key=True),
     Column("open", BigInteger, nullable=False),
+)
+
+# One row: a number the writer raises with every change of the figures, so an answer kept
+# from before is known to be stale (deadlines.stats_feed).
+figures_state = Table(
+    "figures_state",
+    tables,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
 )

@@ -447,29 +447,42 @@ def test_reports_are_made_as_data_xlsx_and_pdf_and_audited(loaded: Backend) -> N
 
 
 def test_the_monthly_snapshot_answers_as_the_rows_do(loaded: Backend) -> None:
-    """Whole-month questions are summed from the snapshot the writer keeps by difference;
-    over random months, groupings and unit sets they equal the sums over every row — after
-    the other tests here have added, moved and recounted dossiers."""
+    """The statistics are summed from the snapshot the writer keeps by difference (whole
+    months) and the rows of the days of a month held in part; over random periods — whole
+    months, any days, within one month, up to today — groupings and unit sets, they equal
+    the sums over every row, after the other tests here have added and recounted dossiers."""
     import random
 
-    from deadlines import stats_months
+    from deadlines import stats_snapshot
 
     rng = random.Random(7)
     units = list(_units(loaded).values())
+    shapes = ("months", "days", "one month", "to today")
     with loaded.archive.db.read() as conn:
-        for _ in range(60):
+        for n in range(120):
+            shape = shapes[n % len(shapes)]
             year, month = rng.randrange(2021, 2027), rng.randrange(1, 13)
-            last = month + rng.randrange(0, 24)
-            end_year, end_month = year + (last - 1) // 12, (last - 1) % 12 + 1
-            end = date(end_year, end_month, calendar.monthrange(end_year, end_month)[1])
-            period = Period(date(year, month, 1), end)
-            assert stats_months.whole_months(period)
+            start = date(
+                year, month, 1 if shape in ("months", "to today") else rng.randrange(2, 29)
+            )
+            if shape == "months":
+                last = month + rng.randrange(0, 24)
+                end_year, end_month = year + (last - 1) // 12, (last - 1) % 12 + 1
+                end = date(end_year, end_month, calendar.monthrange(end_year, end_month)[1])
+            elif shape == "one month":
+                end = start + timedelta(days=rng.randrange(0, 28 - start.day + 1))
+            elif shape == "to today":
+                start = date(rng.randrange(2021, 2027), 1, 1)
+                end = dossier_service.today()
+            else:
+                end = start + timedelta(days=rng.randrange(1, 700))
+            period = Period(start, end)
             group_by = rng.choice(list(GroupBy))
             reach = None if rng.random() < 0.5 else set(rng.sample(units, 3))
             kinds = () if rng.random() < 0.6 else ("xlvphc", "thads")
-            assert stats_months.counts(
+            assert stats_snapshot.counts(
                 conn, period, group_by, unit_ids=reach, case_types=kinds
-            ) == stats_sql.counts(conn, period, group_by, unit_ids=reach, case_types=kinds)
-    assert not stats_months.whole_months(Period(date(2024, 1, 2), date(2024, 1, 31)))
-    assert not stats_months.whole_months(Period(date(2024, 1, 1), date(2024, 2, 28)))
-    assert stats_months.whole_months(Period(date(2024, 1, 1), date(2024, 2, 29)))
+            ) == stats_sql.counts(conn, period, group_by, unit_ids=reach, case_types=kinds), (
+                shape,
+                period,
+            )
