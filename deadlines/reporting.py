@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from archive.domain.errors import NotFound
 from archive.metadata import accounts
+from archive.services.accounts import unit_named
 from archive.services.context import Actor, Archive
 from deadlines.report import Report, Signer
 from deadlines.reports import Audience, Form, ReportPeriod, build
@@ -47,15 +47,7 @@ def report_for(
     field_names = {f.code: f.name.vi for code in types for f in known[code].fields_of_law}
     with archive.db.read() as conn:
         units = accounts.list_units(conn)
-        unit = None
-        if unit_code:
-            unit = accounts.unit_by_code(conn, unit_code)
-            if unit is None:
-                raise NotFound(
-                    "unit_not_found",
-                    f"Không có đơn vị mã '{unit_code}'.",
-                    f"There is no unit '{unit_code}'.",
-                )
+        unit = unit_named(conn, unit_code) if unit_code else None
     by_id = {u.id: u for u in units}
     parent = by_id.get(unit.parent_id) if unit and unit.parent_id else None
     reach, grants = reach_of(reader.scope) if reader else (None, ())

@@ -52,16 +52,7 @@ def create_unit(
             raise Conflict(
                 "unit_exists", f"Đã có đơn vị mã '{code}'.", f"Unit '{code}' already exists."
             )
-        parent_id = None
-        if parent_code:
-            parent = accounts.unit_by_code(conn, parent_code)
-            if parent is None:
-                raise NotFound(
-                    "unit_not_found",
-                    f"Không có đơn vị mã '{parent_code}'.",
-                    f"There is no unit '{parent_code}'.",
-                )
-            parent_id = parent.id
+        parent_id = unit_named(conn, parent_code).id if parent_code else None
         unit = accounts.add_unit(conn, code, clean_text(name, field="name"), parent_id, valid_from)
         audit.append(
             conn,
@@ -93,8 +84,8 @@ def end_unit(
     the successor's people may read them from then on, and statistics dated after the end
     count them under the successor."""
     with archive.db.write() as conn:
-        unit = _unit_named(conn, code)
-        successor = _unit_named(conn, successor_code) if successor_code else None
+        unit = unit_named(conn, code)
+        successor = unit_named(conn, successor_code) if successor_code else None
         check_ending(unit, valid_to, successor, {u.id: u for u in accounts.list_units(conn)})
         accounts.end_unit(conn, unit.id, valid_to, successor.id if successor else None)
         audit.append(
@@ -112,7 +103,8 @@ def end_unit(
         return ended
 
 
-def _unit_named(conn: Connection, code: str) -> Unit:
+def unit_named(conn: Connection, code: str) -> Unit:
+    """The unit of ``code``, or the refusal every caller gives when there is none."""
     unit = accounts.unit_by_code(conn, code)
     if unit is None:
         raise NotFound(
@@ -140,13 +132,7 @@ def create_user(
                 f"Đã có tài khoản '{username}'.",
                 f"The account '{username}' already exists.",
             )
-        unit = accounts.unit_by_code(conn, unit_code)
-        if unit is None:
-            raise NotFound(
-                "unit_not_found",
-                f"Không có đơn vị mã '{unit_code}'.",
-                f"There is no unit '{unit_code}'.",
-            )
+        unit = unit_named(conn, unit_code)
         user = accounts.add_user(
             conn, username, clean_text(full_name, field="full_name"), password_hash, role, unit.id
         )
