@@ -71,9 +71,10 @@ class Statistics:
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
             first = dialect.insert(tables.figures_state).values(id=1, version=0)
             conn.execute(first.on_conflict_do_nothing(index_elements=["id"]))
+            counted = conn.execute(select(tables.case_figures.c.dossier_id).limit(1)).first()
         # an install whose figures predate the snapshot, or the figures' present layout,
         # recounts them whole once
-        rebuild = tables.renew_figures(engine) or snapshot_missing
+        rebuild = tables.renew_figures(engine) or (snapshot_missing and counted is not None)
         settings = archive.settings
         index = (
             FiguresIndex(

@@ -193,3 +193,27 @@ def test_figures_of_an_earlier_layout_are_renewed_and_recounted(enforcement: Bac
     finally:
         again.close()
     assert (dict(made.tables[0].rows[-1].values), dict(made.tables[1].rows[-1].values)) == before
+
+
+def test_figures_kept_before_the_snapshot_existed_are_recounted_into_it(
+    enforcement: Backend,
+) -> None:
+    """An install that counted figures before the snapshot existed: opening it builds the
+    snapshot from a whole recount, and the dashboard's counts come out the same."""
+    from sqlalchemy import text
+
+    from archive.services.context import Archive
+    from deadlines.indicators import GroupBy, Period
+
+    period = Period(D(2024, 1, 1), D(2025, 12, 31))
+    before = statistics_for(enforcement.archive).counts(period, GroupBy.UNIT, unit_ids=None)
+    assert before
+    with enforcement.archive.db.engine.begin() as conn:
+        for table in ("figures_days", "figures_months", "figures_open"):
+            conn.execute(text(f"DROP TABLE {table}"))
+    again = Archive.open(enforcement.settings)
+    try:
+        after = statistics_for(again).counts(period, GroupBy.UNIT, unit_ids=None)
+    finally:
+        again.close()
+    assert after == before
