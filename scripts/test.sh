@@ -17,7 +17,7 @@ echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 echo "==> mypy"
-.venv/bin/mypy archive indexer signing ui
+.venv/bin/mypy archive indexer deadlines signing ui
 echo "==> pytest"
 mkdir -p test-artifacts
 .venv/bin/pytest -q -p no:cacheprovider --junitxml=test-artifacts/junit.xml "$@"
