@@ -5,14 +5,28 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from archive.services.context import Archive
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
     typer.secho(message, fg=typer.colors.RED, err=True)
     return typer.Exit(code)
+
+
+def _open_archive() -> Archive:
+    """The configured archive, or exit 1 saying what to run when it is not set up."""
+    from archive.services.context import Archive, NotReady
+    from archive.settings import get_settings
+
+    try:
+        return Archive.open(get_settings())
+    except NotReady as exc:
+        raise _fail(str(exc)) from None
 
 
 def commands(app: typer.Typer) -> None:
@@ -38,8 +52,6 @@ def commands(app: typer.Typer) -> None:
         The first day is not counted; a last day that is off moves to the next working day.
         Prints the due date, the calendar version and the days passed over."""
         from archive.domain.errors import ArchiveError
-        from archive.services.context import Archive, NotReady
-        from archive.settings import get_settings
         from deadlines.calendars import calendars_for
         from deadlines.counting import Unit, reckon
 
@@ -67,10 +79,7 @@ def commands(app: typer.Typer) -> None:
                 f"Date '{start}' is not valid; use YYYY-MM-DD.",
                 2,
             ) from None
-        try:
-            archive = Archive.open(get_settings())
-        except NotReady as exc:
-            raise _fail(str(exc)) from None
+        archive = _open_archive()
         try:
             calendars = calendars_for(archive)
             chosen = calendars.current() if calendar is None else calendars.version(calendar)
@@ -113,19 +122,14 @@ def commands(app: typer.Typer) -> None:
         """Nhắc việc ngay · Remind of deadlines now (the worker does it periodically).
 
         Each deadline and threshold is reminded once, however often this runs."""
-        from archive.services.context import Archive, NotReady
         from archive.services.dossiers import today
-        from archive.settings import get_settings
         from deadlines.reminding import remind as run
 
         try:
             day = date.fromisoformat(as_of) if as_of else today()
         except ValueError:
             raise _fail(f"Ngày '{as_of}' không hợp lệ · not a date (YYYY-MM-DD)", 2) from None
-        try:
-            archive = Archive.open(get_settings())
-        except NotReady as exc:
-            raise _fail(str(exc)) from None
+        archive = _open_archive()
         try:
             done = run(archive, day)
         finally:
@@ -142,15 +146,10 @@ def commands(app: typer.Typer) -> None:
 
         The worker keeps them current from the outbox; this rebuilds them whole (in the
         database and, scaled, in Elasticsearch)."""
-        from archive.services.context import Archive, NotReady
-        from archive.settings import get_settings
         from deadlines.stats_elastic import StatisticsUnavailable
         from deadlines.stats_feed import statistics_for
 
-        try:
-            archive = Archive.open(get_settings())
-        except NotReady as exc:
-            raise _fail(str(exc)) from None
+        archive = _open_archive()
         try:
             n = statistics_for(archive).recount_all()
         except StatisticsUnavailable as exc:
@@ -184,9 +183,7 @@ def commands(app: typer.Typer) -> None:
         from pathlib import Path
 
         from archive.domain.errors import ArchiveError
-        from archive.services.context import Archive, NotReady
         from archive.services.dossiers import today
-        from archive.settings import get_settings
         from deadlines.report import money_text, rate_text
         from deadlines.reporting import Format, file_of, report_for
         from deadlines.reports import Form, PeriodKind, ReportPeriod
@@ -207,10 +204,7 @@ def commands(app: typer.Typer) -> None:
             ) from None
         if written is Format.JSON and target is not None:
             raise _fail("Tệp phải là .xlsx hoặc .pdf · The file must be .xlsx or .pdf", 2)
-        try:
-            archive = Archive.open(get_settings())
-        except NotReady as exc:
-            raise _fail(str(exc)) from None
+        archive = _open_archive()
         try:
             made = report_for(
                 archive,
@@ -262,18 +256,13 @@ def commands(app: typer.Typer) -> None:
 
         from archive.domain.errors import ArchiveError
         from archive.metadata import audit
-        from archive.services.context import Archive, NotReady
-        from archive.settings import get_settings
         from deadlines.national_export import export
 
         try:
             first, last = date.fromisoformat(start), date.fromisoformat(end)
         except ValueError:
             raise _fail("Ngày phải là YYYY-MM-DD · Dates must be YYYY-MM-DD", 2) from None
-        try:
-            archive = Archive.open(get_settings())
-        except NotReady as exc:
-            raise _fail(str(exc)) from None
+        archive = _open_archive()
         try:
             made = export(archive, None, first, last)
             target = Path(out)
