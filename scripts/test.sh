@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh --dev
 bash scripts/servers.sh start
 bash scripts/ocr-tools.sh
+bash scripts/signing-tools.sh
 set -a
 # shellcheck disable=SC1091
 . "${ARCHIVE_SERVERS_RUN:-/var/tmp/case-archive-servers}/servers.env"
