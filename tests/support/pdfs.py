@@ -235,3 +235,29 @@ def vietnamese_pdf(pages: list[str]) -> bytes:
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def decision_pdf(pages: int = 1) -> bytes:
+    """A decision of ``pages`` pages set wholly in the embedded Unicode serif (no Helvetica
+    even in the page set-up), so ``pdffonts`` finds every font of it embedded."""
+    from archive.demo.pdfs import registered_serif_fonts
+
+    font = registered_serif_fonts().regular
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, initialFontName=font, initialFontSize=12)
+    marker = secrets.token_hex(8)
+    lines = [
+        "ỦY BAN NHÂN DÂN QUẬN BA ĐÌNH",
+        "QUYẾT ĐỊNH",
+        "Xử phạt vi phạm hành chính",
+        "Điều 1. Xử phạt đối với ông Nguyễn Văn Đức, số tiền 7.500.000 đồng.",
+    ]
+    for page in range(1, pages + 1):
+        pdf.setFont(font, 12)
+        y = 780.0
+        for line in [*lines, f"Trang {page}/{pages} — mã {marker}"]:
+            pdf.drawString(60, y, line)
+            y -= 18
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

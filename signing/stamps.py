@@ -1,0 +1,120 @@
+"""The visible stamp a signature carries (Decree 30/2020/NĐ-CP, Appendix I).
+
+The leader's stamp shows name, title, unit and signing time, over their signature image
+in blue if they gave one; the clerk's agency stamp carries the red seal image. Text is set
+in an embedded Unicode serif (Liberation Serif or Noto Serif): pyHanko's default font is
+Courier without Vietnamese glyphs, and an unembedded font breaks PDF/A.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.stamp import TextStampStyle
+
+from archive.demo.pdfs import find_serif_fonts
+
+# fontTools reports, per stamp, table it does not subset (FFTM): noise to a clerk.
+logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+
+VIETNAM = timezone(timedelta(hours=7), "+07:00")
+
+# A stamp's size in points: wide enough for a long unit name in two lines at 8 pt.
+WIDTH = 230.0
+HEIGHT = 78.0
+MARGIN = 56.0  # 2 cm from the page edge
+GAP = 8.0  # between two stamps
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What the stamp says and where it goes; ``None`` fields are left out."""
+
+    name: str
+    title: str | None = None
+    unit: str | None = None
+    image: bytes | None = None  # a transparent PNG: the signature in blue, or the red seal
+    page: int = -1  # 0-based; negative counts from the end (-1: the last page)
+    box: tuple[float, float, float, float] | None = None  # x1, y1, x2, y2 in points
+
+    def lines(self, when: datetime) -> list[str]:
+        local = when.astimezone(VIETNAM)
+        lines = [f"Ký bởi: {self.name}"]
+        if self.title:
+            lines.append(f"Chức vụ: {self.title}")
+        if self.unit:
+            lines.append(f"Cơ quan: {self.unit}")
+        lines.append(f"Thời gian ký: {local:%d/%m/%Y %H:%M:%S} +07:00")
+        return lines
+
+    def placed(
+        self,
+        page_width: float,
+        page_height: float,
+        taken: Sequence[tuple[float, float, float, float]] = (),
+    ) -> tuple[int, int, int, int]:
+        """The stamp's box: the one given, else bottom right above the margin, moved up
+        (then to the next column left) past the boxes already ``taken`` on the page, so a
+        later stamp never covers an earlier signature."""
+        if self.box is not None:
+            x1, y1, x2, y2 = self.box
+            return round(x1), round(y1), round(x2), round(y2)
+        right = page_width - MARGIN
+        while right - WIDTH >= MARGIN:
+            bottom = MARGIN
+            while bottom + HEIGHT <= page_height - MARGIN:
+                box = (right - WIDTH, bottom, right, bottom + HEIGHT)
+                if not any(_overlap(box, other) for other in taken):
+                    return round(box[0]), round(box[1]), round(box[2]), round(box[3])
+                bottom += HEIGHT + GAP
+            right -= WIDTH + GAP
+        # A page full of stamps: the default place (an overlap is better than no stamp).
+        return (
+            round(page_width - MARGIN - WIDTH),
+            round(MARGIN),
+            round(page_width - MARGIN),
+            round(MARGIN + HEIGHT),
+        )
+
+
+def _overlap(a: Sequence[float], b: Sequence[float]) -> bool:
+    ax1, ax2 = sorted((a[0], a[2]))
+    ay1, ay2 = sorted((a[1], a[3]))
+    bx1, bx2 = sorted((b[0], b[2]))
+    by1, by2 = sorted((b[1], b[3]))
+    return ax1 < bx2 and bx1 < ax2 and ay1 < by2 and by1 < ay2
+
+
+@functools.cache
+def _font() -> GlyphAccumulatorFactory:
+    return GlyphAccumulatorFactory(str(find_serif_fonts().regular))
+
+
+def style_for(stamp: Stamp) -> TextStampStyle:
+    """A pyHanko stamp style: the text in the embedded serif, the image behind it."""
+    background = None
+    if stamp.image is not None:
+        from PIL import Image
+        from pyhanko.pdf_utils.images import PdfImage
+
+        background = PdfImage(Image.open(io.BytesIO(stamp.image)))
+    return TextStampStyle(
+        stamp_text="%(lines)s",
+        text_box_style=TextBoxStyle(font=_font(), font_size=8, leading=10),
+        inner_content_layout=SimpleBoxLayoutRule(
+            x_align=AxisAlignment.ALIGN_MIN,
+            y_align=AxisAlignment.ALIGN_MID,
+            margins=Margins(4, 4, 4, 4),
+        ),
+        background=background,
+        background_opacity=1.0,
+        border_width=1,
+    )
