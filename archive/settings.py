@@ -223,6 +223,22 @@ class Settings(BaseSettings):
         description='Place name on the date line of statistics reports ("Hà Nội, ngày …").',
     )
 
+    signature_level: str = Field(
+        default="B-B",
+        pattern=r"^(?i:(PAdES-)?B-?(B|T|LT|LTA))$",
+        description="PAdES level signatures are made at: B-B, B-T (timestamped), B-LT "
+        "(revocation data embedded) or B-LTA (document timestamp too).",
+    )
+    tsa_url: str = Field(
+        default="",
+        description="RFC 3161 timestamp authority (needed from B-T up).",
+    )
+    trust_roots: str = Field(
+        default="",
+        description="PEM files of the root certificates signatures are verified against "
+        "(and B-LT revocation data gathered for), separated by the path separator.",
+    )
+
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:
         self.data_dir = self.data_dir.expanduser().absolute()

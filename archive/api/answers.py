@@ -42,6 +42,8 @@ STATUS: dict[str, int] = {
     "last_administrator": 409,
     "case_type_exists": 409,
     "calendar_changed": 409,
+    "duplicate_documents": 409,
+    "field_signed": 409,
     # 413
     "file_too_large": 413,
     # 416
@@ -97,6 +99,12 @@ STATUS: dict[str, int] = {
     "extension_out_of_bounds": 422,
     "already_paused": 422,
     "not_responsible": 422,
+    "bad_document_list": 422,
+    "key_unreadable": 422,
+    "certificate_out_of_date": 422,
+    "bad_signature_image": 422,
+    "no_such_page": 422,
+    "pdf_unreadable": 422,
     **dict.fromkeys(REFUSAL_CODES, 422),
     # 429
     "too_many_attempts": 429,
@@ -106,6 +114,7 @@ STATUS: dict[str, int] = {
     "internal_error": 500,
     # 503
     "not_ready": 503,
+    "signing_failed": 503,
 }
 
 DESCRIPTIONS = {
@@ -118,7 +127,7 @@ DESCRIPTIONS = {
     422: "Not acceptable as sent; the message says what to change",
     429: "Too many failed sign-ins; wait (Retry-After)",
     500: "Stored bytes failed their check, or an unexpected error",
-    503: "The database or the store does not answer",
+    503: "The database, the store, or a signing service (timestamp, revocation) does not answer",
 }
 
 # Refusals any operation taking text meets (lengths, control and bidi characters).

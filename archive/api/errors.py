@@ -26,6 +26,7 @@ STATUS = {
     "conflict": 409,
     "too_large": 413,
     "integrity": 500,
+    "unavailable": 503,
 }
 
 _HTTP_MESSAGES = {

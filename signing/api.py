@@ -1,0 +1,196 @@
+"""Signing and verification over HTTP.
+
+``POST /api/signing`` signs one or many documents with one key and one PIN entry (a
+PKCS#12 file sent with the request and forgotten after it); ``GET …/verification``
+verifies a stored document, or every document of a dossier, offline.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+
+from archive.api.answers import answers
+from archive.api.deps import ActorDep, ArchiveDep
+from archive.domain.errors import Invalid
+from archive.metadata.schema import MAX_ROW_ID
+from archive.services import documents as document_service
+from archive.services.context import Actor, Archive
+from signing import service
+from signing.keys import KeyRefused, check_in_date, open_pkcs12
+
+router = APIRouter(tags=["Ký số · Signing"])
+
+MAX_KEY_BYTES = 64 * 1024  # a PKCS#12 file with its chain is a few kilobytes
+MAX_IMAGE_BYTES = 1024 * 1024
+MAX_BATCH = 200
+SIGNING_REFUSALS = (
+    "role_not_allowed",
+    "bad_document_list",
+    "duplicate_documents",
+    "key_unreadable",
+    "certificate_out_of_date",
+    "bad_signature_image",
+)
+VerificationVersion = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+
+
+def document_ids(text: str) -> list[int]:
+    """``"12, 13 14"`` → ``[12, 13, 14]``; refused unless 1 to ``MAX_BATCH`` row ids."""
+    parts = text.replace(",", " ").split()
+    if not parts or len(parts) > MAX_BATCH or not all(p.isdigit() for p in parts):
+        raise Invalid(
+            "bad_document_list",
+            f"Danh sách tài liệu cần ký phải gồm từ 1 đến {MAX_BATCH} số hiệu tài liệu, "
+            "cách nhau bởi dấu phẩy.",
+            f"The documents to sign must be 1 to {MAX_BATCH} document ids, separated by commas.",
+        )
+    ids = [int(p) for p in parts]
+    if any(not 1 <= i <= MAX_ROW_ID for i in ids):
+        raise Invalid(
+            "bad_document_list",
+            "Số hiệu tài liệu không hợp lệ.",
+            "A document id is out of range.",
+        )
+    return ids
+
+
+async def _small(upload: UploadFile | None, limit: int, code: str, what: tuple[str, str]) -> bytes:
+    if upload is None:
+        return b""
+    data = await upload.read(limit + 1)
+    await upload.close()
+    if len(data) > limit:
+        raise Invalid(
+            code,
+            f"{what[0]} quá lớn (tối đa {limit // 1024} KB).",
+            f"{what[1]} is too large (at most {limit // 1024} KB).",
+        )
+    return data
+
+
+@router.post(
+    "/api/signing",
+    responses=answers(*SIGNING_REFUSALS, "signing_failed", changes=True),
+    summary="Ký số một hoặc nhiều tài liệu · Sign one or many documents",
+    description="For leaders (and clerks adding the agency's signature). Send "
+    "`multipart/form-data` with the key file `key` (PKCS#12, .p12/.pfx), its `pin`, the "
+    "`documents` to sign (ids separated by commas, up to 200: one PIN entry for all), "
+    "optionally the signer's `title` for the stamp, a `reason`, and a transparent PNG "
+    "`image` (the signature in blue, or the red seal). Each document's current version is "
+    "signed at the installation's PAdES level (`ARCHIVE_SIGNATURE_LEVEL`) with a visible "
+    "stamp and stored as its new version; the version signed stays byte for byte. The "
+    "answer lists each document's outcome. The key and PIN are used for this request only: "
+    "never stored or logged.",
+)
+async def sign_documents(
+    actor: ActorDep,
+    archive: ArchiveDep,
+    key: Annotated[UploadFile, File(description="PKCS#12 key file (.p12/.pfx)")],
+    pin: Annotated[str, Form(max_length=256)],
+    documents: Annotated[str, Form(max_length=4000)],
+    title: Annotated[str, Form(max_length=120, pattern=r"^[^\x00-\x1f\x7f]*$")] = "",
+    reason: Annotated[str, Form(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] = "",
+    image: Annotated[UploadFile | None, File(description="Signature or seal PNG")] = None,
+) -> dict[str, Any]:
+    ids = document_ids(documents)
+    duplicate = service.duplicate_ids(ids)
+    if duplicate is not None:
+        raise duplicate
+    key_bytes = await _small(key, MAX_KEY_BYTES, "key_unreadable", ("Tệp khóa", "The key file"))
+    picture = await _small(
+        image, MAX_IMAGE_BYTES, "bad_signature_image", ("Ảnh chữ ký", "The signature image")
+    )
+    if picture and not picture.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise Invalid(
+            "bad_signature_image",
+            "Ảnh chữ ký phải là tệp PNG (nền trong suốt).",
+            "The signature image must be a PNG file (transparent background).",
+        )
+    return await anyio.to_thread.run_sync(
+        _sign_all, archive, actor, ids, key_bytes, pin, title, reason, picture
+    )
+
+
+def _sign_all(
+    archive: Archive,
+    actor: Actor,
+    ids: list[int],
+    key_bytes: bytes,
+    pin: str,
+    title: str,
+    reason: str,
+    picture: bytes,
+) -> dict[str, Any]:
+    for document_id in ids:  # the whole batch is refused before anything is signed
+        document_service.check_can_sign(archive, actor, document_id)
+    try:
+        key = open_pkcs12(key_bytes, pin)
+        check_in_date(key, datetime.now(UTC))  # refused once for the batch, not per document
+    except KeyRefused as refused:
+        raise Invalid(refused.code, refused.vi, refused.en) from None
+    setup = service.signing_setup(archive.settings)
+    outcomes = service.each(
+        ids,
+        lambda document_id: service.sign_document(
+            archive,
+            actor,
+            document_id,
+            key,
+            title=title or None,
+            image=picture or None,
+            reason=reason or None,
+        ),
+    )
+    signed = sum(1 for o in outcomes if o["status"] == "signed")
+    if not signed and outcomes[0].get("code") == "signing_failed":
+        # Nothing signed because a service is down: the whole request failed, say so as 503.
+        first = outcomes[0]
+        raise service.SigningUnavailable(
+            "signing_failed", str(first["message"]), str(first["message_en"])
+        )
+    return {
+        "signer": key.name,
+        "level": setup.level.value,
+        "signed": signed,
+        "results": outcomes,
+    }
+
+
+@router.get(
+    "/api/documents/{document_id}/verification",
+    responses=answers("document_not_found"),
+    summary="Kiểm tra chữ ký số của tài liệu · Verify a document's signatures",
+    description="Every signature of the stored version (the current one by default), "
+    "checked offline against the installation's trust roots: signer, claimed signing time "
+    "and timestamp time, chain, revocation status from the file's own data, the PAdES level "
+    "reached, the changes made after it, and a verdict (valid / invalid / indeterminate) "
+    "with its reasons in Vietnamese and English.",
+)
+async def verify_document(
+    document_id: RowId,
+    actor: ActorDep,
+    archive: ArchiveDep,
+    version: VerificationVersion = None,
+) -> dict[str, Any]:
+    report = await anyio.to_thread.run_sync(
+        service.verify_document, archive, actor, document_id, version
+    )
+    return report.as_json()
+
+
+@router.get(
+    "/api/dossiers/{dossier_id}/verification",
+    responses=answers("dossier_not_found"),
+    summary="Kiểm tra chữ ký số cả hồ sơ · Verify every document of a dossier",
+    description="The verification of every document's current version in the dossier, in "
+    "folio order, with the dossier's overall verdict: invalid if any signature is, else "
+    "indeterminate if any is, else valid. Documents without any signature are listed with "
+    "the problem `no_signature`.",
+)
+async def verify_dossier(dossier_id: RowId, actor: ActorDep, archive: ArchiveDep) -> dict[str, Any]:
+    return await anyio.to_thread.run_sync(service.verify_dossier, archive, actor, dossier_id)

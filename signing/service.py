@@ -1,0 +1,234 @@
+"""Signing stored documents and verifying them: the archive's side of the signing stage.
+
+A document is signed on its current version: the stored bytes are read back verified
+against their ingest digests, pyHanko appends the signature, and the result is kept as a
+new version through the core (``documents.add_signed_version``), which accepts it only
+as an incremental update of the version signed and records it in the audit trail with
+its SHA-256. The version signed stays byte for byte.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.domain.errors import ArchiveError, Conflict, Invalid
+from archive.domain.model import Document
+from archive.metadata import accounts, audit
+from archive.metadata import documents as document_rows
+from archive.services import content
+from archive.services import documents as document_service
+from archive.services.context import Actor, Archive
+from archive.services.spool import Spool
+from archive.services.versions import ReceivedFile
+from archive.settings import Settings
+from signing.keys import KeyRefused, SignerKey
+from signing.levels import parse_level
+from signing.pades import SigningRefused, SigningSetup, sign
+from signing.stamps import Stamp
+from signing.verdicts import FileReport, TrustRoots, Verdict, verify, worst
+
+
+class SigningUnavailable(ArchiveError):
+    """The timestamp or revocation service did not answer: nothing was signed or stored."""
+
+    kind = "unavailable"
+
+
+@functools.cache
+def _setup(level: str, tsa_url: str, roots: TrustRoots) -> SigningSetup:
+    return SigningSetup(
+        level=parse_level(level), tsa_url=tsa_url or None, trust_roots=roots.certificates
+    )
+
+
+@functools.cache
+def _roots(paths: str) -> TrustRoots:
+    files = [Path(p) for p in paths.split(os.pathsep) if p.strip()]
+    return TrustRoots.from_pem(path.read_bytes() for path in files)
+
+
+def trust_roots(settings: Settings, extra: Sequence[bytes] = ()) -> TrustRoots:
+    """The installation's trust roots (``ARCHIVE_TRUST_ROOTS``), plus any given."""
+    configured = _roots(settings.trust_roots)
+    if not extra:
+        return configured
+    return TrustRoots(configured.certificates + TrustRoots.from_pem(extra).certificates)
+
+
+def signing_setup(settings: Settings) -> SigningSetup:
+    return _setup(settings.signature_level, settings.tsa_url, trust_roots(settings))
+
+
+@dataclass(frozen=True)
+class SignedVersion:
+    document_id: int
+    version: int
+    signed_from: int
+    sha256: str
+    signer: str
+
+
+def sign_document(
+    archive: Archive,
+    actor: Actor,
+    document_id: int,
+    key: SignerKey,
+    *,
+    title: str | None = None,
+    image: bytes | None = None,
+    reason: str | None = None,
+) -> SignedVersion:
+    """Sign the current version of a document with ``key``; the signed file becomes the
+    document's new current version."""
+    document_service.check_can_sign(archive, actor, document_id)
+    document, version, pdf = _current_pdf(archive, actor, document_id)
+    stamp = Stamp(name=key.name, title=title, unit=_unit_name(archive, actor), image=image)
+    signed = _signed(pdf, key, stamp, signing_setup(archive.settings), reason)
+    with Spool(archive.incoming_dir, archive.settings.max_upload_bytes) as spool:
+        spool.write(signed)
+        sha256 = spool.finish()
+        received = ReceivedFile(
+            spool.path, sha256, spool.size, _signed_name(document), spool.chunk_digests
+        )
+        stored = document_service.add_signed_version(
+            archive, actor, document_id, received, from_version=version
+        )
+    return SignedVersion(document_id, stored.current.version, version, sha256, key.name)
+
+
+def _signed(
+    pdf: bytes, key: SignerKey, stamp: Stamp, setup: SigningSetup, reason: str | None
+) -> bytes:
+    try:
+        return sign(pdf, key, stamp, setup, reason=reason)
+    except KeyRefused as refused:
+        raise Invalid(refused.code, refused.vi, refused.en) from None
+    except SigningRefused as refused:
+        if refused.code == "signing_failed":
+            raise SigningUnavailable(refused.code, refused.vi, refused.en) from None
+        raise Invalid(refused.code, refused.vi, refused.en) from None
+
+
+def _current_pdf(archive: Archive, actor: Actor, document_id: int) -> tuple[Document, int, bytes]:
+    """The current version's bytes, each chunk checked against its ingest digest."""
+    with archive.db.read() as conn:
+        document, dossier = document_service.located(conn, document_id, actor.scope)
+        chosen = document_service.version_of(document, None)
+        digests = document_rows.chunk_digests(conn, chosen.storage_key)
+
+    def report(detail: dict[str, object]) -> None:
+        with archive.db.write() as conn:
+            audit.append(
+                conn,
+                actor_id=actor.user.id,
+                actor=actor.user.username,
+                action="integrity.failure",
+                object_type="document",
+                object_id=document_id,
+                unit_id=dossier.unit_id,
+                detail={"version": chosen.version, **detail},
+            )
+
+    checked = content.verified(
+        archive, chosen.storage_key, chosen.sha256, chosen.size, report, digests, _nothing
+    )
+    return document, chosen.version, b"".join(checked.stream())
+
+
+def _nothing() -> None:
+    """Reading a version to sign it is no hand-out: the signature's own entry records it."""
+
+
+def _unit_name(archive: Archive, actor: Actor) -> str | None:
+    with archive.db.read() as conn:
+        unit = accounts.unit_by_id(conn, actor.user.unit_id)
+    return unit.name if unit is not None else None
+
+
+def _signed_name(document: Document) -> str:
+    title = "".join(c if c.isalnum() else "-" for c in document.title)[:60].strip("-")
+    return f"{title or 'tai-lieu'}-da-ky.pdf"
+
+
+def verify_document(
+    archive: Archive, actor: Actor, document_id: int, version: int | None = None
+) -> FileReport:
+    """The verification report of a stored version (the current one by default)."""
+    document_service.fetch(archive, actor, document_id, record=False)
+    _, chosen, pdf = _version_pdf(archive, actor, document_id, version)
+    return verify(pdf, trust_roots(archive.settings), name=f"{document_id}/v{chosen}")
+
+
+def _version_pdf(
+    archive: Archive, actor: Actor, document_id: int, version: int | None
+) -> tuple[Document, int, bytes]:
+    if version is None:
+        return _current_pdf(archive, actor, document_id)
+    document, _, verified = document_service.open_content(archive, actor, document_id, version)
+    return document, version, b"".join(verified.stream())
+
+
+def refuse_in_batch(error: ArchiveError) -> dict[str, object]:
+    return {"status": "refused", **error.as_dict()}
+
+
+def each(ids: Sequence[int], step: Callable[[int], SignedVersion]) -> list[dict[str, object]]:
+    """Run ``step`` on every document, one outcome per id; a refusal stops nothing else,
+    except that a service outage stops the batch (the next ones would fail the same way)."""
+    outcomes: list[dict[str, object]] = []
+    for position, document_id in enumerate(ids):
+        try:
+            done = step(document_id)
+        except SigningUnavailable as error:
+            outcomes.append({"document_id": document_id, **refuse_in_batch(error)})
+            outcomes.extend(
+                {"document_id": later, "status": "not_attempted"} for later in ids[position + 1 :]
+            )
+            break
+        except ArchiveError as error:
+            outcomes.append({"document_id": document_id, **refuse_in_batch(error)})
+            continue
+        outcomes.append(
+            {
+                "document_id": document_id,
+                "status": "signed",
+                "version": done.version,
+                "signed_from": done.signed_from,
+                "sha256": done.sha256,
+                "signer": done.signer,
+            }
+        )
+    return outcomes
+
+
+def duplicate_ids(ids: Sequence[int]) -> Conflict | None:
+    if len(set(ids)) != len(ids):
+        return Conflict(
+            "duplicate_documents",
+            "Danh sách ký có tài liệu trùng nhau: mỗi tài liệu chỉ ký một lần mỗi lượt.",
+            "The batch names a document twice: each document is signed once per batch.",
+        )
+    return None
+
+
+def verify_dossier(archive: Archive, actor: Actor, dossier_id: int) -> dict[str, object]:
+    """Every document's current version verified, in folio order, and the worst verdict."""
+    documents = document_service.of_dossier(archive, actor, dossier_id)
+    roots = trust_roots(archive.settings)
+    reports = []
+    verdicts = []
+    for document in documents:
+        _, version, pdf = _current_pdf(archive, actor, document.id)
+        report = verify(pdf, roots, name=f"{document.id}/v{version}")
+        if report.problem is None or report.problem.code != "no_signature":
+            verdicts.append(report.verdict)
+        reports.append({"document_id": document.id, "title": document.title, **report.as_json()})
+    return {
+        "dossier_id": dossier_id,
+        "verdict": worst(verdicts).value if verdicts else Verdict.INDETERMINATE.value,
+        "documents": reports,
+    }
