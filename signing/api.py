@@ -134,17 +134,14 @@ def _sign_all(
     except KeyRefused as refused:
         raise Invalid(refused.code, refused.vi, refused.en) from None
     setup = service.signing_setup(archive.settings)
-    outcomes = service.each(
+    outcomes = service.sign_documents(
+        archive,
+        actor,
         ids,
-        lambda document_id: service.sign_document(
-            archive,
-            actor,
-            document_id,
-            key,
-            title=title or None,
-            image=picture or None,
-            reason=reason or None,
-        ),
+        key,
+        title=title or None,
+        image=picture or None,
+        reason=reason or None,
     )
     signed = sum(1 for o in outcomes if o["status"] == "signed")
     if not signed and outcomes[0].get("code") == "signing_failed":

@@ -10,7 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from asn1crypto import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from pyhanko.sign.signers import Signer, SimpleSigner
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 
 class KeyRefused(Exception):
@@ -40,12 +44,43 @@ def common_name(certificate: x509.Certificate) -> str:
     return str(subject.get("common_name") or certificate.subject.human_friendly)
 
 
+class LoadedKeySigner(SimpleSigner):
+    """pyHanko's in-memory signer, with the private key parsed once.
+
+    ``SimpleSigner.sign_raw`` parses the key again for every signature, and parsing an RSA
+    key checks it (tens of milliseconds, against 0.3 ms for the signature itself): a batch
+    signed with one PIN entry parses it once.
+    """
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        if mechanism.signature_algo != "rsassa_pkcs1v15":
+            return super().sign_raw(data, digest_algorithm)
+        return self._loaded().sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+
+    def _loaded(self) -> RSAPrivateKey:
+        loaded = self.__dict__.get("_rsa_key")
+        if loaded is None:
+            loaded = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+            assert isinstance(loaded, RSAPrivateKey)
+            self.__dict__["_rsa_key"] = loaded
+        return loaded
+
+
 def open_pkcs12(data: bytes, pin: str) -> SignerKey:
     """The key and chain in a PKCS#12 file, opened with ``pin``."""
     try:
-        signer = SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=pin.encode())
+        opened = SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=pin.encode())
     except (ValueError, TypeError):
-        signer = None
+        opened = None
+    signer = None
+    if opened is not None and opened.signing_cert is not None:
+        signer = LoadedKeySigner(
+            signing_cert=opened.signing_cert,
+            signing_key=opened.signing_key,
+            cert_registry=opened.cert_registry,
+            signature_mechanism=opened.signature_mechanism,
+        )
     if signer is None or signer.signing_cert is None:
         raise KeyRefused(
             "key_unreadable",

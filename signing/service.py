@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 from archive.domain.errors import ArchiveError, Conflict, Invalid
@@ -25,9 +24,10 @@ from archive.services.context import Actor, Archive
 from archive.services.spool import Spool
 from archive.services.versions import ReceivedFile
 from archive.settings import Settings
+from signing.batch import sign_many
 from signing.keys import KeyRefused, SignerKey
 from signing.levels import parse_level
-from signing.pades import SigningRefused, SigningSetup, sign
+from signing.pades import SigningRefused, SigningSetup
 from signing.stamps import Stamp
 from signing.verdicts import FileReport, TrustRoots, Verdict, verify, worst
 
@@ -63,54 +63,81 @@ def signing_setup(settings: Settings) -> SigningSetup:
     return _setup(settings.signature_level, settings.tsa_url, trust_roots(settings))
 
 
-@dataclass(frozen=True)
-class SignedVersion:
-    document_id: int
-    version: int
-    signed_from: int
-    sha256: str
-    signer: str
+GROUP = 8  # documents read, signed side by side, then stored, at a time: memory stays bounded
 
 
-def sign_document(
+def sign_documents(
     archive: Archive,
     actor: Actor,
-    document_id: int,
+    ids: Sequence[int],
     key: SignerKey,
     *,
     title: str | None = None,
     image: bytes | None = None,
     reason: str | None = None,
-) -> SignedVersion:
-    """Sign the current version of a document with ``key``; the signed file becomes the
-    document's new current version."""
-    document_service.check_can_sign(archive, actor, document_id)
-    document, version, pdf = _current_pdf(archive, actor, document_id)
+) -> list[dict[str, object]]:
+    """Sign each document's current version with ``key``; each signed file becomes the
+    document's new current version. One outcome per id, in order: ``signed``, ``refused``
+    (with the reason), or ``not_attempted`` after a signing service stopped answering."""
+    setup = signing_setup(archive.settings)
     stamp = Stamp(name=key.name, title=title, unit=_unit_name(archive, actor), image=image)
-    signed = _signed(pdf, key, stamp, signing_setup(archive.settings), reason)
-    with Spool(archive.incoming_dir, archive.settings.max_upload_bytes) as spool:
-        spool.write(signed)
-        sha256 = spool.finish()
-        received = ReceivedFile(
-            spool.path, sha256, spool.size, _signed_name(document), spool.chunk_digests
-        )
-        stored = document_service.add_signed_version(
-            archive, actor, document_id, received, from_version=version
-        )
-    return SignedVersion(document_id, stored.current.version, version, sha256, key.name)
+    outcomes: dict[int, dict[str, object]] = {}
+    for first in range(0, len(ids), GROUP):
+        ready: list[tuple[int, Document, int, bytes]] = []
+        for document_id in ids[first : first + GROUP]:
+            try:
+                document_service.check_can_sign(archive, actor, document_id)
+                ready.append((document_id, *_current_pdf(archive, actor, document_id)))
+            except ArchiveError as error:
+                outcomes[document_id] = _refused(error)
+        results = sign_many([pdf for *_, pdf in ready], key, stamp, setup, reason=reason)
+        for (document_id, document, version, _), result in zip(ready, results, strict=True):
+            if isinstance(result, bytes):
+                outcomes[document_id] = _stored(archive, actor, document, version, result, key)
+            else:
+                outcomes[document_id] = _refused(_as_archive_error(result))
+        if any(o.get("code") == "signing_failed" for o in outcomes.values()):
+            break  # the service is down: the next groups would fail the same way
+    return [{"document_id": i, **outcomes.get(i, {"status": "not_attempted"})} for i in ids]
 
 
-def _signed(
-    pdf: bytes, key: SignerKey, stamp: Stamp, setup: SigningSetup, reason: str | None
-) -> bytes:
+def _stored(
+    archive: Archive,
+    actor: Actor,
+    document: Document,
+    version: int,
+    signed: bytes,
+    key: SignerKey,
+) -> dict[str, object]:
     try:
-        return sign(pdf, key, stamp, setup, reason=reason)
-    except KeyRefused as refused:
-        raise Invalid(refused.code, refused.vi, refused.en) from None
-    except SigningRefused as refused:
-        if refused.code == "signing_failed":
-            raise SigningUnavailable(refused.code, refused.vi, refused.en) from None
-        raise Invalid(refused.code, refused.vi, refused.en) from None
+        with Spool(archive.incoming_dir, archive.settings.max_upload_bytes) as spool:
+            spool.write(signed)
+            sha256 = spool.finish()
+            received = ReceivedFile(
+                spool.path, sha256, spool.size, _signed_name(document), spool.chunk_digests
+            )
+            stored = document_service.add_signed_version(
+                archive, actor, document.id, received, from_version=version
+            )
+    except ArchiveError as error:
+        return _refused(error)
+    return {
+        "status": "signed",
+        "version": stored.current.version,
+        "signed_from": version,
+        "sha256": sha256,
+        "signer": key.name,
+    }
+
+
+def _refused(error: ArchiveError) -> dict[str, object]:
+    return {"status": "refused", **error.as_dict()}
+
+
+def _as_archive_error(refused: SigningRefused | KeyRefused) -> ArchiveError:
+    if isinstance(refused, SigningRefused) and refused.code == "signing_failed":
+        return SigningUnavailable(refused.code, refused.vi, refused.en)
+    return Invalid(refused.code, refused.vi, refused.en)
 
 
 def _current_pdf(archive: Archive, actor: Actor, document_id: int) -> tuple[Document, int, bytes]:
@@ -170,39 +197,6 @@ def _version_pdf(
         return _current_pdf(archive, actor, document_id)
     document, _, verified = document_service.open_content(archive, actor, document_id, version)
     return document, version, b"".join(verified.stream())
-
-
-def refuse_in_batch(error: ArchiveError) -> dict[str, object]:
-    return {"status": "refused", **error.as_dict()}
-
-
-def each(ids: Sequence[int], step: Callable[[int], SignedVersion]) -> list[dict[str, object]]:
-    """Run ``step`` on every document, one outcome per id; a refusal stops nothing else,
-    except that a service outage stops the batch (the next ones would fail the same way)."""
-    outcomes: list[dict[str, object]] = []
-    for position, document_id in enumerate(ids):
-        try:
-            done = step(document_id)
-        except SigningUnavailable as error:
-            outcomes.append({"document_id": document_id, **refuse_in_batch(error)})
-            outcomes.extend(
-                {"document_id": later, "status": "not_attempted"} for later in ids[position + 1 :]
-            )
-            break
-        except ArchiveError as error:
-            outcomes.append({"document_id": document_id, **refuse_in_batch(error)})
-            continue
-        outcomes.append(
-            {
-                "document_id": document_id,
-                "status": "signed",
-                "version": done.version,
-                "signed_from": done.signed_from,
-                "sha256": done.sha256,
-                "signer": done.signer,
-            }
-        )
-    return outcomes
 
 
 def duplicate_ids(ids: Sequence[int]) -> Conflict | None:

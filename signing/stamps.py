@@ -9,11 +9,15 @@ Courier without Vietnamese glyphs, and an unembedded font breaks PDF/A.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import logging
+import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
@@ -93,9 +97,47 @@ def _overlap(a: Sequence[float], b: Sequence[float]) -> bool:
     return ax1 < bx2 and bx1 < ax2 and ay1 < by2 and by1 < ay2
 
 
+# What a stamp may say: Latin with Vietnamese letters (precomposed and combining), digits,
+# punctuation, the đồng sign. The serif is cut down to these once per process: pyHanko
+# subsets the font again for every signature, and a small font makes that ~5x cheaper.
+_STAMP_CHARACTERS = (
+    range(0x20, 0x7F),
+    range(0xA0, 0x180),
+    range(0x1A0, 0x1B1),
+    range(0x300, 0x324),
+    range(0x1EA0, 0x1EFA),
+    (0x20AB, 0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2026),
+)
+
+
 @functools.cache
 def _font() -> GlyphAccumulatorFactory:
-    return GlyphAccumulatorFactory(str(find_serif_fonts().regular))
+    return GlyphAccumulatorFactory(str(_stamp_font(find_serif_fonts().regular)))
+
+
+def _stamp_font(source: Path) -> Path:
+    """``source`` cut down to the stamp's characters, kept in the temporary folder under a
+    name that changes with the source, written whole before it is used."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    facts = source.stat()
+    key = hashlib.sha256(f"{source}:{facts.st_size}:{facts.st_mtime_ns}".encode()).hexdigest()
+    target = Path(tempfile.gettempdir()) / f"case-archive-stamp-{key[:16]}.ttf"
+    if target.is_file():
+        return target
+    options = subset.Options()
+    options.layout_features = ["*"]  # keep the shaping tables HarfBuzz places marks with
+    options.name_IDs = ["*"]
+    options.drop_tables += ["FFTM"]
+    font = TTFont(str(source))
+    cutter = subset.Subsetter(options)
+    cutter.populate(unicodes=[c for group in _STAMP_CHARACTERS for c in group])
+    cutter.subset(font)
+    with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as out:
+        font.save(out)
+    os.replace(out.name, target)
+    return target
 
 
 def style_for(stamp: Stamp) -> TextStampStyle:

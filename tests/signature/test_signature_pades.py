@@ -184,3 +184,17 @@ def test_a_timestamped_level_needs_its_services() -> None:
         SigningSetup(level=Level.B_T)
     with pytest.raises(ValueError, match="ARCHIVE_TRUST_ROOTS"):
         SigningSetup(level=Level.B_LT, tsa_url="http://127.0.0.1:1/tsa")
+
+
+def test_a_batch_keeps_its_order_and_refuses_only_what_cannot_be_signed(
+    pki: Pki, roots: TrustRoots
+) -> None:
+    from signing.batch import sign_many
+
+    key = open_pkcs12(pki.pkcs12("leader").read_bytes(), PIN)
+    pdfs = [decision_pdf(), b"%PDF-1.4 not really", decision_pdf(), decision_pdf()]
+    results = sign_many(pdfs, key, leader(pki), setup_at(Level.B_T, pki, roots))
+    assert [type(r).__name__ for r in results] == ["bytes", "SigningRefused", "bytes", "bytes"]
+    for pdf, result in zip(pdfs, results, strict=True):
+        if isinstance(result, bytes):
+            assert result.startswith(pdf)  # each its own, in order
