@@ -123,6 +123,19 @@ def _pdfium(path: Path, repairs: list[str]) -> dict[str, Any] | None:
             pdf.close()
 
 
+def _signed_fields(pdf: Any) -> int:
+    """Signature fields that hold a signature: PDFium counts empty ones too (a template's
+    places for the leader's and the agency's signatures are not signatures)."""
+    import pypdfium2.raw as pdfium_c
+
+    signed = 0
+    for index in range(max(0, pdfium_c.FPDF_GetSignatureCount(pdf.raw))):
+        signature = pdfium_c.FPDF_GetSignatureObject(pdf.raw, index)
+        if signature and pdfium_c.FPDFSignatureObj_GetContents(signature, None, 0) > 0:
+            signed += 1
+    return signed
+
+
 def _pdfium_facts(pdf: Any, path: Path, repairs: list[str]) -> dict[str, Any] | None:
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
@@ -140,7 +153,7 @@ def _pdfium_facts(pdf: Any, path: Path, repairs: list[str]) -> dict[str, Any] | 
         found: dict[str, Any] = {
             "pages": pages,
             "version": f"{version // 10}.{version % 10}" if version else "?",
-            "signatures": max(0, pdfium_c.FPDF_GetSignatureCount(pdf.raw)),
+            "signatures": _signed_fields(pdf),
             "active": set(),
         }
         revision = pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw)

@@ -32,6 +32,7 @@ from support.pdfs import (
     with_javascript,
     with_launch_action,
     with_prefix,
+    with_signature_appended,
     with_xfa,
 )
 
@@ -397,3 +398,28 @@ def test_a_slot_whose_starter_thread_cannot_start_stays_in_the_pool(
         assert pool._idle.qsize() == 2  # both slots back, empty: a check starts its own
     finally:
         pool.close()
+
+
+def test_empty_signature_fields_are_not_counted_as_signatures(
+    checker: PdfChecker, tmp_path: Path
+) -> None:
+    """A decision template carries places for the leader's and the agency's signatures:
+    PDFium counts those fields, but only a field holding a signature is one."""
+    import io
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(make_pdf()))
+    for name in ("ChuKyLanhDao", "ChuKyCoQuan"):
+        fields.append_signature_field(
+            writer, fields.SigFieldSpec(name, on_page=0, box=(300, 60, 500, 120))
+        )
+    out = io.BytesIO()
+    writer.write(out)
+    path = tmp_path / "mau.pdf"
+    path.write_bytes(out.getvalue())
+    assert checker.inspect(path).signature_count == 0
+    signed = tmp_path / "da-ky.pdf"
+    signed.write_bytes(with_signature_appended(out.getvalue()))
+    assert checker.inspect(signed).signature_count == 1
