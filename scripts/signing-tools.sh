@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(poppler-utils qpdf openssl maven default-jdk-headless)
+DEB_PACKAGES=(poppler-utils qpdf openssl maven default-jdk-headless softhsm2)
 
 log() { printf '==> %s\n' "$*"; }
 die() {
