@@ -233,6 +233,11 @@ class Settings(BaseSettings):
         default="",
         description="RFC 3161 timestamp authority (needed from B-T up).",
     )
+    decision_templates: str = Field(
+        default="",
+        description="Folder of decision templates (*.j2) that add to, or replace by name, "
+        "the shipped ones.",
+    )
     trust_roots: str = Field(
         default="",
         description="PEM files of the root certificates signatures are verified against "

@@ -22,5 +22,6 @@ from archive.extensions import Extension
 def extension() -> Extension:
     from signing.api import router
     from signing.cli import commands
+    from signing.decisions_api import router as decisions_router
 
-    return Extension(name="signing", routers=(router,), commands=commands)
+    return Extension(name="signing", routers=(router, decisions_router), commands=commands)

@@ -20,7 +20,7 @@ from archive.metadata.schema import MAX_ROW_ID
 from archive.services import documents as document_service
 from archive.services.context import Actor, Archive
 from signing import service
-from signing.keys import KeyRefused, check_in_date, open_pkcs12
+from signing.keys import KeyRefused, SignerKey, check_in_date, open_pkcs12
 
 router = APIRouter(tags=["Ký số · Signing"])
 
@@ -59,7 +59,9 @@ def document_ids(text: str) -> list[int]:
     return ids
 
 
-async def _small(upload: UploadFile | None, limit: int, code: str, what: tuple[str, str]) -> bytes:
+async def small_file(
+    upload: UploadFile | None, limit: int, code: str, what: tuple[str, str]
+) -> bytes:
     if upload is None:
         return b""
     data = await upload.read(limit + 1)
@@ -101,8 +103,8 @@ async def sign_documents(
     duplicate = service.duplicate_ids(ids)
     if duplicate is not None:
         raise duplicate
-    key_bytes = await _small(key, MAX_KEY_BYTES, "key_unreadable", ("Tệp khóa", "The key file"))
-    picture = await _small(
+    key_bytes = await small_file(key, MAX_KEY_BYTES, "key_unreadable", ("Tệp khóa", "The key file"))
+    picture = await small_file(
         image, MAX_IMAGE_BYTES, "bad_signature_image", ("Ảnh chữ ký", "The signature image")
     )
     if picture and not picture.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -114,6 +116,17 @@ async def sign_documents(
     return await anyio.to_thread.run_sync(
         _sign_all, archive, actor, ids, key_bytes, pin, title, reason, picture
     )
+
+
+def opened_key(key_bytes: bytes, pin: str) -> SignerKey:
+    """The PKCS#12 key opened with the PIN and in date, else the refusal to answer with;
+    checked once for a whole batch, not per document."""
+    try:
+        key = open_pkcs12(key_bytes, pin)
+        check_in_date(key, datetime.now(UTC))
+    except KeyRefused as refused:
+        raise Invalid(refused.code, refused.vi, refused.en) from None
+    return key
 
 
 def _sign_all(
@@ -128,11 +141,7 @@ def _sign_all(
 ) -> dict[str, Any]:
     for document_id in ids:  # the whole batch is refused before anything is signed
         document_service.check_can_sign(archive, actor, document_id)
-    try:
-        key = open_pkcs12(key_bytes, pin)
-        check_in_date(key, datetime.now(UTC))  # refused once for the batch, not per document
-    except KeyRefused as refused:
-        raise Invalid(refused.code, refused.vi, refused.en) from None
+    key = opened_key(key_bytes, pin)
     setup = service.signing_setup(archive.settings)
     outcomes = service.sign_documents(
         archive,

@@ -7,6 +7,7 @@ them, so the version signed stays byte for byte at the head of the signed file.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,7 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
 
+from signing.form_fields import LEADER_FIELD, LEADER_SEAL_SHARE
 from signing.keys import SignerKey, check_in_date
 from signing.levels import Level
 from signing.stamps import VIETNAM, Stamp, style_for
@@ -100,6 +102,8 @@ def sign(
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     except (PdfError, ValueError) as error:
         raise _unreadable(error) from error
+    if field_name is None and _is_empty_field(writer, LEADER_FIELD):
+        field_name = LEADER_FIELD  # a decision made from a template: sign in its place
     existing = _empty_field(writer, field_name)
     name = field_name or f"ChuKy{len(writer.prev.embedded_signatures) + 1}"
     new_field = None
@@ -118,8 +122,18 @@ def sign(
             on_page=page,
             box=stamp.placed(width, height, _widget_boxes(writer, page)),
         )
+    if existing == LEADER_FIELD:
+        # Decree 30: the agency's seal will cover the left third of the leader's place.
+        stamp = dataclasses.replace(
+            stamp, left_inset=LEADER_SEAL_SHARE * _field_width(writer, name)
+        )
+    # A decision made from a template: the leader's signature certifies it, allowing only
+    # the clerk's filling of the number and date and further signatures (Decree 30).
+    certify = existing == LEADER_FIELD and not writer.prev.embedded_signatures
     meta = signers.PdfSignatureMetadata(
         field_name=name,
+        certify=certify,
+        docmdp_permissions=fields.MDPPerm.FILL_FORMS,
         reason=reason,
         location=stamp.unit,
         name=key.name,
@@ -160,6 +174,21 @@ def _empty_field(writer: IncrementalPdfFileWriter, name: str | None) -> str | No
                 )
             return str(found_name)
     return None
+
+
+def _field_width(writer: IncrementalPdfFileWriter, name: str) -> float:
+    for found, _value, ref in fields.enumerate_sig_fields(writer.prev):
+        if found == name:
+            x1, _y1, x2, _y2 = (float(v) for v in ref.get_object()["/Rect"])
+            return abs(x2 - x1)
+    return 0.0
+
+
+def _is_empty_field(writer: IncrementalPdfFileWriter, name: str) -> bool:
+    return any(
+        found == name and value is None
+        for found, value, _ref in fields.enumerate_sig_fields(writer.prev)
+    )
 
 
 def _widget_boxes(

@@ -79,29 +79,43 @@ def sign_documents(
     """Sign each document's current version with ``key``; each signed file becomes the
     document's new current version. One outcome per id, in order: ``signed``, ``refused``
     (with the reason), or ``not_attempted`` after a signing service stopped answering."""
+    from signing import decisions  # the workflow builds on this module
+
     setup = signing_setup(archive.settings)
-    stamp = Stamp(name=key.name, title=title, unit=_unit_name(archive, actor), image=image)
+    stamp = Stamp(name=key.name, title=title, unit=unit_name(archive, actor), image=image)
     outcomes: dict[int, dict[str, object]] = {}
+    in_workflow: set[int] = set()  # decisions submitted to this leader: signed moves them on
     for first in range(0, len(ids), GROUP):
         ready: list[tuple[int, Document, int, bytes]] = []
         for document_id in ids[first : first + GROUP]:
             try:
                 document_service.check_can_sign(archive, actor, document_id)
-                ready.append((document_id, *_current_pdf(archive, actor, document_id)))
+                if decisions.check_signable(archive, actor, document_id) is not None:
+                    in_workflow.add(document_id)
+                ready.append((document_id, *current_pdf(archive, actor, document_id)))
             except ArchiveError as error:
                 outcomes[document_id] = _refused(error)
         results = sign_many([pdf for *_, pdf in ready], key, stamp, setup, reason=reason)
         for (document_id, document, version, _), result in zip(ready, results, strict=True):
             if isinstance(result, bytes):
-                outcomes[document_id] = _stored(archive, actor, document, version, result, key)
+                outcome = store_signed(archive, actor, document, version, result, key)
+                outcomes[document_id] = outcome
+                if outcome["status"] == "signed" and document_id in in_workflow:
+                    decisions.signed(
+                        archive,
+                        actor,
+                        document_id,
+                        int(str(outcome["version"])),
+                        str(outcome["sha256"]),
+                    )
             else:
-                outcomes[document_id] = _refused(_as_archive_error(result))
+                outcomes[document_id] = _refused(as_archive_error(result))
         if any(o.get("code") == "signing_failed" for o in outcomes.values()):
             break  # the service is down: the next groups would fail the same way
     return [{"document_id": i, **outcomes.get(i, {"status": "not_attempted"})} for i in ids]
 
 
-def _stored(
+def store_signed(
     archive: Archive,
     actor: Actor,
     document: Document,
@@ -134,13 +148,13 @@ def _refused(error: ArchiveError) -> dict[str, object]:
     return {"status": "refused", **error.as_dict()}
 
 
-def _as_archive_error(refused: SigningRefused | KeyRefused) -> ArchiveError:
+def as_archive_error(refused: SigningRefused | KeyRefused) -> ArchiveError:
     if isinstance(refused, SigningRefused) and refused.code == "signing_failed":
         return SigningUnavailable(refused.code, refused.vi, refused.en)
     return Invalid(refused.code, refused.vi, refused.en)
 
 
-def _current_pdf(archive: Archive, actor: Actor, document_id: int) -> tuple[Document, int, bytes]:
+def current_pdf(archive: Archive, actor: Actor, document_id: int) -> tuple[Document, int, bytes]:
     """The current version's bytes, each chunk checked against its ingest digest."""
     with archive.db.read() as conn:
         document, dossier = document_service.located(conn, document_id, actor.scope)
@@ -170,7 +184,7 @@ def _nothing() -> None:
     """Reading a version to sign it is no hand-out: the signature's own entry records it."""
 
 
-def _unit_name(archive: Archive, actor: Actor) -> str | None:
+def unit_name(archive: Archive, actor: Actor) -> str | None:
     with archive.db.read() as conn:
         unit = accounts.unit_by_id(conn, actor.user.unit_id)
     return unit.name if unit is not None else None
@@ -194,7 +208,7 @@ def _version_pdf(
     archive: Archive, actor: Actor, document_id: int, version: int | None
 ) -> tuple[Document, int, bytes]:
     if version is None:
-        return _current_pdf(archive, actor, document_id)
+        return current_pdf(archive, actor, document_id)
     document, _, verified = document_service.open_content(archive, actor, document_id, version)
     return document, version, b"".join(verified.stream())
 
@@ -216,7 +230,7 @@ def verify_dossier(archive: Archive, actor: Actor, dossier_id: int) -> dict[str,
     reports = []
     verdicts = []
     for document in documents:
-        _, version, pdf = _current_pdf(archive, actor, document.id)
+        _, version, pdf = current_pdf(archive, actor, document.id)
         report = verify(pdf, roots, name=f"{document.id}/v{version}")
         if report.problem is None or report.problem.code != "no_signature":
             verdicts.append(report.verdict)

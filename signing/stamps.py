@@ -48,6 +48,7 @@ class Stamp:
     image: bytes | None = None  # a transparent PNG: the signature in blue, or the red seal
     page: int = -1  # 0-based; negative counts from the end (-1: the last page)
     box: tuple[float, float, float, float] | None = None  # x1, y1, x2, y2 in points
+    left_inset: float = 0.0  # room kept free on the left (where the agency's seal goes)
 
     def lines(self, when: datetime) -> list[str]:
         local = when.astimezone(VIETNAM)
@@ -110,9 +111,14 @@ _STAMP_CHARACTERS = (
 )
 
 
+STAMP_SIZE = 8
+
+
 @functools.cache
-def _font() -> GlyphAccumulatorFactory:
-    return GlyphAccumulatorFactory(str(_stamp_font(find_serif_fonts().regular)))
+def stamp_font(size: int = STAMP_SIZE) -> GlyphAccumulatorFactory:
+    """The serif for text set at ``size`` points: pyHanko shapes text at its font engine's
+    size and draws it at the text box's, so the two are given the same (pyHanko #733)."""
+    return GlyphAccumulatorFactory(str(_stamp_font(find_serif_fonts().regular)), font_size=size)
 
 
 def _stamp_font(source: Path) -> Path:
@@ -120,10 +126,11 @@ def _stamp_font(source: Path) -> Path:
     name that changes with the source, written whole before it is used."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
+    from fontTools.ttLib.scaleUpem import scale_upem
 
     facts = source.stat()
     key = hashlib.sha256(f"{source}:{facts.st_size}:{facts.st_mtime_ns}".encode()).hexdigest()
-    target = Path(tempfile.gettempdir()) / f"case-archive-stamp-{key[:16]}.ttf"
+    target = Path(tempfile.gettempdir()) / f"case-archive-stamp-1000-{key[:16]}.ttf"
     if target.is_file():
         return target
     options = subset.Options()
@@ -134,6 +141,10 @@ def _stamp_font(source: Path) -> Path:
     cutter = subset.Subsetter(options)
     cutter.populate(unicodes=[c for group in _STAMP_CHARACTERS for c in group])
     cutter.subset(font)
+    # pyHanko writes the glyph widths (/W) in the font's own units, which PDF reads as
+    # thousandths of an em: a TrueType font's 2048 units per em drew every letter twice as
+    # wide apart. Scaled to 1000 units per em, the two agree.
+    scale_upem(font, 1000)
     with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as out:
         font.save(out)
     os.replace(out.name, target)
@@ -150,11 +161,11 @@ def style_for(stamp: Stamp) -> TextStampStyle:
         background = PdfImage(Image.open(io.BytesIO(stamp.image)))
     return TextStampStyle(
         stamp_text="%(lines)s",
-        text_box_style=TextBoxStyle(font=_font(), font_size=8, leading=10),
+        text_box_style=TextBoxStyle(font=stamp_font(), font_size=STAMP_SIZE, leading=10),
         inner_content_layout=SimpleBoxLayoutRule(
             x_align=AxisAlignment.ALIGN_MIN,
             y_align=AxisAlignment.ALIGN_MID,
-            margins=Margins(4, 4, 4, 4),
+            margins=Margins(4 + round(stamp.left_inset), 4, 4, 4),
         ),
         background=background,
         background_opacity=1.0,

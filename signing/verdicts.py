@@ -98,7 +98,7 @@ class SignatureReport:
     issuer: str
     claimed_time: datetime | None  # the signer's own clock (signingTime), not proof
     timestamp_time: datetime | None  # an RFC 3161 timestamp's time: proof it existed
-    trusted: bool  # the chain reaches a configured trust root
+    trusted: bool  # the chain reaches a configured trust root (revocation apart)
     chain: tuple[str, ...]  # signer first, root last, as far as it was built
     revocation: str  # good / revoked / not_in_file / not_checked
     level: str  # the PAdES baseline level the file holds for it
@@ -282,7 +282,8 @@ async def _one(
         issuer=cert.issuer.human_friendly,
         claimed_time=status.signer_reported_dt or sig.self_reported_timestamp,
         timestamp_time=stamped,
-        trusted=bool(status.trusted or (lt_status is not None and lt_status.trusted)),
+        # The chain was built to a configured root (revocation is reported apart).
+        trusted=status.validation_path is not None or (lt_status is not None and lt_status.trusted),
         chain=chain,
         revocation=_revocation(status, lt_status, embedded_revinfo),
         level=level,

@@ -24,6 +24,7 @@ STATUS: dict[str, int] = {
     "not_owner_unit": 403,
     "unit_not_allowed": 403,
     "cannot_deactivate_self": 403,
+    "not_your_decision": 403,
     # 404: no such thing, or not yours to see (the two are never told apart)
     "dossier_not_found": 404,
     "document_not_found": 404,
@@ -31,6 +32,8 @@ STATUS: dict[str, int] = {
     "user_not_found": 404,
     "token_not_found": 404,
     "case_type_not_found": 404,
+    "template_not_found": 404,
+    "decision_not_found": 404,
     "not_found": 404,
     # 409: conflicts with what is stored
     "dossier_code_taken": 409,
@@ -44,6 +47,8 @@ STATUS: dict[str, int] = {
     "calendar_changed": 409,
     "duplicate_documents": 409,
     "field_signed": 409,
+    "wrong_decision_state": 409,
+    "field_filled": 409,
     # 413
     "file_too_large": 413,
     # 416
@@ -100,6 +105,10 @@ STATUS: dict[str, int] = {
     "already_paused": 422,
     "not_responsible": 422,
     "bad_document_list": 422,
+    "bad_template": 422,
+    "not_a_leader": 422,
+    "no_such_field": 422,
+    "issue_instead": 422,
     "key_unreadable": 422,
     "certificate_out_of_date": 422,
     "bad_signature_image": 422,

@@ -9,30 +9,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from support.archives import open_backend
-from support.live import Api, LiveServer
+from support.live import Api
 from support.pdfs import decision_pdf
-from support.people import seed_people
 from support.pki import PIN, Pki, free_port
-
-
-def _live(kind: str, folder: Path, **settings: Any) -> Iterator[Api]:
-    with open_backend(kind, folder, **settings) as opened:
-        people = seed_people(opened.archive)
-        with LiveServer(opened.archive) as server:
-            yield Api(server.base_url, opened, people)
+from support.signing_live import live_signing, sign_request
 
 
 @pytest.fixture(scope="module", params=["embedded", "scaled"])
 def api(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pki: Pki
 ) -> Iterator[Api]:
-    yield from _live(
+    yield from live_signing(
         request.param,
         tmp_path_factory.mktemp("signing"),
         signature_level="B-LT",
@@ -65,23 +55,6 @@ def new_decision(api: Api, pages: int = 1) -> tuple[int, bytes]:
     return int(added.json()["id"]), pdf
 
 
-def sign(
-    client: httpx.Client,
-    pki: Pki,
-    ids: list[int],
-    *,
-    label: str = "leader",
-    pin: str = PIN,
-    **fields: str,
-) -> httpx.Response:
-    return client.post(
-        "/api/signing",
-        data={"documents": ",".join(map(str, ids)), "pin": pin, **fields},
-        files={"key": (f"{label}.p12", pki.pkcs12(label).read_bytes(), "application/x-pkcs12")},
-        timeout=60,
-    )
-
-
 def content(client: httpx.Client, document_id: int, version: int) -> bytes:
     answer = client.get(f"/api/documents/{document_id}/content", params={"version": version})
     assert answer.status_code == 200, answer.text
@@ -91,7 +64,7 @@ def content(client: httpx.Client, document_id: int, version: int) -> bytes:
 def test_leader_signs_then_clerk_seals_and_both_verify_valid(api: Api, pki: Pki) -> None:
     document_id, original = new_decision(api)
     leader = api.client("leader_tp")
-    signed = sign(leader, pki, [document_id], title="Trưởng phòng")
+    signed = sign_request(leader, pki, [document_id], title="Trưởng phòng")
     assert signed.status_code == 200, signed.text
     body = signed.json()
     assert body["level"] == "B-LT" and body["signer"] == "Nguyễn Văn An"
@@ -105,7 +78,7 @@ def test_leader_signs_then_clerk_seals_and_both_verify_valid(api: Api, pki: Pki)
     assert second.startswith(first)
     assert hashlib.sha256(second).hexdigest() == outcome["sha256"]
 
-    sealed = sign(api.client("clerk_tp"), pki, [document_id], label="clerk")
+    sealed = sign_request(api.client("clerk_tp"), pki, [document_id], label="clerk")
     assert sealed.status_code == 200, sealed.text
     assert sealed.json()["results"][0]["version"] == 3
 
@@ -146,7 +119,7 @@ def test_leader_signs_then_clerk_seals_and_both_verify_valid(api: Api, pki: Pki)
 
 def test_a_batch_is_signed_with_one_pin_entry(api: Api, pki: Pki) -> None:
     ids = [new_decision(api)[0] for _ in range(3)]
-    answer = sign(api.client("leader_tp"), pki, ids, title="Trưởng phòng")
+    answer = sign_request(api.client("leader_tp"), pki, ids, title="Trưởng phòng")
     assert answer.status_code == 200, answer.text
     assert answer.json()["signed"] == 3
     assert [r["document_id"] for r in answer.json()["results"]] == ids
@@ -177,7 +150,7 @@ def test_refusals_sign_and_store_nothing(
     code: str,
 ) -> None:
     document_id, _ = new_decision(api)
-    answer = sign(api.client(who), pki, [document_id], label=label, pin=pin, **fields)
+    answer = sign_request(api.client(who), pki, [document_id], label=label, pin=pin, **fields)
     assert answer.status_code == status, answer.text
     assert answer.json()["error"]["code"] == code
     assert pin not in answer.text or pin == PIN  # a wrong PIN is never echoed
@@ -186,7 +159,7 @@ def test_refusals_sign_and_store_nothing(
 
 def test_a_document_named_twice_is_refused(api: Api, pki: Pki) -> None:
     document_id, _ = new_decision(api)
-    answer = sign(api.client("leader_tp"), pki, [document_id, document_id])
+    answer = sign_request(api.client("leader_tp"), pki, [document_id, document_id])
     assert answer.status_code == 409
     assert answer.json()["error"]["code"] == "duplicate_documents"
     assert versions_of(api, document_id) == 1
@@ -212,14 +185,14 @@ def test_another_units_document_is_refused_in_a_batch_before_any_is_signed(
         data={"kind": "quyet_dinh_xu_phat", "title": "Quyết định"},
         files={"file": ("q.pdf", decision_pdf(), "application/pdf")},
     ).json()["id"]
-    answer = sign(api.client("leader_tp"), pki, [ours, theirs])
+    answer = sign_request(api.client("leader_tp"), pki, [ours, theirs])
     assert answer.status_code == 404
     assert versions_of(api, ours) == 1
 
 
 @pytest.fixture(scope="module")
 def api_without_tsa(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[Api]:
-    yield from _live(
+    yield from live_signing(
         "embedded",
         tmp_path_factory.mktemp("no-tsa"),
         signature_level="B-T",
@@ -232,7 +205,7 @@ def test_a_timestamp_service_outage_is_503_and_stores_nothing(
     api_without_tsa: Api, pki: Pki
 ) -> None:
     document_id, _ = new_decision(api_without_tsa)
-    answer = sign(api_without_tsa.client("leader_tp"), pki, [document_id])
+    answer = sign_request(api_without_tsa.client("leader_tp"), pki, [document_id])
     assert answer.status_code == 503, answer.text
     assert answer.json()["error"]["code"] == "signing_failed"
     assert versions_of(api_without_tsa, document_id) == 1
