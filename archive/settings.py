@@ -233,6 +233,15 @@ class Settings(BaseSettings):
         default="",
         description="RFC 3161 timestamp authority (needed from B-T up).",
     )
+    remote_signing_url: str = Field(
+        default="",
+        description="Base URL of the remote signing service (only digests are sent to it).",
+    )
+    remote_signing_client_id: str = Field(default="", description="Client id there.")
+    remote_signing_client_secret: str = Field(default="", description="Client secret there.")
+    remote_signing_approval_seconds: float = Field(
+        default=120.0, gt=0, le=900, description="How long to wait for the signer's approval."
+    )
     decision_templates: str = Field(
         default="",
         description="Folder of decision templates (*.j2) that add to, or replace by name, "

@@ -20,7 +20,9 @@ from archive.metadata.schema import MAX_ROW_ID
 from archive.services import documents as document_service
 from archive.services.context import Actor, Archive
 from signing import service
+from signing.batch import Remotely, Signing, WithKey
 from signing.keys import KeyRefused, SignerKey, check_in_date, open_pkcs12
+from signing.pades import SigningRefused
 
 router = APIRouter(tags=["Ký số · Signing"])
 
@@ -34,7 +36,12 @@ SIGNING_REFUSALS = (
     "key_unreadable",
     "certificate_out_of_date",
     "bad_signature_image",
+    "key_or_remote",
+    "remote_not_configured",
+    "remote_bad_signature",
+    "remote_unsupported_key",
 )
+OUTAGE_CODES = ("signing_failed", "remote_unavailable", "remote_timeout")
 VerificationVersion = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
@@ -77,7 +84,7 @@ async def small_file(
 
 @router.post(
     "/api/signing",
-    responses=answers(*SIGNING_REFUSALS, "signing_failed", changes=True),
+    responses=answers(*SIGNING_REFUSALS, *OUTAGE_CODES, "remote_rejected", changes=True),
     summary="Ký số một hoặc nhiều tài liệu · Sign one or many documents",
     description="For leaders (and clerks adding the agency's signature). Send "
     "`multipart/form-data` with the key file `key` (PKCS#12, .p12/.pfx), its `pin`, the "
@@ -92,9 +99,17 @@ async def small_file(
 async def sign_documents(
     actor: ActorDep,
     archive: ArchiveDep,
-    key: Annotated[UploadFile, File(description="PKCS#12 key file (.p12/.pfx)")],
-    pin: Annotated[str, Form(max_length=256)],
     documents: Annotated[str, Form(max_length=4000)],
+    key: Annotated[UploadFile | None, File(description="PKCS#12 key file (.p12/.pfx)")] = None,
+    pin: Annotated[str, Form(max_length=256)] = "",
+    remote_user: Annotated[
+        str,
+        Form(
+            max_length=128,
+            pattern=r"^[^\x00-\x1f\x7f]*$",
+            description="The signer's account at the remote signing service, instead of a key",
+        ),
+    ] = "",
     title: Annotated[str, Form(max_length=120, pattern=r"^[^\x00-\x1f\x7f]*$")] = "",
     reason: Annotated[str, Form(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] = "",
     image: Annotated[UploadFile | None, File(description="Signature or seal PNG")] = None,
@@ -103,6 +118,14 @@ async def sign_documents(
     duplicate = service.duplicate_ids(ids)
     if duplicate is not None:
         raise duplicate
+    if (key is None) == (not remote_user):
+        raise Invalid(
+            "key_or_remote",
+            "Hãy gửi hoặc tệp khóa (key) với mã PIN, hoặc tài khoản ký số từ xa (remote_user): "
+            "một trong hai.",
+            "Send either the key file (key) with its PIN, or the remote signing account "
+            "(remote_user): one of the two.",
+        )
     key_bytes = await small_file(key, MAX_KEY_BYTES, "key_unreadable", ("Tệp khóa", "The key file"))
     picture = await small_file(
         image, MAX_IMAGE_BYTES, "bad_signature_image", ("Ảnh chữ ký", "The signature image")
@@ -114,7 +137,7 @@ async def sign_documents(
             "The signature image must be a PNG file (transparent background).",
         )
     return await anyio.to_thread.run_sync(
-        _sign_all, archive, actor, ids, key_bytes, pin, title, reason, picture
+        _sign_all, archive, actor, ids, key_bytes, pin, remote_user, title, reason, picture
     )
 
 
@@ -135,32 +158,41 @@ def _sign_all(
     ids: list[int],
     key_bytes: bytes,
     pin: str,
+    remote_user: str,
     title: str,
     reason: str,
     picture: bytes,
 ) -> dict[str, Any]:
     for document_id in ids:  # the whole batch is refused before anything is signed
         document_service.check_can_sign(archive, actor, document_id)
-    key = opened_key(key_bytes, pin)
+    signing: Signing
+    if remote_user:
+        signing = Remotely(service.remote_service(archive.settings), remote_user)
+        try:
+            signing.name  # noqa: B018 - asks the service for the signer's certificate now
+        except SigningRefused as refused:
+            raise service.as_archive_error(refused) from None
+    else:
+        signing = WithKey(opened_key(key_bytes, pin))
     setup = service.signing_setup(archive.settings)
     outcomes = service.sign_documents(
         archive,
         actor,
         ids,
-        key,
+        signing,
         title=title or None,
         image=picture or None,
         reason=reason or None,
     )
     signed = sum(1 for o in outcomes if o["status"] == "signed")
-    if not signed and outcomes[0].get("code") == "signing_failed":
+    if not signed and outcomes[0].get("code") in service.OUTAGES:
         # Nothing signed because a service is down: the whole request failed, say so as 503.
         first = outcomes[0]
         raise service.SigningUnavailable(
-            "signing_failed", str(first["message"]), str(first["message_en"])
+            str(first["code"]), str(first["message"]), str(first["message_en"])
         )
     return {
-        "signer": key.name,
+        "signer": signing.name,
         "level": setup.level.value,
         "signed": signed,
         "results": outcomes,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -99,6 +99,109 @@ def commands(app: typer.Typer) -> None:
             for report in reports:
                 typer.echo(describe(report))
         raise typer.Exit(exit_code(worst(r.verdict for r in reports)))
+
+    @app.command()
+    def sign(
+        documents: Annotated[
+            list[int], typer.Argument(help="Số hiệu tài liệu · Document ids", show_default=False)
+        ],
+        username: Annotated[str, typer.Option("--as", help="Ký với tài khoản · Sign as user")],
+        key: Annotated[
+            Path | None, typer.Option("--key", help="Tệp khóa PKCS#12 · PKCS#12 key file")
+        ] = None,
+        token_library: Annotated[
+            str | None,
+            typer.Option("--token-library", help="Thư viện PKCS#11 · PKCS#11 library (.so)"),
+        ] = None,
+        token_label: Annotated[
+            str | None, typer.Option("--token-label", help="Nhãn token · Token label")
+        ] = None,
+        key_label: Annotated[
+            str | None, typer.Option("--key-label", help="Nhãn khóa · Key label on the token")
+        ] = None,
+        remote_user: Annotated[
+            str | None,
+            typer.Option("--remote-user", help="Tài khoản ký số từ xa · Remote signing account"),
+        ] = None,
+        title: Annotated[str | None, typer.Option(help="Chức vụ · Signer's title")] = None,
+        reason: Annotated[str | None, typer.Option(help="Lý do · Reason")] = None,
+    ) -> None:
+        """Ký số tài liệu trong kho · Sign documents in the archive.
+
+        With a key file, a USB token / HSM (PKCS#11) or a remote signing service. The PIN
+        is asked once for the whole batch, never shown, stored or logged."""
+        from archive.domain.errors import ArchiveError
+        from archive.services.accounts import acting_as
+        from signing import service
+        from signing.batch import Remotely, Signing, WithKey
+        from signing.keys import KeyRefused, open_pkcs12
+        from signing.pades import SigningRefused
+        from signing.tokens import close_token, open_token
+
+        chosen = sum(x is not None for x in (key, token_library, remote_user))
+        if chosen != 1 or (token_library is not None) != (token_label is not None):
+            typer.echo(
+                "Chọn một cách ký: --key TỆP, hoặc --token-library và --token-label, hoặc "
+                "--remote-user · Choose one way to sign: --key FILE, or --token-library with "
+                "--token-label, or --remote-user.",
+                err=True,
+            )
+            raise typer.Exit(2)
+        archive = _open_archive()
+        opened = None
+        try:
+            actor = acting_as(archive, username)
+            signing: Signing
+            if remote_user is not None:
+                signing = Remotely(service.remote_service(archive.settings), remote_user)
+                _ = signing.name
+            else:
+                pin = typer.prompt("Mã PIN · PIN", hide_input=True)
+                if key is not None:
+                    opened = open_pkcs12(key.read_bytes(), pin)
+                else:
+                    assert token_library is not None and token_label is not None
+                    opened = open_token(token_library, token_label, pin, key_label)
+                signing = WithKey(opened)
+            outcomes = service.sign_documents(
+                archive, actor, documents, signing, title=title, reason=reason
+            )
+        except (KeyRefused, SigningRefused) as refused:
+            typer.echo(f"{refused.vi} / {refused.en}", err=True)
+            raise typer.Exit(1) from None
+        except ArchiveError as error:
+            typer.echo(f"{error.vi} / {error.en}", err=True)
+            raise typer.Exit(1) from None
+        except OSError as error:
+            typer.echo(f"Không đọc được tệp khóa · Cannot read the key file: {error}", err=True)
+            raise typer.Exit(2) from None
+        finally:
+            if opened is not None:
+                close_token(opened)
+            archive.close()
+        failed = False
+        for outcome in outcomes:
+            if outcome["status"] == "signed":
+                typer.echo(
+                    f"{outcome['document_id']}: đã ký · signed → phiên bản · version "
+                    f"{outcome['version']} ({outcome['sha256']})"
+                )
+            else:
+                failed = True
+                message = outcome.get("message") or "chưa ký · not attempted"
+                typer.echo(f"{outcome['document_id']}: {message}", err=True)
+        raise typer.Exit(1 if failed else 0)
+
+
+def _open_archive() -> Any:
+    from archive.services.context import Archive, NotReady
+    from archive.settings import get_settings
+
+    try:
+        return Archive.open(get_settings())
+    except NotReady as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
 
 
 def describe(report: FileReport) -> str:

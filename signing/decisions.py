@@ -254,7 +254,7 @@ def issue(
         raise Invalid(refused.code, refused.vi, refused.en) from None
     except SigningRefused as refused:
         raise service.as_archive_error(refused) from None
-    outcome = service.store_signed(archive, actor, document, version, sealed, key)
+    outcome = service.store_signed(archive, actor, document, version, sealed, key.name)
     if outcome["status"] != "signed":
         raise Invalid(str(outcome["code"]), str(outcome["message"]), str(outcome["message_en"]))
     document_service.change(archive, actor, document_id, {"number": number, "issued_on": issued_on})

@@ -81,6 +81,88 @@ def signature_count(pdf: bytes) -> int:
     return len(PdfFileReader(io.BytesIO(pdf), strict=False).embedded_regular_signatures)
 
 
+@dataclass
+class Plan:
+    """Everything a signature needs before the key is used: the writer over the PDF, the
+    signature's metadata, its field (new, or the empty one to fill) and stamp."""
+
+    writer: IncrementalPdfFileWriter
+    meta: signers.PdfSignatureMetadata
+    stamp: Stamp
+    new_field: fields.SigFieldSpec | None
+    lines: str  # the stamp's text
+
+    def signer_for(self, signer: signers.Signer, setup: SigningSetup) -> signers.PdfSigner:
+        return signers.PdfSigner(
+            self.meta,
+            signer=signer,
+            timestamper=setup.timestamper(),
+            stamp_style=style_for(self.stamp),
+            new_field_spec=self.new_field,
+        )
+
+
+def plan(
+    pdf: bytes,
+    stamp: Stamp,
+    setup: SigningSetup,
+    *,
+    signer_name: str,
+    field_name: str | None = None,
+    reason: str | None = None,
+    when: datetime,
+) -> Plan:
+    """Where and how the next signature goes: in ``field_name``, else in a decision's empty
+    leader field (certifying it), else in a new field at the stamp's place."""
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    except (PdfError, ValueError) as error:
+        raise unreadable(error) from error
+    if field_name is None and _is_empty_field(writer, LEADER_FIELD):
+        field_name = LEADER_FIELD  # a decision made from a template: sign in its place
+    existing = _empty_field(writer, field_name)
+    name = field_name or f"ChuKy{len(writer.prev.embedded_signatures) + 1}"
+    new_field = None if existing is not None else _new_field(writer, stamp, name)
+    if existing == LEADER_FIELD:
+        # Decree 30: the agency's seal will cover the left third of the leader's place.
+        stamp = dataclasses.replace(
+            stamp, left_inset=LEADER_SEAL_SHARE * _field_width(writer, name)
+        )
+    # A decision made from a template: the leader's signature certifies it, allowing only
+    # the clerk's filling of the number and date and further signatures (Decree 30).
+    certify = existing == LEADER_FIELD and not writer.prev.embedded_signatures
+    meta = signers.PdfSignatureMetadata(
+        field_name=name,
+        certify=certify,
+        docmdp_permissions=fields.MDPPerm.FILL_FORMS,
+        reason=reason,
+        location=stamp.unit,
+        name=signer_name,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        embed_validation_info=setup.level.long_term,
+        validation_context=setup.validation_context(),
+        use_pades_lta=setup.level is Level.B_LTA,
+    )
+    return Plan(writer, meta, stamp, new_field, "\n".join(stamp.lines(when)))
+
+
+def _new_field(writer: IncrementalPdfFileWriter, stamp: Stamp, name: str) -> fields.SigFieldSpec:
+    page_count = int(writer.root["/Pages"]["/Count"])
+    page = stamp.page if stamp.page >= 0 else page_count + stamp.page
+    if not 0 <= page < page_count:
+        raise SigningRefused(
+            "no_such_page",
+            f"Tệp có {page_count} trang, không có trang {page + 1} để đặt chữ ký.",
+            f"The file has {page_count} pages; there is no page {page + 1} to sign on.",
+        )
+    width, height = _page_size(writer, page)
+    return fields.SigFieldSpec(
+        sig_field_name=name,
+        on_page=page,
+        box=stamp.placed(width, height, _widget_boxes(writer, page)),
+    )
+
+
 def sign(
     pdf: bytes,
     key: SignerKey,
@@ -98,66 +180,16 @@ def sign(
     """
     now = when or datetime.now(VIETNAM)
     check_in_date(key, now)
-    try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    except (PdfError, ValueError) as error:
-        raise _unreadable(error) from error
-    if field_name is None and _is_empty_field(writer, LEADER_FIELD):
-        field_name = LEADER_FIELD  # a decision made from a template: sign in its place
-    existing = _empty_field(writer, field_name)
-    name = field_name or f"ChuKy{len(writer.prev.embedded_signatures) + 1}"
-    new_field = None
-    if existing is None:
-        page_count = int(writer.root["/Pages"]["/Count"])
-        page = stamp.page if stamp.page >= 0 else page_count + stamp.page
-        if not 0 <= page < page_count:
-            raise SigningRefused(
-                "no_such_page",
-                f"Tệp có {page_count} trang, không có trang {page + 1} để đặt chữ ký.",
-                f"The file has {page_count} pages; there is no page {page + 1} to sign on.",
-            )
-        width, height = _page_size(writer, page)
-        new_field = fields.SigFieldSpec(
-            sig_field_name=name,
-            on_page=page,
-            box=stamp.placed(width, height, _widget_boxes(writer, page)),
-        )
-    if existing == LEADER_FIELD:
-        # Decree 30: the agency's seal will cover the left third of the leader's place.
-        stamp = dataclasses.replace(
-            stamp, left_inset=LEADER_SEAL_SHARE * _field_width(writer, name)
-        )
-    # A decision made from a template: the leader's signature certifies it, allowing only
-    # the clerk's filling of the number and date and further signatures (Decree 30).
-    certify = existing == LEADER_FIELD and not writer.prev.embedded_signatures
-    meta = signers.PdfSignatureMetadata(
-        field_name=name,
-        certify=certify,
-        docmdp_permissions=fields.MDPPerm.FILL_FORMS,
-        reason=reason,
-        location=stamp.unit,
-        name=key.name,
-        subfilter=fields.SigSeedSubFilter.PADES,
-        embed_validation_info=setup.level.long_term,
-        validation_context=setup.validation_context(),
-        use_pades_lta=setup.level is Level.B_LTA,
-    )
-    pdf_signer = signers.PdfSigner(
-        meta,
-        signer=key.signer,
-        timestamper=setup.timestamper(),
-        stamp_style=style_for(stamp),
-        new_field_spec=new_field,
+    planned = plan(
+        pdf, stamp, setup, signer_name=key.name, field_name=field_name, reason=reason, when=now
     )
     out = io.BytesIO()
     try:
-        pdf_signer.sign_pdf(
-            writer,
-            output=out,
-            appearance_text_params={"lines": "\n".join(stamp.lines(now))},
+        planned.signer_for(key.signer, setup).sign_pdf(
+            planned.writer, output=out, appearance_text_params={"lines": planned.lines}
         )
     except (SigningError, TimestampRequestError) as error:
-        raise _sign_failed(error) from error
+        raise sign_failed(error) from error
     return out.getvalue()
 
 
@@ -212,7 +244,7 @@ def _page_size(writer: IncrementalPdfFileWriter, page: int) -> tuple[float, floa
     return x2 - x1, y2 - y1
 
 
-def _unreadable(error: Exception) -> SigningRefused:
+def unreadable(error: Exception) -> SigningRefused:
     return SigningRefused(
         "pdf_unreadable",
         f"Không đọc được tệp PDF để ký ({error}). Hãy kiểm tra lại tệp gốc.",
@@ -220,7 +252,7 @@ def _unreadable(error: Exception) -> SigningRefused:
     )
 
 
-def _sign_failed(error: Exception) -> SigningRefused:
+def sign_failed(error: Exception) -> SigningRefused:
     return SigningRefused(
         "signing_failed",
         f"Không ký được: {error}. Nếu lỗi về dấu thời gian hay thu hồi chứng thư, hãy kiểm "

@@ -22,6 +22,7 @@ import abc
 import asyncio
 import base64
 import binascii
+import dataclasses
 import functools
 import hashlib
 import io
@@ -42,8 +43,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.hazmat.primitives.hashes import SHA256
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.sign import fields, signers
+from pyhanko.sign import signers
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
@@ -52,9 +52,8 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from signing.keys import SignerKey, check_in_date, common_name
-from signing.levels import Level
-from signing.pades import SigningRefused, SigningSetup
-from signing.stamps import VIETNAM, Stamp, style_for
+from signing.pades import SigningRefused, SigningSetup, plan, sign_failed
+from signing.stamps import VIETNAM, Stamp
 
 DIGEST_ALGORITHM = "sha256"
 
@@ -258,14 +257,10 @@ def sign_remotely(
     codes of ``signing.pades.sign``) and ``KeyRefused`` for a certificate out of date.
     """
     now = when or datetime.now(VIETNAM)
-    try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    except (PdfError, ValueError) as error:
-        raise _unreadable(error) from error
-    existing = _empty_field(writer, field_name)
-    name = field_name or f"ChuKy{len(writer.prev.embedded_signatures) + 1}"
-    new_field = None if existing is not None else _new_field(writer, stamp, name)
-
+    # The PDF is read and its field placed before the service hears of it.
+    planned = plan(
+        pdf, stamp, setup, signer_name="", field_name=field_name, reason=reason, when=now
+    )
     chain = service.certificates(user_id)
     if not chain:
         raise _unavailable(f"no certificate for user {user_id}")
@@ -273,27 +268,14 @@ def sign_remotely(
     _require_rsa(certificate)
     placeholder = _external_signer(chain, bytes(_modulus_bytes(certificate)))
     check_in_date(SignerKey(signer=placeholder, certificate=certificate), now)
-    validation_context = setup.validation_context()
-    meta = signers.PdfSignatureMetadata(
-        field_name=name,
-        md_algorithm=DIGEST_ALGORITHM,
-        reason=reason,
-        location=stamp.unit,
-        name=common_name(certificate),
-        subfilter=fields.SigSeedSubFilter.PADES,
-        embed_validation_info=setup.level.long_term,
-        validation_context=validation_context,
-        use_pades_lta=setup.level is Level.B_LTA,
+    planned.meta = dataclasses.replace(
+        planned.meta, md_algorithm=DIGEST_ALGORITHM, name=common_name(certificate)
     )
-    pdf_signer = signers.PdfSigner(
-        meta,
-        signer=placeholder,
-        timestamper=setup.timestamper(),
-        stamp_style=style_for(stamp),
-        new_field_spec=new_field,
+    validation_context = planned.meta.validation_context
+    pdf_signer = planned.signer_for(placeholder, setup)
+    prepared = _run(
+        _prepare(pdf_signer, planned.writer, placeholder, planned.lines), validation_context
     )
-    lines = "\n".join(stamp.lines(now))
-    prepared = _run(_prepare(pdf_signer, writer, placeholder, lines), validation_context)
 
     to_sign = prepared.to_sign
     text = description or reason or "Ký số văn bản trên kho lưu trữ hồ sơ"
@@ -357,7 +339,7 @@ def _run(step: Coroutine[Any, Any, _T], context: ValidationContext | None) -> _T
     try:
         return asyncio.run(scoped())
     except (SigningError, TimestampRequestError) as error:
-        raise _sign_failed(error) from error
+        raise sign_failed(error) from error
 
 
 def _external_signer(chain: list[x509.Certificate], value: bytes) -> signers.ExternalSigner:
@@ -405,44 +387,6 @@ def _check_signature(certificate: x509.Certificate, digest: bytes, signature: by
 # The field placement of signing.pades.sign, copied (its helpers are private there).
 
 
-def _empty_field(writer: IncrementalPdfFileWriter, name: str | None) -> str | None:
-    if name is None:
-        return None
-    for found_name, value, _ref in fields.enumerate_sig_fields(writer.prev):
-        if found_name == name:
-            if value is not None:
-                raise SigningRefused(
-                    "field_signed",
-                    f"Ô chữ ký '{name}' đã được ký rồi.",
-                    f"The signature field '{name}' is already signed.",
-                )
-            return str(found_name)
-    return None
-
-
-def _new_field(writer: IncrementalPdfFileWriter, stamp: Stamp, name: str) -> fields.SigFieldSpec:
-    page_count = int(writer.root["/Pages"]["/Count"])
-    page = stamp.page if stamp.page >= 0 else page_count + stamp.page
-    if not 0 <= page < page_count:
-        raise SigningRefused(
-            "no_such_page",
-            f"Tệp có {page_count} trang, không có trang {page + 1} để đặt chữ ký.",
-            f"The file has {page_count} pages; there is no page {page + 1} to sign on.",
-        )
-    page_obj = writer.prev.find_page_for_modification(page)[0].get_object()  # type: ignore[no-untyped-call]
-    box = page_obj.get("/MediaBox") or [0, 0, 595, 842]
-    x1, y1, x2, y2 = (float(v) for v in box)
-    taken = []
-    for ref in page_obj.get("/Annots") or []:
-        annot = ref.get_object()
-        if annot.get("/Subtype") == "/Widget" and "/Rect" in annot:
-            a1, b1, a2, b2 = (float(v) for v in annot["/Rect"])
-            taken.append((a1, b1, a2, b2))
-    return fields.SigFieldSpec(
-        sig_field_name=name, on_page=page, box=stamp.placed(x2 - x1, y2 - y1, taken)
-    )
-
-
 def _rejected() -> SigningRefused:
     return SigningRefused(
         "remote_rejected",
@@ -474,22 +418,4 @@ def _unavailable(detail: str) -> SigningRefused:
         f"The remote signing service cannot be used ({detail}): the document was not "
         "signed. Try again in a few minutes; if it keeps failing, ask the administrator "
         "to check the service's address and account.",
-    )
-
-
-def _unreadable(error: Exception) -> SigningRefused:
-    return SigningRefused(
-        "pdf_unreadable",
-        f"Không đọc được tệp PDF để ký ({error}). Hãy kiểm tra lại tệp gốc.",
-        f"The PDF cannot be read for signing ({error}). Check the original file.",
-    )
-
-
-def _sign_failed(error: Exception) -> SigningRefused:
-    return SigningRefused(
-        "signing_failed",
-        f"Không ký được: {error}. Nếu lỗi về dấu thời gian hay thu hồi chứng thư, hãy kiểm "
-        "tra kết nối tới máy chủ của nhà cung cấp chứng thư số rồi ký lại.",
-        f"Signing failed: {error}. If it names the timestamp or revocation service, check "
-        "the connection to your certificate provider's servers and sign again.",
     )

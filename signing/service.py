@@ -24,10 +24,11 @@ from archive.services.context import Actor, Archive
 from archive.services.spool import Spool
 from archive.services.versions import ReceivedFile
 from archive.settings import Settings
-from signing.batch import sign_many
-from signing.keys import KeyRefused, SignerKey
+from signing.batch import Signing
+from signing.keys import KeyRefused
 from signing.levels import parse_level
 from signing.pades import SigningRefused, SigningSetup
+from signing.remote import HttpRemoteSigningService
 from signing.stamps import Stamp
 from signing.verdicts import FileReport, TrustRoots, Verdict, verify, worst
 
@@ -59,6 +60,27 @@ def trust_roots(settings: Settings, extra: Sequence[bytes] = ()) -> TrustRoots:
     return TrustRoots(configured.certificates + TrustRoots.from_pem(extra).certificates)
 
 
+# A signing service that does not answer: nothing after it would be signed either.
+OUTAGES = frozenset({"signing_failed", "remote_unavailable", "remote_timeout"})
+
+
+def remote_service(settings: Settings) -> HttpRemoteSigningService:
+    if not settings.remote_signing_url:
+        raise Invalid(
+            "remote_not_configured",
+            "Kho lưu trữ chưa được kết nối dịch vụ ký số từ xa (ARCHIVE_REMOTE_SIGNING_URL): "
+            "hãy ký bằng tệp khóa, hoặc nhờ quản trị viên cấu hình dịch vụ.",
+            "This archive is not connected to a remote signing service "
+            "(ARCHIVE_REMOTE_SIGNING_URL): sign with a key file, or ask the administrator.",
+        )
+    return HttpRemoteSigningService(
+        settings.remote_signing_url,
+        settings.remote_signing_client_id,
+        settings.remote_signing_client_secret,
+        approval_timeout=settings.remote_signing_approval_seconds,
+    )
+
+
 def signing_setup(settings: Settings) -> SigningSetup:
     return _setup(settings.signature_level, settings.tsa_url, trust_roots(settings))
 
@@ -70,19 +92,20 @@ def sign_documents(
     archive: Archive,
     actor: Actor,
     ids: Sequence[int],
-    key: SignerKey,
+    signing: Signing,
     *,
     title: str | None = None,
     image: bytes | None = None,
     reason: str | None = None,
 ) -> list[dict[str, object]]:
-    """Sign each document's current version with ``key``; each signed file becomes the
+    """Sign each document's current version (``signing``: with a key the request brought,
+    or through a remote signing service); each signed file becomes the
     document's new current version. One outcome per id, in order: ``signed``, ``refused``
     (with the reason), or ``not_attempted`` after a signing service stopped answering."""
     from signing import decisions  # the workflow builds on this module
 
     setup = signing_setup(archive.settings)
-    stamp = Stamp(name=key.name, title=title, unit=unit_name(archive, actor), image=image)
+    stamp = Stamp(name=signing.name, title=title, unit=unit_name(archive, actor), image=image)
     outcomes: dict[int, dict[str, object]] = {}
     in_workflow: set[int] = set()  # decisions submitted to this leader: signed moves them on
     for first in range(0, len(ids), GROUP):
@@ -95,10 +118,10 @@ def sign_documents(
                 ready.append((document_id, *current_pdf(archive, actor, document_id)))
             except ArchiveError as error:
                 outcomes[document_id] = _refused(error)
-        results = sign_many([pdf for *_, pdf in ready], key, stamp, setup, reason=reason)
+        results = signing.sign_all([pdf for *_, pdf in ready], stamp, setup, reason=reason)
         for (document_id, document, version, _), result in zip(ready, results, strict=True):
             if isinstance(result, bytes):
-                outcome = store_signed(archive, actor, document, version, result, key)
+                outcome = store_signed(archive, actor, document, version, result, signing.name)
                 outcomes[document_id] = outcome
                 if outcome["status"] == "signed" and document_id in in_workflow:
                     decisions.signed(
@@ -110,7 +133,7 @@ def sign_documents(
                     )
             else:
                 outcomes[document_id] = _refused(as_archive_error(result))
-        if any(o.get("code") == "signing_failed" for o in outcomes.values()):
+        if any(o.get("code") in OUTAGES for o in outcomes.values()):
             break  # the service is down: the next groups would fail the same way
     return [{"document_id": i, **outcomes.get(i, {"status": "not_attempted"})} for i in ids]
 
@@ -121,7 +144,7 @@ def store_signed(
     document: Document,
     version: int,
     signed: bytes,
-    key: SignerKey,
+    signer: str,
 ) -> dict[str, object]:
     try:
         with Spool(archive.incoming_dir, archive.settings.max_upload_bytes) as spool:
@@ -140,7 +163,7 @@ def store_signed(
         "version": stored.current.version,
         "signed_from": version,
         "sha256": sha256,
-        "signer": key.name,
+        "signer": signer,
     }
 
 
@@ -149,7 +172,7 @@ def _refused(error: ArchiveError) -> dict[str, object]:
 
 
 def as_archive_error(refused: SigningRefused | KeyRefused) -> ArchiveError:
-    if isinstance(refused, SigningRefused) and refused.code == "signing_failed":
+    if isinstance(refused, SigningRefused) and refused.code in OUTAGES:
         return SigningUnavailable(refused.code, refused.vi, refused.en)
     return Invalid(refused.code, refused.vi, refused.en)
 

@@ -106,6 +106,11 @@ STATUS: dict[str, int] = {
     "not_responsible": 422,
     "bad_document_list": 422,
     "bad_template": 422,
+    "key_or_remote": 422,
+    "remote_not_configured": 422,
+    "remote_rejected": 422,
+    "remote_bad_signature": 422,
+    "remote_unsupported_key": 422,
     "not_a_leader": 422,
     "no_such_field": 422,
     "issue_instead": 422,
@@ -124,6 +129,8 @@ STATUS: dict[str, int] = {
     # 503
     "not_ready": 503,
     "signing_failed": 503,
+    "remote_unavailable": 503,
+    "remote_timeout": 503,
 }
 
 DESCRIPTIONS = {

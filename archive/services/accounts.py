@@ -380,3 +380,23 @@ def revoke_token(archive: Archive, user_id: int, token_id: int, *, by: User) -> 
             unit_id=target.unit_id,
             detail={"token_id": token_id},
         )
+
+
+def acting_as(archive: Archive, username: str) -> Actor:
+    """A command acting as the active account ``username``, with its rights and scope."""
+    with archive.db.read() as conn:
+        found = accounts.user_with_hash(conn, username)
+    if found is None:
+        raise NotFound(
+            "user_not_found",
+            f"Không có tài khoản '{username}'.",
+            f"There is no account '{username}'.",
+        )
+    user = found[0]
+    if not user.active:
+        raise Forbidden(
+            "account_inactive",
+            f"Tài khoản '{username}' đang bị khóa.",
+            f"The account '{username}' is deactivated.",
+        )
+    return archive.actor(user)

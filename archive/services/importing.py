@@ -38,16 +38,16 @@ from typing import Any
 from sqlalchemy import select
 
 from archive.domain.access import require
-from archive.domain.errors import ArchiveError, Conflict, Forbidden, Invalid, NotFound
+from archive.domain.errors import ArchiveError, Conflict, Invalid, NotFound
 from archive.domain.model import Dossier, Party, PartyKind, User
 from archive.domain.roles import Action
 from archive.domain.text import safe_filename
-from archive.metadata import accounts as account_rows
 from archive.metadata import documents as document_rows
 from archive.metadata import dossiers as dossier_rows
 from archive.metadata.schema import dossiers as dossier_table
 from archive.services import documents as document_service
 from archive.services import dossiers as dossier_service
+from archive.services.accounts import acting_as
 from archive.services.context import Actor, Archive
 from archive.services.documents import DocumentDraft
 from archive.services.dossiers import DossierDraft
@@ -610,24 +610,10 @@ class Ledger:
 def importer(archive: Archive, username: str) -> Actor:
     """The account the import acts as; refused unless it may open dossiers and add
     documents (which units it may import into is checked per dossier, as for the API)."""
-    with archive.db.read() as conn:
-        found = account_rows.user_with_hash(conn, username)
-    if found is None:
-        raise NotFound(
-            "user_not_found",
-            f"Không có tài khoản '{username}'.",
-            f"There is no account '{username}'.",
-        )
-    user = found[0]
-    if not user.active:
-        raise Forbidden(
-            "account_inactive",
-            f"Tài khoản '{username}' đang bị khóa.",
-            f"The account '{username}' is deactivated.",
-        )
-    require(user, Action.CREATE_DOSSIER)
-    require(user, Action.ADD_DOCUMENT)
-    return archive.actor(user)
+    actor = acting_as(archive, username)
+    require(actor.user, Action.CREATE_DOSSIER)
+    require(actor.user, Action.ADD_DOCUMENT)
+    return actor
 
 
 # -- one dossier ------------------------------------------------------------------------------
