@@ -235,22 +235,26 @@ async def _one(
     result = await ades.ades_lta_validation(sig, roots.spec())
     status: PdfSignatureStatus | None = result.api_status
     indication = result.ades_subindic
-    archived = any(ts.signed_revision > sig.signed_revision for ts in doc_timestamps)
+    later = [ts for ts in doc_timestamps if ts.signed_revision > sig.signed_revision]
+    archived = bool(later)
     embedded_revinfo = _has_revinfo(sig)
     lt_status: PdfSignatureStatus | None = None
-    if (
-        indication.status is AdESStatus.INDETERMINATE
-        and not archived
-        and embedded_revinfo
-        and status is not None
-        and status.timestamp_validity is not None
-    ):
-        lt_status = await _as_of_timestamp(sig, roots, status.timestamp_validity.timestamp)
+    if indication.status is AdESStatus.INDETERMINATE and embedded_revinfo and status is not None:
+        if status.timestamp_validity is not None and not archived:
+            # B-LT: as of its own signature timestamp.
+            lt_status = await _as_of_timestamp(sig, roots, status.timestamp_validity.timestamp)
+        elif status.timestamp_validity is None and archived:
+            # Signed without a timestamp, later extended (validation data, then a document
+            # timestamp over it): pyHanko's AdES process wants a signature timestamp, so it
+            # is checked as of the first document timestamp, as EU DSS does.
+            times = [t for t in map(_doc_timestamp_time, later) if t is not None]
+            if times:
+                lt_status = await _as_of_timestamp(sig, roots, min(times))
     if status is None:
         return _broken(sig, indication)
     timestamp = status.timestamp_validity
     stamped = timestamp.timestamp if timestamp is not None else _signature_timestamp_time(sig)
-    level = _level(stamped is not None, embedded_revinfo, archived)
+    level = _level(stamped is not None or archived, embedded_revinfo, archived)
     reasons: list[Reason] = []
     verdict: Verdict
     if indication.status is AdESStatus.PASSED or (lt_status is not None and lt_status.bottom_line):
