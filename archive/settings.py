@@ -242,6 +242,12 @@ class Settings(BaseSettings):
     remote_signing_approval_seconds: float = Field(
         default=120.0, gt=0, le=900, description="How long to wait for the signer's approval."
     )
+    seal_key: str = Field(
+        default="",
+        description="PKCS#12 file of the archive's own signing key (inspection packages); "
+        "empty: a self-signed key made once in the data folder.",
+    )
+    seal_key_pin: str = Field(default="", description="Passphrase of ARCHIVE_SEAL_KEY.")
     decision_templates: str = Field(
         default="",
         description="Folder of decision templates (*.j2) that add to, or replace by name, "

@@ -23,5 +23,10 @@ def extension() -> Extension:
     from signing.api import router
     from signing.cli import commands
     from signing.decisions_api import router as decisions_router
+    from signing.inspection_api import router as inspection_router
 
-    return Extension(name="signing", routers=(router, decisions_router), commands=commands)
+    return Extension(
+        name="signing",
+        routers=(router, decisions_router, inspection_router),
+        commands=commands,
+    )

@@ -100,6 +100,9 @@ def commands(app: typer.Typer) -> None:
                 typer.echo(describe(report))
         raise typer.Exit(exit_code(worst(r.verdict for r in reports)))
 
+    _package_command(app)
+    _long_term_command(app)
+
     @app.command()
     def sign(
         documents: Annotated[
@@ -190,6 +193,85 @@ def commands(app: typer.Typer) -> None:
                 failed = True
                 message = outcome.get("message") or "chưa ký · not attempted"
                 typer.echo(f"{outcome['document_id']}: {message}", err=True)
+        raise typer.Exit(1 if failed else 0)
+
+
+def _package_command(app: typer.Typer) -> None:
+    @app.command("inspection-package")
+    def inspection_package(
+        dossiers: Annotated[
+            list[int], typer.Argument(help="Số hiệu hồ sơ · Dossier ids", show_default=False)
+        ],
+        username: Annotated[str, typer.Option("--as", help="Lập với tài khoản · Make as user")],
+        out: Annotated[Path, typer.Option("--out", help="Tệp ZIP · The ZIP file to write")],
+    ) -> None:
+        """Gói kiểm tra cho thanh tra · The auditors' signed inspection package (ZIP)."""
+        from archive.domain.errors import ArchiveError
+        from archive.services.accounts import acting_as
+        from signing import inspection
+
+        archive = _open_archive()
+        try:
+            made = inspection.write_to(out, archive, acting_as(archive, username), dossiers)
+        except ArchiveError as error:
+            typer.echo(f"{error.vi} / {error.en}", err=True)
+            raise typer.Exit(1) from None
+        finally:
+            archive.close()
+        typer.echo(
+            f"{out}: {made.dossiers} hồ sơ · dossiers, {made.files} tệp · files\n"
+            f"manifest SHA-256: {made.manifest_sha256}\n"
+            f"dấu vân tay chứng thư của kho · seal fingerprint: {made.seal_fingerprint}"
+        )
+
+
+def _long_term_command(app: typer.Typer) -> None:
+    @app.command("long-term")
+    def long_term(
+        dossiers: Annotated[
+            list[int], typer.Argument(help="Số hiệu hồ sơ · Dossier ids", show_default=False)
+        ],
+        username: Annotated[str, typer.Option("--as", help="Với tài khoản · As user")],
+        within_days: Annotated[
+            int,
+            typer.Option(
+                "--renew-within-days",
+                help="Gia hạn dấu thời gian sắp hết hạn trong số ngày này · Renew timestamps "
+                "whose certificate ends within this many days",
+            ),
+        ] = 365,
+    ) -> None:
+        """Lưu trữ dài hạn (PAdES B-LTA) · Keep signed copies verifiable for decades.
+
+        Adds every signature's validation data and a document timestamp to each signed
+        document of the dossiers that lacks them (or whose last timestamp ends soon)."""
+        from archive.domain.errors import ArchiveError
+        from archive.services.accounts import acting_as
+        from signing.service import keep_long_term
+
+        archive = _open_archive()
+        try:
+            outcomes = keep_long_term(
+                archive, acting_as(archive, username), dossiers, within_days=within_days
+            )
+        except (ArchiveError, ValueError) as error:
+            message = f"{error.vi} / {error.en}" if isinstance(error, ArchiveError) else str(error)
+            typer.echo(message, err=True)
+            raise typer.Exit(1) from None
+        finally:
+            archive.close()
+        failed = False
+        for outcome in outcomes:
+            status = outcome["status"]
+            if status == "signed":
+                typer.echo(
+                    f"{outcome['document_id']}: B-LTA → phiên bản · version {outcome['version']}"
+                )
+            elif status == "already_long_term":
+                typer.echo(f"{outcome['document_id']}: đã là B-LTA · already B-LTA")
+            else:
+                failed = True
+                typer.echo(f"{outcome['document_id']}: {outcome.get('message')}", err=True)
         raise typer.Exit(1 if failed else 0)
 
 

@@ -263,3 +263,37 @@ def verify_dossier(archive: Archive, actor: Actor, dossier_id: int) -> dict[str,
         "verdict": worst(verdicts).value if verdicts else Verdict.INDETERMINATE.value,
         "documents": reports,
     }
+
+
+def keep_long_term(
+    archive: Archive, actor: Actor, dossier_ids: Sequence[int], *, within_days: int = 365
+) -> list[dict[str, object]]:
+    """Archived copies end at B-LTA: each signed document of the dossiers whose signatures
+    are not yet sealed by a document timestamp (or whose last timestamp's certificate ends
+    within ``within_days``) gets the validation data of every signature and a document
+    timestamp, appended and stored as its next version."""
+    from signing.archival import needs_renewal, renew
+    from signing.levels import Level
+
+    setup = SigningSetup(
+        level=Level.B_LTA,
+        tsa_url=archive.settings.tsa_url or None,
+        trust_roots=trust_roots(archive.settings).certificates,
+    )
+    outcomes: list[dict[str, object]] = []
+    for dossier_id in dossier_ids:
+        for document in document_service.of_dossier(archive, actor, dossier_id):
+            if document.current.signature_count == 0:
+                continue
+            _, version, pdf = current_pdf(archive, actor, document.id)
+            if not needs_renewal(pdf, within_days):
+                outcomes.append({"document_id": document.id, "status": "already_long_term"})
+                continue
+            try:
+                extended = renew(pdf, setup)
+            except SigningRefused as refused:
+                outcomes.append({"document_id": document.id, **_refused(as_archive_error(refused))})
+                continue
+            stored = store_signed(archive, actor, document, version, extended, "archive")
+            outcomes.append({"document_id": document.id, **stored})
+    return outcomes

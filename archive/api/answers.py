@@ -105,6 +105,7 @@ STATUS: dict[str, int] = {
     "already_paused": 422,
     "not_responsible": 422,
     "bad_document_list": 422,
+    "bad_dossier_list": 422,
     "bad_template": 422,
     "key_or_remote": 422,
     "remote_not_configured": 422,

@@ -161,3 +161,58 @@ def test_one_way_to_sign_must_be_chosen(
     neither = run(env, str(ids[0]), "--as", "leader_tp", pin=PIN)
     assert neither.returncode == 2
     assert "--key" in neither.stderr
+
+
+def test_signed_copies_are_kept_long_term_once(
+    archive_with_documents: tuple[dict[str, str], list[int], Path], pki: Pki
+) -> None:
+    env, ids, data_dir = archive_with_documents
+    env = {**env, "ARCHIVE_SIGNATURE_LEVEL": "B-T"}
+    signed = run(
+        env, *map(str, ids[:2]), "--as", "leader_tp", "--key", str(pki.pkcs12("leader")), pin=PIN
+    )
+    assert signed.returncode == 0, signed.stderr
+    dossier = _dossier_of(data_dir, ids[0])
+
+    def long_term() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "archive.cli", "long-term", str(dossier), "--as", "admin"],
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=180,
+            check=False,
+        )
+
+    first = long_term()
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("B-LTA → phiên bản · version 3") == 2
+    assert versions(data_dir, ids) == [3, 3, 1]  # the unsigned one is left alone
+    second = long_term()
+    assert second.returncode == 0
+    assert second.stdout.count("already B-LTA") == 2
+    assert versions(data_dir, ids) == [3, 3, 1]
+    files = _current_files(data_dir, ids[:2])
+    verified = subprocess.run(
+        [sys.executable, "-m", "archive.cli", "verify", "--trust", str(pki.root_pem)]
+        + [str(p) for p in files],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verified.returncode == 0, verified.stdout
+    assert verified.stdout.count("hợp lệ · valid (PAdES B-LTA)") == 2
+
+
+def _dossier_of(data_dir: Path, document_id: int) -> int:
+    from archive.services.context import Archive
+    from archive.settings import Settings
+
+    archive = Archive.open(Settings(_env_file=None, data_dir=data_dir))  # type: ignore[call-arg]
+    try:
+        with archive.db.read() as conn:
+            return document_service.located(conn, document_id, None)[0].dossier_id
+    finally:
+        archive.close()

@@ -1,0 +1,87 @@
+"""The auditors' inspection package over HTTP, and the archive's seal to check it with."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
+
+from archive.api.answers import answers
+from archive.api.deps import ActorDep, ArchiveDep
+from archive.metadata.schema import MAX_ROW_ID
+from signing import inspection, seal
+
+router = APIRouter(tags=["Ký số · Signing"])
+
+
+@router.get(
+    "/api/inspection-package",
+    responses={
+        **answers("dossier_not_found", "bad_dossier_list", "signing_failed"),
+        200: {"content": {"application/zip": {}}, "description": "The signed package"},
+    },
+    response_class=FileResponse,
+    summary="Gói kiểm tra cho thanh tra · The auditors' inspection package",
+    description="A ZIP of the `dossier` ids given (1 to 50, each one the caller may read): "
+    "every version of every document byte for byte, the metadata as JSON, the verification "
+    "of every signature (JSON and PDF), the audit-trail entries with their chain hashes, a "
+    "SHA-256 manifest signed by the archive's own key (detached CAdES, timestamped when "
+    "`ARCHIVE_TSA_URL` is set), its certificate, and a README saying how to check it with "
+    "sha256sum, openssl and pdfsig. Audited as `inspection.package`.",
+)
+async def package(
+    actor: ActorDep,
+    archive: ArchiveDep,
+    dossier: Annotated[list[int], Query(min_length=1, max_length=50)],
+) -> FileResponse:
+    if any(not 1 <= i <= MAX_ROW_ID for i in dossier):
+        from archive.domain.errors import dossier_not_found
+
+        raise dossier_not_found()
+    archive.incoming_dir.mkdir(parents=True, exist_ok=True)
+    spool = tempfile.NamedTemporaryFile(  # noqa: SIM115 - removed after the answer is sent
+        dir=archive.incoming_dir, prefix="package-", suffix=".zip", delete=False
+    )
+    try:
+        with spool:
+            made = await anyio.to_thread.run_sync(
+                inspection.make, archive, actor, list(dossier), spool
+            )
+    except BaseException:
+        _remove(spool.name)
+        raise
+    name = inspection.package_name([str(i) for i in dossier])
+    return FileResponse(
+        spool.name,
+        media_type="application/zip",
+        filename=name,
+        headers={"X-Archive-Manifest-SHA256": made.manifest_sha256},
+        background=BackgroundTask(_remove, spool.name),
+    )
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+@router.get(
+    "/api/inspection-package/seal",
+    responses=answers(),
+    summary="Chứng thư của kho · The archive's seal certificate",
+    description="The certificate the archive signs inspection packages with, and its SHA-256 "
+    "fingerprint, to compare with the one inside a package.",
+)
+async def seal_certificate(actor: ActorDep, archive: ArchiveDep) -> dict[str, Any]:
+    key = await anyio.to_thread.run_sync(seal.seal_key, archive.settings)
+    return {
+        "subject": key.certificate.subject.human_friendly,
+        "fingerprint_sha256": seal.fingerprint(key),
+        "certificate_pem": seal.certificate_pem(key).decode(),
+    }
