@@ -8,10 +8,12 @@ verifies a stored document, or every document of a dossier, offline.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
 
 from archive.api.answers import answers
 from archive.api.deps import ActorDep, ArchiveDep
@@ -199,36 +201,72 @@ def _sign_all(
     }
 
 
+class ReportFormat(StrEnum):
+    JSON = "json"
+    PDF = "pdf"
+
+
+VERIFICATION_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"application/json": {}, "application/pdf": {}},
+        "description": "The verification as JSON, or as the PDF report (format=pdf)",
+    }
+}
+
+
 @router.get(
     "/api/documents/{document_id}/verification",
-    responses=answers("document_not_found"),
+    responses={**answers("document_not_found"), **VERIFICATION_ANSWERS},
     summary="Kiểm tra chữ ký số của tài liệu · Verify a document's signatures",
     description="Every signature of the stored version (the current one by default), "
     "checked offline against the installation's trust roots: signer, claimed signing time "
     "and timestamp time, chain, revocation status from the file's own data, the PAdES level "
     "reached, the changes made after it, and a verdict (valid / invalid / indeterminate) "
-    "with its reasons in Vietnamese and English.",
+    "with its reasons in Vietnamese and English; `format=pdf` gives the printable report.",
 )
 async def verify_document(
     document_id: RowId,
     actor: ActorDep,
     archive: ArchiveDep,
     version: VerificationVersion = None,
-) -> dict[str, Any]:
+    format: ReportFormat = ReportFormat.JSON,
+) -> Response:
     report = await anyio.to_thread.run_sync(
         service.verify_document, archive, actor, document_id, version
     )
-    return report.as_json()
+    if format is ReportFormat.PDF:
+        pdf = await anyio.to_thread.run_sync(
+            lambda: service.verification_report_pdf(archive, [report], f"Tài liệu {document_id}")
+        )
+        return _pdf(pdf, f"kiem-tra-chu-ky-tai-lieu-{document_id}.pdf")
+    return JSONResponse(report.as_json())
 
 
 @router.get(
     "/api/dossiers/{dossier_id}/verification",
-    responses=answers("dossier_not_found"),
+    responses={**answers("dossier_not_found"), **VERIFICATION_ANSWERS},
     summary="Kiểm tra chữ ký số cả hồ sơ · Verify every document of a dossier",
     description="The verification of every document's current version in the dossier, in "
     "folio order, with the dossier's overall verdict: invalid if any signature is, else "
     "indeterminate if any is, else valid. Documents without any signature are listed with "
-    "the problem `no_signature`.",
+    "the problem `no_signature`. `format=pdf` gives the printable report.",
 )
-async def verify_dossier(dossier_id: RowId, actor: ActorDep, archive: ArchiveDep) -> dict[str, Any]:
-    return await anyio.to_thread.run_sync(service.verify_dossier, archive, actor, dossier_id)
+async def verify_dossier(
+    dossier_id: RowId,
+    actor: ActorDep,
+    archive: ArchiveDep,
+    format: ReportFormat = ReportFormat.JSON,
+) -> Response:
+    if format is ReportFormat.PDF:
+        pdf = await anyio.to_thread.run_sync(service.dossier_report_pdf, archive, actor, dossier_id)
+        return _pdf(pdf, f"kiem-tra-chu-ky-ho-so-{dossier_id}.pdf")
+    found = await anyio.to_thread.run_sync(service.verify_dossier, archive, actor, dossier_id)
+    return JSONResponse(found)
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

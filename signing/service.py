@@ -246,15 +246,47 @@ def duplicate_ids(ids: Sequence[int]) -> Conflict | None:
     return None
 
 
+def dossier_reports(
+    archive: Archive, actor: Actor, dossier_id: int
+) -> list[tuple[Document, FileReport]]:
+    """Every document's current version verified, in folio order."""
+    roots = trust_roots(archive.settings)
+    found = []
+    for document in document_service.of_dossier(archive, actor, dossier_id):
+        _, version, pdf = current_pdf(archive, actor, document.id)
+        found.append(
+            (document, verify(pdf, roots, name=f"{document.title} ({document.id}/v{version})"))
+        )
+    return found
+
+
+def verification_report_pdf(archive: Archive, reports: Sequence[FileReport], subject: str) -> bytes:
+    from datetime import UTC, datetime
+
+    from signing.report_pdf import verification_pdf
+
+    return verification_pdf(
+        reports,
+        title="Báo cáo kiểm tra chữ ký số",
+        subject=subject,
+        made_at=datetime.now(UTC),
+        trust_roots=[c.subject.human_friendly for c in trust_roots(archive.settings).certificates],
+    )
+
+
+def dossier_report_pdf(archive: Archive, actor: Actor, dossier_id: int) -> bytes:
+    from archive.services import dossiers as dossier_service
+
+    dossier = dossier_service.fetch(archive, actor, dossier_id, view=None)
+    reports = [report for _, report in dossier_reports(archive, actor, dossier_id)]
+    return verification_report_pdf(archive, reports, f"Hồ sơ {dossier.code}: {dossier.title}")
+
+
 def verify_dossier(archive: Archive, actor: Actor, dossier_id: int) -> dict[str, object]:
     """Every document's current version verified, in folio order, and the worst verdict."""
-    documents = document_service.of_dossier(archive, actor, dossier_id)
-    roots = trust_roots(archive.settings)
     reports = []
     verdicts = []
-    for document in documents:
-        _, version, pdf = current_pdf(archive, actor, document.id)
-        report = verify(pdf, roots, name=f"{document.id}/v{version}")
+    for document, report in dossier_reports(archive, actor, dossier_id):
         if report.problem is None or report.problem.code != "no_signature":
             verdicts.append(report.verdict)
         reports.append({"document_id": document.id, "title": document.title, **report.as_json()})

@@ -24,7 +24,7 @@ import io
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -265,6 +265,8 @@ async def _one(
         verdict = Verdict.INDETERMINATE
     if lt_status is not None and not lt_status.bottom_line and lt_status.revoked:
         verdict = Verdict.INVALID
+    if verdict is not Verdict.VALID and _out_of_date(status.signing_cert, stamped):
+        reasons.append(_EXPIRED)  # the first thing an auditor should read, when it holds
     reasons.extend(_why(indication, status, embedded_revinfo, lt_status))
     changes, fields = _changes(status)
     if ModificationLevel.OTHER.name.lower() in changes or status.docmdp_ok is False:
@@ -321,6 +323,14 @@ async def _as_of_timestamp(
         )
     except (SignatureValidationError, ValueError, KeyError, PdfReadError):
         return None
+
+
+def _out_of_date(certificate: x509.Certificate, signed_at: datetime | None) -> bool:
+    """The certificate had ended (or not begun) when the signature is first known to exist:
+    its timestamp, or now when it has none."""
+    validity = certificate["tbs_certificate"]["validity"]
+    moment = signed_at or datetime.now(UTC)
+    return bool(moment > validity["not_after"].native or moment < validity["not_before"].native)
 
 
 def _has_revinfo(sig: EmbeddedPdfSignature) -> bool:

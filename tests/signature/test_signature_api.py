@@ -8,13 +8,16 @@ byte for byte; the verification says valid for both; refusals store nothing.
 from __future__ import annotations
 
 import hashlib
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from support.live import Api
 from support.pdfs import decision_pdf
 from support.pki import PIN, Pki, free_port
+from support.signed_checks import unembedded_fonts
 from support.signing_live import live_signing, sign_request
 
 
@@ -210,3 +213,22 @@ def test_a_timestamp_service_outage_is_503_and_stores_nothing(
     assert answer.json()["error"]["code"] == "signing_failed"
     assert versions_of(api_without_tsa, document_id) == 1
     assert list(api_without_tsa.archive.incoming_dir.glob("upload-*")) == []
+
+
+def test_the_verification_comes_as_a_printable_pdf(api: Api, pki: Pki, tmp_path: Path) -> None:
+    document_id, _ = new_decision(api)
+    sign_request(api.client("leader_tp"), pki, [document_id])
+    leader = api.client("leader_tp")
+    answer = leader.get(f"/api/documents/{document_id}/verification", params={"format": "pdf"})
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    dossier_id = leader.get(f"/api/documents/{document_id}").json()["dossier_id"]
+    whole = leader.get(f"/api/dossiers/{dossier_id}/verification", params={"format": "pdf"})
+    assert whole.status_code == 200
+    for number, pdf in enumerate((answer.content, whole.content)):
+        path = tmp_path / f"report-{number}.pdf"
+        path.write_bytes(pdf)
+        text = subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "Nguyễn Văn An" in text and "HỢP LỆ" in text
+        assert unembedded_fonts(path) == []

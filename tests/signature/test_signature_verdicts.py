@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,9 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from support.pdfs import decision_pdf, make_pdf
 from support.pki import PIN, Pki
 
+from signing.decision_pdf import DecisionText
+from signing.decision_pdf import decision_pdf as decision_pdf_from_text
+from signing.form_fields import AGENCY_FIELD, DATE_FIELD, NUMBER_FIELD, fill
 from signing.keys import open_pkcs12
 from signing.levels import Level
 from signing.pades import SigningSetup, sign
@@ -40,6 +44,51 @@ def text_added(pdf: bytes) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def comment_added(pdf: bytes) -> bytes:
+    """A sticky-note annotation on page 1, as an incremental update."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    page_ref = writer.find_page_for_modification(0)[0]
+    page = page_ref.get_object()
+    note = writer.add_object(
+        generic.DictionaryObject(
+            {
+                generic.pdf_name("/Type"): generic.pdf_name("/Annot"),
+                generic.pdf_name("/Subtype"): generic.pdf_name("/Text"),
+                generic.pdf_name("/Rect"): generic.ArrayObject(
+                    generic.FloatObject(v) for v in (100, 500, 120, 520)
+                ),
+                generic.pdf_name("/Contents"): generic.pdf_string("Sửa mức phạt"),
+            }
+        )
+    )
+    annots = page.get("/Annots")
+    if annots is None:
+        page[generic.pdf_name("/Annots")] = generic.ArrayObject([note])
+    else:
+        annots.get_object().append(note)
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def made_decision() -> bytes:
+    return decision_pdf_from_text(
+        DecisionText(
+            "UBND QUẬN BA ĐÌNH",
+            "PHÒNG TƯ PHÁP",
+            "QĐ-XPHC",
+            "Hà Nội",
+            "QUYẾT ĐỊNH",
+            "Xử phạt vi phạm hành chính",
+            ("**Điều 1.** Xử phạt ông Nguyễn Văn Đức.",),
+            "Trưởng phòng",
+            "Lê Quang Đạt",
+            ("Lưu: VT.",),
+        )
+    )
 
 
 def byte_flipped(pdf: bytes) -> bytes:
@@ -78,6 +127,30 @@ def files(pki: Pki, roots: TrustRoots) -> dict[str, bytes]:
     made["untrusted root"] = sign(decision_pdf(), key("stranger"), STAMP, at(Level.B_T, False))  # type: ignore[arg-type]
     made["revoked, B-T"] = sign(decision_pdf(), key("revoked"), STAMP, at(Level.B_T))  # type: ignore[arg-type]
     made["unsigned"] = make_pdf()
+    # Signed now with a certificate that ended in 2024 (a clock set back on the signer's
+    # machine: the stamp says 2023), timestamped now, after the certificate's end.
+    made["expired"] = sign(
+        decision_pdf(),
+        key("expired"),  # type: ignore[arg-type]
+        STAMP,
+        at(Level.B_T),
+        when=datetime(2023, 6, 1, tzinfo=UTC),
+    )
+    # A decision the leader certified (DocMDP: form filling and signing only)…
+    certified = sign(made_decision(), leader, STAMP, at(Level.B_LT))  # type: ignore[arg-type]
+    made["certified"] = certified
+    # …issued as allowed: number and date filled, the agency's signature in its place;
+    issued = fill(certified, {NUMBER_FIELD: "15", DATE_FIELD: "ngày 03 tháng 12 năm 2026"})
+    made["certified, issued"] = sign(
+        issued,
+        key("clerk"),
+        Stamp(name="Văn thư"),
+        at(Level.B_LT),
+        field_name=AGENCY_FIELD,  # type: ignore[arg-type]
+    )
+    # …or changed in ways it does not allow: a comment added, or text drawn on the page.
+    made["certified, comment added"] = comment_added(certified)
+    made["certified, text added"] = text_added(certified)
     return made
 
 
@@ -92,6 +165,10 @@ EXPECTED: dict[str, tuple[Verdict, str, str]] = {
     "untrusted root": (Verdict.INDETERMINATE, "B-T", "untrusted"),
     # Offline, nobody can tell a B-T signature's certificate was revoked: DSS says the same.
     "revoked, B-T": (Verdict.INDETERMINATE, "B-T", "no_revocation_data"),
+    "expired": (Verdict.INDETERMINATE, "B-T", "expired"),
+    "certified": (Verdict.VALID, "B-LT", "valid"),
+    "certified, comment added": (Verdict.INVALID, "B-LT", "changed_after_signing"),
+    "certified, text added": (Verdict.INVALID, "B-LT", "changed_after_signing"),
 }
 
 
@@ -109,7 +186,7 @@ def test_each_case_gets_the_verdict_the_reference_validator_gives(
         reason,
     )
     assert report.verdict is verdict
-    assert signature.signer in {"Nguyễn Văn An", "Lê Văn Cường", "Người lạ"}
+    assert signature.signer in {"Nguyễn Văn An", "Lê Văn Cường", "Người lạ", "Trần Thị Bình"}
     for found in signature.reasons:  # every reason is said in both languages
         assert found.vi and found.en and found.vi != found.en
 
@@ -239,7 +316,7 @@ def test_every_verdict_agrees_with_the_eu_reference_validator_run_offline(
 ) -> None:
     """EU DSS (tools/dss, built by scripts/signing-tools.sh) with the same trust root and
     its strict reading of changes after signing, one run over every case."""
-    cases = [*EXPECTED, "two signers"]
+    cases = [*EXPECTED, "two signers", "certified, issued"]
     paths = {str(on_disk(case)): case for case in cases}
     script = Path(__file__).parents[2] / "scripts" / "dss.sh"
     run = subprocess.run(
