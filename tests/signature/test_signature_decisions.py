@@ -27,6 +27,7 @@ from support.signed_checks import (
 from support.signing_live import key_file, live_signing, sign_request
 
 from archive.domain.money_words import dong_in_words, in_words
+from signing import templates as templates_module
 from signing.decisions import issue_date_text
 from signing.form_fields import text_fields
 
@@ -264,3 +265,27 @@ def test_amounts_are_written_in_words_as_decisions_write_them() -> None:
     assert dong_in_words(7_500_000) == "Bảy triệu năm trăm nghìn đồng"
     assert issue_date_text(date(2027, 2, 5)) == "ngày 05 tháng 02 năm 2027"
     assert issue_date_text(date(2027, 11, 25)) == "ngày 25 tháng 11 năm 2027"
+
+
+def test_an_administrators_template_replaces_the_shipped_one(
+    tmp_path_factory: pytest.TempPathFactory, pki: Pki, tmp_path: Path
+) -> None:
+    folder = tmp_path_factory.mktemp("templates")
+    shipped = Path(templates_module.__file__).parent / "forms" / "quyet_dinh_xu_phat.j2"
+    changed = shipped.read_text(encoding="utf-8").replace(
+        "**Điều 2.** Quyết định này có hiệu lực kể từ ngày ký.",
+        "**Điều 2.** Quyết định này có hiệu lực kể từ ngày ký (mẫu của đơn vị).",
+    )
+    (folder / "quyet_dinh_xu_phat.j2").write_text(changed, encoding="utf-8")
+    (folder / "canh_cao.j2").write_text(
+        shipped.read_text(encoding="utf-8").replace("Xử phạt vi phạm hành chính", "Cảnh cáo"),
+        encoding="utf-8",
+    )
+    for api in live_signing(
+        "embedded", tmp_path_factory.mktemp("own-templates"), decision_templates=str(folder)
+    ):
+        listed = api.client("official_tp").get("/api/decision-templates").json()["templates"]
+        assert listed == ["canh_cao", "quyet_dinh_xu_phat"]
+        document_id = make(api, sanction_case(api))
+        text = text_of(content(api.client("official_tp"), document_id), tmp_path)
+        assert "(mẫu của đơn vị)" in text
