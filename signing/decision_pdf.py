@@ -87,7 +87,41 @@ def decision_pdf(text: DecisionText) -> bytes:
     story.append(Spacer(1, 12))
     story.append(_SignatureBlock(text, width, places))
     document.build(story)
-    return _with_fields(buffer.getvalue(), places)
+    return _with_fields(as_pdfa(buffer.getvalue()), places)
+
+
+def as_pdfa(pdf: bytes) -> bytes:
+    """reportlab's PDF (every font embedded) written anew as PDF/A-2b, so a decision is fit
+    for the archive from its draft on: an sRGB output intent, XMP metadata agreeing with
+    the document information, and pikepdf's rewrite ending every stream with a newline."""
+    import pikepdf
+    from PIL import ImageCms
+
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+        profile = opened.make_stream(srgb)
+        profile.N = 3
+        intent = pikepdf.Dictionary(
+            Type=pikepdf.Name.OutputIntent,
+            S=pikepdf.Name.GTS_PDFA1,
+            OutputConditionIdentifier=pikepdf.String("sRGB"),
+            DestOutputProfile=profile,
+        )
+        opened.Root.OutputIntents = pikepdf.Array([opened.make_indirect(intent)])
+        # reportlab's /Trapped has no property in the XMP schemas PDF/A-2 predefines: it
+        # stays in the document information only.
+        trapped = opened.docinfo.get("/Trapped")
+        if trapped is not None:
+            del opened.docinfo["/Trapped"]
+        with opened.open_metadata(set_pikepdf_as_editor=False) as meta:
+            meta.load_from_docinfo(opened.docinfo)
+            meta["pdfaid:part"] = "2"
+            meta["pdfaid:conformance"] = "B"
+        if trapped is not None:
+            opened.docinfo["/Trapped"] = trapped
+        out = io.BytesIO()
+        opened.save(out)
+    return out.getvalue()
 
 
 def _with_fields(pdf: bytes, places: _Places) -> bytes:

@@ -27,6 +27,7 @@ from pyhanko.pdf_utils.text import TextBox, TextBoxStyle
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields
 
+from signing.refusals import Refused
 from signing.stamps import stamp_font
 
 NUMBER_FIELD = "so_ky_hieu"
@@ -97,6 +98,11 @@ def _add_text_field(writer: BasePdfFileWriter, place: FieldPlace) -> None:
             pdf_name("/Rect"): generic.ArrayObject(generic.FloatObject(v) for v in place.box),
             pdf_name("/F"): generic.NumberObject(4),  # printed
             pdf_name("/DA"): pdf_string("/Helv 0 Tf 0 g"),
+            # PDF/A (ISO 19005-2, 6.3.3) wants an appearance on every widget, an empty field
+            # too: a blank one until ``fill`` draws the value in its place.
+            pdf_name("/AP"): generic.DictionaryObject(
+                {pdf_name("/N"): _blank_appearance(writer, place.box)}
+            ),
         }
     )
     ref = writer.add_object(widget)
@@ -110,12 +116,25 @@ def _add_text_field(writer: BasePdfFileWriter, place: FieldPlace) -> None:
     writer.update_container(form)
 
 
-class FieldsRefused(Exception):
-    def __init__(self, code: str, vi: str, en: str) -> None:
-        super().__init__(f"{vi} / {en}")
-        self.code = code
-        self.vi = vi
-        self.en = en
+def _blank_appearance(writer: BasePdfFileWriter, box: Box) -> generic.IndirectObject:
+    """An empty form XObject the size of ``box``: the widget shows nothing yet."""
+    x1, y1, x2, y2 = box
+    stream = generic.StreamObject(
+        {
+            pdf_name("/Type"): pdf_name("/XObject"),
+            pdf_name("/Subtype"): pdf_name("/Form"),
+            pdf_name("/BBox"): generic.ArrayObject(
+                generic.FloatObject(v) for v in (0, 0, abs(x2 - x1), abs(y2 - y1))
+            ),
+            pdf_name("/Resources"): generic.DictionaryObject(),
+        },
+        stream_data=b"",
+    )
+    return writer.add_object(stream)
+
+
+class FieldsRefused(Refused):
+    """The fields cannot be filled as asked."""
 
 
 def text_fields(pdf: bytes) -> dict[str, str | None]:

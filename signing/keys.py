@@ -16,15 +16,11 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from pyhanko.sign.signers import Signer, SimpleSigner
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
+from signing.refusals import Refused
 
-class KeyRefused(Exception):
+
+class KeyRefused(Refused):
     """The key cannot sign: a wrong PIN, a file that is no key, a certificate out of date."""
-
-    def __init__(self, code: str, vi: str, en: str) -> None:
-        super().__init__(f"{vi} / {en}")
-        self.code = code
-        self.vi = vi
-        self.en = en
 
 
 @dataclass(frozen=True)

@@ -24,17 +24,12 @@ from pyhanko_certvalidator import ValidationContext
 from signing.form_fields import LEADER_FIELD, LEADER_SEAL_SHARE
 from signing.keys import SignerKey, check_in_date
 from signing.levels import Level
+from signing.refusals import Refused
 from signing.stamps import VIETNAM, Stamp, style_for
 
 
-class SigningRefused(Exception):
+class SigningRefused(Refused):
     """The PDF cannot be signed as asked; ``vi`` and ``en`` say why and what to do."""
-
-    def __init__(self, code: str, vi: str, en: str) -> None:
-        super().__init__(f"{vi} / {en}")
-        self.code = code
-        self.vi = vi
-        self.en = en
 
 
 @dataclass(frozen=True)

@@ -21,19 +21,6 @@ from support.signed_checks import unembedded_fonts
 from support.signing_live import live_signing, sign_request
 
 
-@pytest.fixture(scope="module", params=["embedded", "scaled"])
-def api(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pki: Pki
-) -> Iterator[Api]:
-    yield from live_signing(
-        request.param,
-        tmp_path_factory.mktemp("signing"),
-        signature_level="B-LT",
-        tsa_url=pki.tsa_url,
-        trust_roots=str(pki.root_pem),
-    )
-
-
 def new_decision(api: Api, pages: int = 1) -> tuple[int, bytes]:
     official = api.client("official_tp")
     made = official.post(

@@ -10,7 +10,6 @@ archive, by poppler and by openssl; the leader's lists the clerk's changes as al
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -30,20 +29,6 @@ from archive.domain.money_words import dong_in_words, in_words
 from signing import templates as templates_module
 from signing.decisions import issue_date_text
 from signing.form_fields import text_fields
-
-
-@pytest.fixture(scope="module", params=["embedded", "scaled"])
-def api(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pki: Pki
-) -> Iterator[Api]:
-    yield from live_signing(
-        request.param,
-        tmp_path_factory.mktemp("decisions"),
-        signature_level="B-LT",
-        tsa_url=pki.tsa_url,
-        trust_roots=str(pki.root_pem),
-        report_place="Hà Nội",
-    )
 
 
 def sanction_case(api: Api) -> int:
