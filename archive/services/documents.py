@@ -7,6 +7,7 @@ checked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -210,12 +211,16 @@ def add_signed_version(
     received: ReceivedFile,
     *,
     from_version: int | None = None,
+    with_it: Callable[[Connection], None] | None = None,
 ) -> Document:
     """Store ``received`` as the signed successor of a version (the current one by default).
 
     A PAdES signature is an incremental update: the signed file must begin with exactly
     the bytes of the version it signs and carry one signature more, or it is not that
-    version signed, and is refused.
+    version signed, and is refused. The version signed must still be the current one when
+    the new one is stored (checked under the dossier's lock): two signings of one version
+    would otherwise fork the document, the later one without the earlier's signature.
+    ``with_it`` runs in the same transaction (a workflow's step), so both happen or neither.
     """
     document, dossier = _writable_document(archive, actor, document_id, Action.SIGN)
     base = version_of(document, from_version)
@@ -244,7 +249,22 @@ def add_signed_version(
         derived_from=base.version,
         action="document.sign",
         detail={"signatures": facts.signature_count},
+        under_lock=lambda conn: _still_current(conn, document_id, base.version),
+        alongside=with_it,
     )
+
+
+def _still_current(conn: Connection, document_id: int, version: int) -> None:
+    stored = document_rows.get(conn, document_id)
+    if stored is None or stored.current.version != version:
+        raise Conflict(
+            "version_moved",
+            f"Phiên bản {version} không còn là phiên bản hiện hành: tài liệu vừa được ký hoặc "
+            "thay đổi. Hãy mở lại tài liệu rồi ký trên phiên bản mới nhất.",
+            f"Version {version} is no longer the current one: the document was just signed or "
+            "changed. Open it again and sign its latest version.",
+            from_version=version,
+        )
 
 
 def add_derived_version(

@@ -171,10 +171,13 @@ def store(
     action: str,
     detail: Mapping[str, object] | None = None,
     under_lock: Callable[[Connection], None] | None = None,
+    alongside: Callable[[Connection], None] | None = None,
 ) -> Document:
     """Store ``received`` as a new document (``new_document``) or as the next version of
     ``document_id``; ``under_lock`` runs inside the transaction, with the dossier locked,
-    for checks that must not race (duplicates)."""
+    for checks that must not race (duplicates; it may also run once before, read-only);
+    ``alongside`` writes what must commit with the new version (a workflow's step), once,
+    in the same transaction after its rows."""
     assert (document_id is None) != (new_document is None)
     key = content_key(received.sha256)
     digests = chunk_digests(received)
@@ -239,6 +242,8 @@ def store(
                     **(detail or {}),
                 },
             )
+            if alongside is not None:
+                alongside(conn)
             outbox.emit(
                 conn,
                 Topic.DOCUMENT_STORED,

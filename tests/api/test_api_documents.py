@@ -374,3 +374,30 @@ def test_a_file_with_only_an_owner_password_is_kept_as_received(live: Api) -> No
         assert version["irregularities"]["encryption"]["owner_password_only"] is True
         assert "print" in version["irregularities"]["encryption"]["restricted"]
         assert client.get(f"/api/documents/{answer.json()['id']}/content").content == data
+
+
+def test_two_signatures_of_one_version_do_not_fork_the_document(live: Api) -> None:
+    """Two people sign version 1 at once (a double click, two clerks): the first signed
+    file is kept; the second, which lacks the first's signature, is refused whole."""
+    draft = make_pdf(1)
+    with live.client("official_tp") as official:
+        doc = upload(official, new_dossier(official), draft, title="Quyết định").json()
+    first = with_signature_appended(draft)
+    second = with_signature_appended(draft)
+    with live.client("leader_tp") as leader:
+        kept = leader.post(
+            f"/api/documents/{doc['id']}/signatures",
+            params={"from_version": 1},
+            files={"file": ("a.pdf", first, "application/pdf")},
+        )
+        assert kept.status_code == 201, kept.text
+        late = leader.post(
+            f"/api/documents/{doc['id']}/signatures",
+            params={"from_version": 1},
+            files={"file": ("b.pdf", second, "application/pdf")},
+        )
+        assert late.status_code == 409, late.text
+        assert late.json()["error"]["code"] == "version_moved"
+        record = leader.get(f"/api/documents/{doc['id']}").json()
+        assert record["version"] == 2 and len(record["versions"]) == 2
+        assert leader.get(f"/api/documents/{doc['id']}/content").content == first

@@ -296,6 +296,7 @@ async def add_version(
         "document_not_found",
         "same_as_current",
         "not_a_signed_version",
+        "version_moved",
         *UPLOAD,
         changes=True,
     ),
