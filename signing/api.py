@@ -31,8 +31,11 @@ router = APIRouter(tags=["Ký số · Signing"])
 MAX_KEY_BYTES = 64 * 1024  # a PKCS#12 file with its chain is a few kilobytes
 MAX_IMAGE_BYTES = 1024 * 1024
 MAX_BATCH = 200
+MAX_REMOTE_BATCH = 20  # each one waits for the signer's approval on their phone
 SIGNING_REFUSALS = (
     "role_not_allowed",
+    "not_owner_unit",
+    "document_not_found",
     "bad_document_list",
     "duplicate_documents",
     "key_unreadable",
@@ -168,6 +171,14 @@ def _sign_all(
     for document_id in ids:  # the whole batch is refused before anything is signed
         document_service.check_can_sign(archive, actor, document_id)
     signing: Signing
+    if remote_user and len(ids) > MAX_REMOTE_BATCH:
+        raise Invalid(
+            "bad_document_list",
+            f"Ký số từ xa: mỗi lượt tối đa {MAX_REMOTE_BATCH} tài liệu, mỗi tài liệu người ký "
+            "xác nhận trên điện thoại.",
+            f"Remote signing: at most {MAX_REMOTE_BATCH} documents a batch, each approved "
+            "on the signer's phone.",
+        )
     if remote_user:
         signing = Remotely(service.remote_service(archive.settings), remote_user)
         try:

@@ -93,10 +93,18 @@ class Remotely:
         self, pdfs: Sequence[bytes], stamp: Stamp, setup: SigningSetup, *, reason: str | None
     ) -> list[Signed]:
         results: list[Signed] = []
-        for pdf in pdfs:
+        for number, pdf in enumerate(pdfs, start=1):
             try:
                 results.append(
-                    sign_remotely(pdf, self.service, self.user_id, stamp, setup, reason=reason)
+                    sign_remotely(
+                        pdf,
+                        self.service,
+                        self.user_id,
+                        stamp,
+                        setup,
+                        reason=reason,
+                        description=f"Ký {number} / {len(pdfs)}: {reason or 'văn bản'}",
+                    )
                 )
             except (SigningRefused, KeyRefused) as refused:
                 results.append(refused)

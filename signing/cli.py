@@ -51,6 +51,7 @@ def commands(app: typer.Typer) -> None:
 
         Exit 0 when every signature is valid, 1 when any is invalid, else 2 (some
         indeterminate, e.g. no revocation data in the file, or no signature at all)."""
+        from archive.services.context import NotReady
         from archive.settings import get_settings
         from signing.service import trust_roots
         from signing.verdicts import verify as verify_pdf
@@ -66,18 +67,25 @@ def commands(app: typer.Typer) -> None:
                     err=True,
                 )
                 raise typer.Exit(2) from None
-        roots = trust_roots(get_settings(), extra)
+        try:
+            roots = trust_roots(get_settings(), extra)
+        except (NotReady, ValueError) as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(2) from None
         reports = []
+        unread = False
         for path in files:
             try:
                 data = path.read_bytes()
             except OSError as error:
+                # Said and counted (as indeterminate), and the other files still checked.
                 typer.echo(
                     f"Không đọc được {path}: {error.strerror} · Cannot read {path}: "
                     f"{error.strerror}",
                     err=True,
                 )
-                raise typer.Exit(2) from None
+                unread = True
+                continue
             reports.append(verify_pdf(data, roots, name=str(path)))
         if as_json:
             typer.echo(
@@ -98,7 +106,10 @@ def commands(app: typer.Typer) -> None:
                 )
             for report in reports:
                 typer.echo(describe(report))
-        raise typer.Exit(exit_code(worst(r.verdict for r in reports)))
+        verdict = worst(r.verdict for r in reports)
+        if unread and verdict is Verdict.VALID:
+            verdict = Verdict.INDETERMINATE
+        raise typer.Exit(exit_code(verdict))
 
     _package_command(app)
     _long_term_command(app)

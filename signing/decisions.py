@@ -10,16 +10,17 @@ those changes as allowed form filling.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from archive.domain.access import require
-from archive.domain.errors import Forbidden, Invalid, NotFound
+from archive.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from archive.domain.model import Document
 from archive.domain.roles import Action, Role
 from archive.metadata import accounts
+from archive.metadata import documents as document_rows
 from archive.metadata.schema import users
 from archive.services import documents as document_service
 from archive.services.context import Actor, Archive, actor_in
@@ -126,8 +127,9 @@ def make(
     return document, found
 
 
-def _current_sha(archive: Archive, actor: Actor, document_id: int) -> str:
-    return document_service.fetch(archive, actor, document_id, record=False).current.sha256
+def _current(archive: Archive, actor: Actor, document_id: int) -> tuple[int, str]:
+    current = document_service.fetch(archive, actor, document_id, record=False).current
+    return current.version, current.sha256
 
 
 def _found(archive: Archive, actor: Actor, document_id: int) -> Decision:
@@ -152,6 +154,7 @@ def submit(archive: Archive, actor: Actor, document_id: int, note: str | None) -
     decision = _found(archive, actor, document_id)
     if not actor.scope.may_change(decision.unit_id):
         raise _not_owner()
+    version, sha256 = _current(archive, actor, document_id)
     return workflow.move(
         archive,
         actor,
@@ -159,8 +162,9 @@ def submit(archive: Archive, actor: Actor, document_id: int, note: str | None) -
         wanted=(State.DRAFT, State.RETURNED),
         to=State.SUBMITTED,
         action="decision.submit",
-        sha256=_current_sha(archive, actor, document_id),
+        sha256=sha256,
         submitted_at=datetime.now(UTC),
+        submitted_version=version,
         note=note,
     )
 
@@ -176,7 +180,7 @@ def give_back(archive: Archive, actor: Actor, document_id: int, reason: str) -> 
         wanted=(State.SUBMITTED,),
         to=State.RETURNED,
         action="decision.return",
-        sha256=_current_sha(archive, actor, document_id),
+        sha256=_current(archive, actor, document_id)[1],
         check=workflow.only_the_leader(actor),
         returned_reason=reason,
     )
@@ -199,21 +203,50 @@ def check_signable(archive: Archive, actor: Actor, document_id: int) -> Decision
     if decision.state is not State.SUBMITTED:
         raise workflow.wrong_state(decision, (State.SUBMITTED,))
     workflow.only_the_leader(actor)(decision)
+    if _current(archive, actor, document_id)[0] != decision.submitted_version:
+        raise _changed_since_submitted(decision)
     return decision
 
 
-def signed(archive: Archive, actor: Actor, document_id: int, version: int, sha256: str) -> None:
-    workflow.move(
-        archive,
-        actor,
-        document_id,
-        wanted=(State.SUBMITTED,),
-        to=State.SIGNED,
-        action="decision.sign",
-        sha256=sha256,
-        check=workflow.only_the_leader(actor),
-        signed_at=datetime.now(UTC),
-        signed_version=version,
+def signed_step(actor: Actor, document_id: int) -> Callable[[Connection], None]:
+    """The leader's signature moves the decision to signed, in the transaction that stores
+    the signed version: both happen or neither. The version signed must be the one
+    submitted: a decision changed after it was submitted is submitted again first."""
+
+    def check(decision: Decision) -> None:
+        workflow.only_the_leader(actor)(decision)
+
+    def move(conn: Connection) -> None:
+        stored = document_rows.get(conn, document_id)
+        assert stored is not None
+        signed_from = stored.current.derived_from
+        decision = workflow.find_in(conn, document_id)
+        if decision is not None and decision.submitted_version != signed_from:
+            raise _changed_since_submitted(decision)
+        workflow.step(
+            conn,
+            actor,
+            document_id,
+            wanted=(State.SUBMITTED,),
+            to=State.SIGNED,
+            action="decision.sign",
+            sha256=stored.current.sha256,
+            check=check,
+            signed_at=datetime.now(UTC),
+            signed_version=stored.current.version,
+        )
+
+    return move
+
+
+def _changed_since_submitted(decision: Decision) -> Conflict:
+    return Conflict(
+        "decision_changed",
+        "Quyết định đã được sửa sau khi trình ký: bản đang có không phải bản lãnh đạo được "
+        "trình. Chuyên viên cần trình lại trước khi ký.",
+        "The decision was changed after it was submitted: the current version is not the "
+        "one the leader was asked to sign. The official must submit it again first.",
+        submitted_version=decision.submitted_version,
     )
 
 
@@ -239,6 +272,15 @@ def issue(
     if decision.state is not State.SIGNED:
         raise workflow.wrong_state(decision, (State.SIGNED,))
     document, version, pdf = service.current_pdf(archive, actor, document_id)
+    if version != decision.signed_version:
+        raise Conflict(
+            "decision_changed",
+            "Bản hiện hành của quyết định không phải bản lãnh đạo đã ký: không ban hành được. "
+            "Hãy báo chuyên viên kiểm tra lịch sử phiên bản của tài liệu.",
+            "The decision's current version is not the one the leader signed: it cannot be "
+            "issued. Ask the official to check the document's version history.",
+            signed_version=decision.signed_version,
+        )
     unit = service.unit_name(archive, actor)
     try:
         filled = fill(pdf, {NUMBER_FIELD: number, DATE_FIELD: issue_date_text(issued_on)})
@@ -250,28 +292,33 @@ def issue(
             field_name=AGENCY_FIELD,
             reason="Ban hành",
         )
-    except (FieldsRefused, KeyRefused) as refused:
-        raise Invalid(refused.code, refused.vi, refused.en) from None
-    except SigningRefused as refused:
+    except (FieldsRefused, KeyRefused, SigningRefused) as refused:
         raise service.as_archive_error(refused) from None
-    outcome = service.store_signed(archive, actor, document, version, sealed, key.name)
-    if outcome["status"] != "signed":
-        raise Invalid(str(outcome["code"]), str(outcome["message"]), str(outcome["message_en"]))
+    issued_at = datetime.now(UTC)
+
+    def move(conn: Connection) -> None:
+        stored = document_rows.get(conn, document_id)
+        assert stored is not None
+        workflow.step(
+            conn,
+            actor,
+            document_id,
+            wanted=(State.SIGNED,),
+            to=State.ISSUED,
+            action="decision.issue",
+            sha256=stored.current.sha256,
+            issued_by=actor.user.id,
+            issued_at=issued_at,
+            number=number,
+            issued_on=issued_on,
+            issued_version=stored.current.version,
+        )
+
+    service.store_signed(archive, actor, document, version, sealed, key.name, with_it=move)
     document_service.change(archive, actor, document_id, {"number": number, "issued_on": issued_on})
-    return workflow.move(
-        archive,
-        actor,
-        document_id,
-        wanted=(State.SIGNED,),
-        to=State.ISSUED,
-        action="decision.issue",
-        sha256=str(outcome["sha256"]),
-        issued_by=actor.user.id,
-        issued_at=datetime.now(UTC),
-        number=number,
-        issued_on=issued_on,
-        issued_version=int(str(outcome["version"])),
-    )
+    found = workflow.find(archive, document_id)
+    assert found is not None
+    return found
 
 
 def _not_owner() -> Forbidden:

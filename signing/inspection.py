@@ -21,21 +21,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from sqlalchemy import String, and_, cast, or_, select
 
+from archive.domain.access import require
 from archive.domain.errors import Invalid
 from archive.domain.model import Document, Dossier
+from archive.domain.roles import Action
 from archive.metadata import audit
 from archive.metadata.schema import audit_log
 from archive.services import documents as document_service
 from archive.services import dossiers as dossier_service
 from archive.services.context import Actor, Archive
 from signing import seal, service
-from signing.keys import SignerKey
+from signing.keys import KeyRefused, SignerKey
+from signing.pades import sign_failed
 from signing.report_pdf import verification_pdf
 from signing.stamps import VIETNAM
-from signing.verdicts import FileReport, verify, worst
+from signing.verdicts import FileReport, verify
 
 MAX_DOSSIERS = 50
 MANIFEST = "manifest.sha256"
@@ -53,6 +58,8 @@ class Made:
 
 def make(archive: Archive, actor: Actor, dossier_ids: Sequence[int], out: IO[bytes]) -> Made:
     """Write the package of ``dossier_ids`` (each readable by ``actor``) to ``out``."""
+    # The package carries the audit trail: only those who may read the trail make one.
+    require(actor.user, Action.READ_AUDIT)
     if not 1 <= len(dossier_ids) <= MAX_DOSSIERS or len(set(dossier_ids)) != len(dossier_ids):
         raise Invalid(
             "bad_dossier_list",
@@ -65,7 +72,7 @@ def make(archive: Archive, actor: Actor, dossier_ids: Sequence[int], out: IO[byt
         )
         for i in dossier_ids
     ]
-    key = seal.seal_key(archive.settings)
+    key = _seal(archive)
     now = datetime.now(UTC)
     manifest: list[tuple[str, str]] = []
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as package:
@@ -106,6 +113,27 @@ def make(archive: Archive, actor: Actor, dossier_ids: Sequence[int], out: IO[byt
     )
 
 
+def _seal(archive: Archive) -> SignerKey:
+    try:
+        return seal.seal_key(archive.settings)
+    except OSError as error:
+        raise Invalid(
+            "seal_unreadable",
+            f"Không đọc được khóa ký của kho (ARCHIVE_SEAL_KEY: {error.strerror}); hãy báo "
+            "quản trị viên kiểm tra tệp khóa.",
+            f"The archive's signing key cannot be read (ARCHIVE_SEAL_KEY: {error.strerror}); "
+            "ask the administrator to check the key file.",
+        ) from None
+    except KeyRefused as refused:
+        raise Invalid(
+            "seal_unreadable",
+            "Không mở được khóa ký của kho (ARCHIVE_SEAL_KEY, ARCHIVE_SEAL_KEY_PIN); hãy báo "
+            "quản trị viên kiểm tra tệp khóa và mật khẩu.",
+            f"The archive's signing key cannot be opened ({refused.code}); ask the "
+            "administrator to check ARCHIVE_SEAL_KEY and ARCHIVE_SEAL_KEY_PIN.",
+        ) from None
+
+
 def _entry(name: str, now: datetime) -> zipfile.ZipInfo:
     local = now.astimezone(VIETNAM)
     info = zipfile.ZipInfo(name, date_time=local.timetuple()[:6])
@@ -134,7 +162,7 @@ def _dossier(archive: Archive, actor: Actor, dossier: Dossier, put: Any, now: da
         f"{folder}verification.json",
         _json(
             {
-                "verdict": worst(r.verdict for r in reports if r.problem is None).value,
+                "verdict": service.overall_verdict(reports).value,
                 "files": [r.as_json() for r in reports],
             }
         ),
@@ -263,11 +291,14 @@ def _safe(code: str) -> str:
 def _signed(listing: bytes, key: SignerKey, archive: Archive) -> bytes:
     tsa = archive.settings.tsa_url
     timestamper = HTTPTimeStamper(tsa) if tsa else None
-    content = asyncio.run(
-        key.signer.async_sign_general_data(
-            listing, "sha256", detached=True, use_cades=True, timestamper=timestamper
+    try:
+        content = asyncio.run(
+            key.signer.async_sign_general_data(
+                listing, "sha256", detached=True, use_cades=True, timestamper=timestamper
+            )
         )
-    )
+    except (SigningError, TimestampRequestError, OSError) as error:
+        raise service.as_archive_error(sign_failed(error)) from None
     return bytes(content.dump())
 
 

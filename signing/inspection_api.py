@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Query
-from fastapi.responses import FileResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import StreamingResponse
 
 from archive.api.answers import answers
 from archive.api.deps import ActorDep, ArchiveDep
@@ -23,10 +23,16 @@ router = APIRouter(tags=["Ký số · Signing"])
 @router.get(
     "/api/inspection-package",
     responses={
-        **answers("dossier_not_found", "bad_dossier_list", "signing_failed"),
+        **answers(
+            "dossier_not_found",
+            "role_not_allowed",
+            "bad_dossier_list",
+            "signing_failed",
+            "seal_unreadable",
+        ),
         200: {"content": {"application/zip": {}}, "description": "The signed package"},
     },
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     summary="Gói kiểm tra cho thanh tra · The auditors' inspection package",
     description="A ZIP of the `dossier` ids given (1 to 50, each one the caller may read): "
     "every version of every document byte for byte, the metadata as JSON, the verification "
@@ -39,14 +45,16 @@ async def package(
     actor: ActorDep,
     archive: ArchiveDep,
     dossier: Annotated[list[int], Query(min_length=1, max_length=50)],
-) -> FileResponse:
+) -> StreamingResponse:
     if any(not 1 <= i <= MAX_ROW_ID for i in dossier):
         from archive.domain.errors import dossier_not_found
 
         raise dossier_not_found()
     archive.incoming_dir.mkdir(parents=True, exist_ok=True)
-    spool = tempfile.NamedTemporaryFile(  # noqa: SIM115 - removed after the answer is sent
-        dir=archive.incoming_dir, prefix="package-", suffix=".zip", delete=False
+    # Named as an upload's spool file: if the process dies before the answer is sent, the
+    # sweep of abandoned spool files (ARCHIVE_SPOOL_GRACE_HOURS) removes it.
+    spool = tempfile.NamedTemporaryFile(  # noqa: SIM115 - removed once sent, or on failure
+        dir=archive.incoming_dir, prefix="upload-package-", suffix=".part", delete=False
     )
     try:
         with spool:
@@ -57,13 +65,25 @@ async def package(
         _remove(spool.name)
         raise
     name = inspection.package_name([str(i) for i in dossier])
-    return FileResponse(
-        spool.name,
+    return StreamingResponse(
+        _sent_then_removed(spool.name),
         media_type="application/zip",
-        filename=name,
-        headers={"X-Archive-Manifest-SHA256": made.manifest_sha256},
-        background=BackgroundTask(_remove, spool.name),
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Length": str(os.path.getsize(spool.name)),
+            "X-Archive-Manifest-SHA256": made.manifest_sha256,
+        },
     )
+
+
+def _sent_then_removed(path: str) -> Iterator[bytes]:
+    """The file in blocks; removed when the answer ends, sent whole or cut short."""
+    try:
+        with open(path, "rb") as source:
+            while block := source.read(1024 * 1024):
+                yield block
+    finally:
+        _remove(path)
 
 
 def _remove(path: str) -> None:

@@ -10,6 +10,7 @@ anyone who compares the certificate's fingerprint with the one the archive shows
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import threading
@@ -37,7 +38,13 @@ def seal_key(settings: Settings) -> SignerKey:
     key_file, pin_file = folder / "seal.p12", folder / "seal.pin"
     with _LOCK:
         if not key_file.is_file():
-            _make(folder, key_file, pin_file)
+            folder.mkdir(parents=True, exist_ok=True)
+            # Several processes (web, worker) may start at once: one makes the key, the
+            # others wait for it, so they never pair one's key with another's PIN.
+            with (folder / ".lock").open("a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not key_file.is_file():
+                    _make(folder, key_file, pin_file)
     return open_pkcs12(key_file.read_bytes(), pin_file.read_text(encoding="utf-8").strip())
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from sqlalchemy import Connection
 
 from archive.domain.errors import ArchiveError, Conflict, Invalid
 from archive.domain.model import Document
@@ -20,14 +22,14 @@ from archive.metadata import accounts, audit
 from archive.metadata import documents as document_rows
 from archive.services import content
 from archive.services import documents as document_service
-from archive.services.context import Actor, Archive
+from archive.services.context import Actor, Archive, NotReady
 from archive.services.spool import Spool
 from archive.services.versions import ReceivedFile
 from archive.settings import Settings
 from signing.batch import Signing
-from signing.keys import KeyRefused
 from signing.levels import parse_level
 from signing.pades import SigningRefused, SigningSetup
+from signing.refusals import Refused
 from signing.remote import HttpRemoteSigningService
 from signing.stamps import Stamp
 from signing.verdicts import FileReport, TrustRoots, Verdict, verify, worst
@@ -49,7 +51,14 @@ def _setup(level: str, tsa_url: str, roots: TrustRoots) -> SigningSetup:
 @functools.cache
 def _roots(paths: str) -> TrustRoots:
     files = [Path(p) for p in paths.split(os.pathsep) if p.strip()]
-    return TrustRoots.from_pem(path.read_bytes() for path in files)
+    try:
+        return TrustRoots.from_pem([path.read_bytes() for path in files])
+    except (OSError, ValueError) as error:
+        raise NotReady(
+            f"Không đọc được chứng thư gốc tin cậy (ARCHIVE_TRUST_ROOTS: {error}); hãy sửa cấu "
+            f"hình. / The trust roots cannot be read (ARCHIVE_TRUST_ROOTS: {error}); correct "
+            "the configuration."
+        ) from None
 
 
 def trust_roots(settings: Settings, extra: Sequence[bytes] = ()) -> TrustRoots:
@@ -85,7 +94,8 @@ def signing_setup(settings: Settings) -> SigningSetup:
     return _setup(settings.signature_level, settings.tsa_url, trust_roots(settings))
 
 
-GROUP = 8  # documents read, signed side by side, then stored, at a time: memory stays bounded
+GROUP = 8  # documents read, signed side by side, then stored, at a time…
+GROUP_BYTES = 256 * 1024 * 1024  # …and no more bytes than this (one larger file alone)
 
 
 def sign_documents(
@@ -108,31 +118,37 @@ def sign_documents(
     stamp = Stamp(name=signing.name, title=title, unit=unit_name(archive, actor), image=image)
     outcomes: dict[int, dict[str, object]] = {}
     in_workflow: set[int] = set()  # decisions submitted to this leader: signed moves them on
-    for first in range(0, len(ids), GROUP):
+    pending = list(ids)
+    while pending:
         ready: list[tuple[int, Document, int, bytes]] = []
-        for document_id in ids[first : first + GROUP]:
+        size = 0
+        while pending and len(ready) < GROUP and size < GROUP_BYTES:
+            document_id = pending.pop(0)
             try:
                 document_service.check_can_sign(archive, actor, document_id)
                 if decisions.check_signable(archive, actor, document_id) is not None:
                     in_workflow.add(document_id)
                 ready.append((document_id, *current_pdf(archive, actor, document_id)))
+                size += len(ready[-1][3])
             except ArchiveError as error:
                 outcomes[document_id] = _refused(error)
         results = signing.sign_all([pdf for *_, pdf in ready], stamp, setup, reason=reason)
         for (document_id, document, version, _), result in zip(ready, results, strict=True):
             if isinstance(result, bytes):
-                outcome = store_signed(archive, actor, document, version, result, signing.name)
-                outcomes[document_id] = outcome
-                if outcome["status"] == "signed" and document_id in in_workflow:
-                    decisions.signed(
-                        archive,
-                        actor,
-                        document_id,
-                        int(str(outcome["version"])),
-                        str(outcome["sha256"]),
+                step = (
+                    decisions.signed_step(actor, document_id)
+                    if document_id in in_workflow
+                    else None
+                )
+                try:
+                    outcomes[document_id] = store_signed(
+                        archive, actor, document, version, result, signing.name, with_it=step
                     )
+                except ArchiveError as error:
+                    outcomes[document_id] = _refused(error)
             else:
                 outcomes[document_id] = _refused(as_archive_error(result))
+        del ready, results
         if any(o.get("code") in OUTAGES for o in outcomes.values()):
             break  # the service is down: the next groups would fail the same way
     return [{"document_id": i, **outcomes.get(i, {"status": "not_attempted"})} for i in ids]
@@ -145,19 +161,20 @@ def store_signed(
     version: int,
     signed: bytes,
     signer: str,
+    *,
+    with_it: Callable[[Connection], None] | None = None,
 ) -> dict[str, object]:
-    try:
-        with Spool(archive.incoming_dir, archive.settings.max_upload_bytes) as spool:
-            spool.write(signed)
-            sha256 = spool.finish()
-            received = ReceivedFile(
-                spool.path, sha256, spool.size, _signed_name(document), spool.chunk_digests
-            )
-            stored = document_service.add_signed_version(
-                archive, actor, document.id, received, from_version=version
-            )
-    except ArchiveError as error:
-        return _refused(error)
+    """The signed bytes stored as the document's next version (``with_it`` in the same
+    transaction); raises the core's refusal if they cannot be."""
+    with Spool(archive.incoming_dir, archive.settings.max_upload_bytes) as spool:
+        spool.write(signed)
+        sha256 = spool.finish()
+        received = ReceivedFile(
+            spool.path, sha256, spool.size, _signed_name(document), spool.chunk_digests
+        )
+        stored = document_service.add_signed_version(
+            archive, actor, document.id, received, from_version=version, with_it=with_it
+        )
     return {
         "status": "signed",
         "version": stored.current.version,
@@ -171,17 +188,28 @@ def _refused(error: ArchiveError) -> dict[str, object]:
     return {"status": "refused", **error.as_dict()}
 
 
-def as_archive_error(refused: SigningRefused | KeyRefused) -> ArchiveError:
-    if isinstance(refused, SigningRefused) and refused.code in OUTAGES:
+# Refusals that conflict with what is stored rather than with what was sent.
+_CONFLICTS = frozenset({"field_signed", "field_filled"})
+
+
+def as_archive_error(refused: Refused) -> ArchiveError:
+    """A signing-stage refusal as the core's error, with the status its code is declared
+    with: a service outage 503, a conflict with the stored file 409, else 422."""
+    if refused.code in OUTAGES:
         return SigningUnavailable(refused.code, refused.vi, refused.en)
+    if refused.code in _CONFLICTS:
+        return Conflict(refused.code, refused.vi, refused.en)
     return Invalid(refused.code, refused.vi, refused.en)
 
 
-def current_pdf(archive: Archive, actor: Actor, document_id: int) -> tuple[Document, int, bytes]:
-    """The current version's bytes, each chunk checked against its ingest digest."""
+def current_pdf(
+    archive: Archive, actor: Actor, document_id: int, version: int | None = None
+) -> tuple[Document, int, bytes]:
+    """A version's bytes (the current one by default), each chunk checked against its
+    ingest digest; read to sign or verify it, which is no hand-out (not audited as one)."""
     with archive.db.read() as conn:
         document, dossier = document_service.located(conn, document_id, actor.scope)
-        chosen = document_service.version_of(document, None)
+        chosen = document_service.version_of(document, version)
         digests = document_rows.chunk_digests(conn, chosen.storage_key)
 
     def report(detail: dict[str, object]) -> None:
@@ -230,10 +258,7 @@ def verify_document(
 def _version_pdf(
     archive: Archive, actor: Actor, document_id: int, version: int | None
 ) -> tuple[Document, int, bytes]:
-    if version is None:
-        return current_pdf(archive, actor, document_id)
-    document, _, verified = document_service.open_content(archive, actor, document_id, version)
-    return document, version, b"".join(verified.stream())
+    return current_pdf(archive, actor, document_id, version)
 
 
 def duplicate_ids(ids: Sequence[int]) -> Conflict | None:
@@ -282,18 +307,24 @@ def dossier_report_pdf(archive: Archive, actor: Actor, dossier_id: int) -> bytes
     return verification_report_pdf(archive, reports, f"Hồ sơ {dossier.code}: {dossier.title}")
 
 
+def overall_verdict(reports: Sequence[FileReport]) -> Verdict:
+    """Invalid if any file is (an unreadable one too), else indeterminate if any is, else
+    valid; files without a signature count for nothing, and nothing signed is
+    indeterminate."""
+    verdicts = [r.verdict for r in reports if r.problem is None or r.problem.code != "no_signature"]
+    return worst(verdicts) if verdicts else Verdict.INDETERMINATE
+
+
 def verify_dossier(archive: Archive, actor: Actor, dossier_id: int) -> dict[str, object]:
-    """Every document's current version verified, in folio order, and the worst verdict."""
-    reports = []
-    verdicts = []
-    for document, report in dossier_reports(archive, actor, dossier_id):
-        if report.problem is None or report.problem.code != "no_signature":
-            verdicts.append(report.verdict)
-        reports.append({"document_id": document.id, "title": document.title, **report.as_json()})
+    """Every document's current version verified, in folio order, and the overall verdict."""
+    found = dossier_reports(archive, actor, dossier_id)
     return {
         "dossier_id": dossier_id,
-        "verdict": worst(verdicts).value if verdicts else Verdict.INDETERMINATE.value,
-        "documents": reports,
+        "verdict": overall_verdict([report for _, report in found]).value,
+        "documents": [
+            {"document_id": document.id, "title": document.title, **report.as_json()}
+            for document, report in found
+        ],
     }
 
 
@@ -326,6 +357,9 @@ def keep_long_term(
             except SigningRefused as refused:
                 outcomes.append({"document_id": document.id, **_refused(as_archive_error(refused))})
                 continue
-            stored = store_signed(archive, actor, document, version, extended, "archive")
+            try:
+                stored = store_signed(archive, actor, document, version, extended, "archive")
+            except ArchiveError as error:
+                stored = _refused(error)
             outcomes.append({"document_id": document.id, **stored})
     return outcomes

@@ -34,7 +34,12 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESIndeterminate, AdESStatus
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.diff_analysis.policy_api import DiffResult
-from pyhanko.sign.validation import DocumentSecurityStore, ades, async_validate_pdf_signature
+from pyhanko.sign.validation import (
+    DocumentSecurityStore,
+    ades,
+    async_validate_pdf_signature,
+    async_validate_pdf_timestamp,
+)
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
@@ -247,7 +252,7 @@ async def _one(
             # Signed without a timestamp, later extended (validation data, then a document
             # timestamp over it): pyHanko's AdES process wants a signature timestamp, so it
             # is checked as of the first document timestamp, as EU DSS does.
-            times = [t for t in map(_doc_timestamp_time, later) if t is not None]
+            times = [t for t in [await _trusted_time(ts, roots) for ts in later] if t]
             if times:
                 lt_status = await _as_of_timestamp(sig, roots, min(times))
     if status is None:
@@ -323,6 +328,24 @@ async def _as_of_timestamp(
         )
     except (SignatureValidationError, ValueError, KeyError, PdfReadError):
         return None
+
+
+async def _trusted_time(stamp: EmbeddedPdfSignature, roots: TrustRoots) -> datetime | None:
+    """A document timestamp's time, if the timestamp is intact and its authority chains to
+    a trust root: a timestamp anyone could make proves nothing about when a signature
+    existed (a forger would date it before a revocation)."""
+    try:
+        store = DocumentSecurityStore.read_dss(stamp.reader)
+        context = store.as_validation_context(
+            {"trust_roots": list(roots.certificates), "allow_fetching": False}
+        )
+        status = await async_validate_pdf_timestamp(stamp, validation_context=context)
+    except (SignatureValidationError, ValueError, KeyError, PdfReadError):
+        return None
+    if not (status.intact and status.valid and status.trusted):
+        return None
+    moment: datetime = status.timestamp
+    return moment
 
 
 def _out_of_date(certificate: x509.Certificate, signed_at: datetime | None) -> bool:

@@ -66,6 +66,8 @@ decisions = Table(
     Column("created_by", Integer, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("submitted_at", UTCDateTime(), nullable=True),
+    # The version the leader was asked to sign: a decision changed after that is not signed.
+    Column("submitted_version", Integer, nullable=True),
     Column("note", Text, nullable=True),
     Column("returned_reason", Text, nullable=True),
     Column("signed_at", UTCDateTime(), nullable=True),
@@ -111,6 +113,7 @@ class Decision:
     created_by: int
     created_at: datetime
     submitted_at: datetime | None
+    submitted_version: int | None
     note: str | None
     returned_reason: str | None
     signed_at: datetime | None
@@ -134,6 +137,7 @@ class Decision:
             "created_by": self.created_by,
             "created_at": self.created_at.isoformat(),
             "submitted_at": _iso(self.submitted_at),
+            "submitted_version": self.submitted_version,
             "note": self.note,
             "returned_reason": self.returned_reason,
             "signed_at": _iso(self.signed_at),
@@ -198,6 +202,15 @@ def find(archive: Archive, document_id: int) -> Decision | None:
     return _decision(row) if row else None
 
 
+def find_in(conn: Connection, document_id: int) -> Decision | None:
+    row = (
+        conn.execute(select(decisions).where(decisions.c.document_id == document_id))
+        .mappings()
+        .first()
+    )
+    return _decision(row) if row else None
+
+
 def _locked(conn: Connection, document_id: int) -> Decision:
     query = select(decisions).where(decisions.c.document_id == document_id)
     if conn.dialect.name == "postgresql":
@@ -225,15 +238,23 @@ def wrong_state(decision: Decision, wanted: tuple[State, ...]) -> Conflict:
 
 
 # What a step's audit entry repeats of the row's changes (times are the entry's own).
-_RECORDED = ("note", "returned_reason", "number", "issued_on", "signed_version", "issued_version")
+_RECORDED = (
+    "note",
+    "returned_reason",
+    "number",
+    "issued_on",
+    "submitted_version",
+    "signed_version",
+    "issued_version",
+)
 
 
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date | datetime) else value
 
 
-def move(
-    archive: Archive,
+def step(
+    conn: Connection,
     actor: Actor,
     document_id: int,
     *,
@@ -244,49 +265,43 @@ def move(
     check: Any = None,
     **changes: Any,
 ) -> Decision:
-    """One step: the row moves from one of ``wanted`` to ``to`` with ``changes``, and the
-    audit entry ``action`` records it with the document's digest, in one transaction."""
+    """One step inside the caller's transaction: the row moves from one of ``wanted`` to
+    ``to`` with ``changes``, and the audit entry ``action`` records it with the document's
+    digest. A step asked in the wrong state raises, and the transaction changes nothing."""
+    decision = _locked(conn, document_id)
+    if decision.state not in wanted:
+        raise wrong_state(decision, wanted)
+    if check is not None:
+        check(decision)
+    conn.execute(
+        update(decisions)
+        .where(decisions.c.document_id == document_id)
+        .values(state=to.value, updated_at=_now(), **changes)
+    )
+    audit.append(
+        conn,
+        actor_id=actor.user.id,
+        actor=actor.user.username,
+        action=action,
+        object_type="document",
+        object_id=document_id,
+        unit_id=decision.unit_id,
+        detail={
+            "dossier_id": decision.dossier_id,
+            "from": decision.state.value,
+            "to": to.value,
+            "sha256": sha256,
+            **{k: _plain(v) for k, v in changes.items() if k in _RECORDED},
+        },
+    )
+    return _locked(conn, document_id)
+
+
+def move(archive: Archive, actor: Actor, document_id: int, **step_args: Any) -> Decision:
+    """``step`` in a transaction of its own (steps that store no version)."""
     workflow_for(archive)
     with archive.db.write() as conn:
-        decision = _locked(conn, document_id)
-        if decision.state not in wanted:
-            raise wrong_state(decision, wanted)
-        if check is not None:
-            check(decision)
-        conn.execute(
-            update(decisions)
-            .where(decisions.c.document_id == document_id)
-            .values(state=to.value, updated_at=_now(), **changes)
-        )
-        audit.append(
-            conn,
-            actor_id=actor.user.id,
-            actor=actor.user.username,
-            action=action,
-            object_type="document",
-            object_id=document_id,
-            unit_id=decision.unit_id,
-            detail={
-                "dossier_id": decision.dossier_id,
-                "from": decision.state.value,
-                "to": to.value,
-                "sha256": sha256,
-                **{
-                    k: (v.isoformat() if isinstance(v, date | datetime) else v)
-                    for k, v in changes.items()
-                    if k
-                    in (
-                        "note",
-                        "returned_reason",
-                        "number",
-                        "issued_on",
-                        "signed_version",
-                        "issued_version",
-                    )
-                },
-            },
-        )
-        return _locked(conn, document_id)
+        return step(conn, actor, document_id, **step_args)
 
 
 def only_the_leader(actor: Actor) -> Any:

@@ -298,3 +298,66 @@ def test_a_file_that_is_no_pdf_is_refused(archive_setup: SigningSetup) -> None:
     with pytest.raises(SigningRefused) as refused:
         extend_to_lta(b"%PDF-1.7\nkhong phai pdf\n%%EOF\n", archive_setup)
     assert refused.value.code == "pdf_unreadable"
+
+
+def _self_made_tsa() -> object:
+    """A timestamp authority nobody trusts, whose clock says whatever it is told."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from pyhanko.sign.timestamps import DummyTimeStamper
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "TSA tự dựng")])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime(2020, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2050, 1, 1, tzinfo=UTC))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return DummyTimeStamper(
+        tsa_cert=asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER)),
+        tsa_key=asn1_keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        ),
+        fixed_dt=datetime(2025, 1, 1, tzinfo=UTC),  # before the key was revoked
+    )
+
+
+def test_a_timestamp_from_an_untrusted_authority_proves_nothing(
+    pki: Pki, roots: TrustRoots, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A B-B signature with its validation data and a document timestamp from a
+    self-made authority, dated as the forger likes: the timestamp is not trusted, so it
+    proves nothing about when the signature existed and the signature is not valid."""
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+    from pyhanko.sign.validation import add_validation_info
+    from pyhanko_certvalidator import ValidationContext
+
+    leader = open_pkcs12(pki.pkcs12("leader").read_bytes(), PIN)
+    signed = sign(decision_pdf(), leader, Stamp(name="Nguyễn Văn An"), SigningSetup())
+    # The forger adds the signer's real revocation data (fetched from the test PKI)…
+    embedded = PdfFileReader(io.BytesIO(signed)).embedded_regular_signatures[0]
+    context = ValidationContext(trust_roots=list(roots.certificates), allow_fetching=True)
+    with_data = add_validation_info(embedded, context).getvalue()
+    # …then a document timestamp of their own making over it.
+    writer = IncrementalPdfFileWriter(io.BytesIO(with_data))
+    out = io.BytesIO()
+    PdfTimeStamper(_self_made_tsa()).timestamp_pdf(writer, "sha256", output=out)  # type: ignore[arg-type]
+    forged = out.getvalue()
+    [signature] = verify(forged, roots).signatures
+    assert signature.verdict is not Verdict.VALID, signature.reasons

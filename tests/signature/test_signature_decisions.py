@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from support.live import Api
+from support.pdfs import decision_pdf
 from support.pki import PIN, Pki
 from support.signed_checks import (
     openssl_verifies,
@@ -274,3 +275,35 @@ def test_an_administrators_template_replaces_the_shipped_one(
         document_id = make(api, sanction_case(api))
         text = text_of(content(api.client("official_tp"), document_id), tmp_path)
         assert "(mẫu của đơn vị)" in text
+
+
+def replaced(api: Api, document_id: int) -> None:
+    """An official uploads a new version of the decision (the core allows it)."""
+    answer = api.client("official_tp").post(
+        f"/api/documents/{document_id}/versions",
+        files={"file": ("khac.pdf", decision_pdf(), "application/pdf")},
+    )
+    assert answer.status_code == 201, answer.text
+
+
+def test_a_decision_changed_after_submission_is_not_signed_until_submitted_again(
+    api: Api, pki: Pki
+) -> None:
+    document_id = make(api, sanction_case(api))
+    official = api.client("official_tp")
+    official.post(f"/api/decisions/{document_id}/submit", json={})
+    replaced(api, document_id)
+    refused = sign_request(api.client("leader_tp"), pki, [document_id])
+    assert refused.json()["results"][0]["code"] == "decision_changed"
+    assert official.get(f"/api/documents/{document_id}").json()["version"] == 2
+    assert official.get(f"/api/decisions/{document_id}").json()["state"] == "submitted"
+
+
+def test_a_decision_changed_after_signing_is_not_issued(api: Api, pki: Pki) -> None:
+    document_id = make(api, sanction_case(api))
+    api.client("official_tp").post(f"/api/decisions/{document_id}/submit", json={})
+    assert sign_request(api.client("leader_tp"), pki, [document_id]).json()["signed"] == 1
+    replaced(api, document_id)
+    answer = issue(api, pki, document_id)
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "decision_changed"
+    assert api.client("clerk_tp").get(f"/api/decisions/{document_id}").json()["state"] == ("signed")

@@ -146,7 +146,7 @@ def test_the_package_checks_out_with_ordinary_tools(api: Api, pki: Pki, tmp_path
 
     trail = api.client("admin").get("/api/audit", params={"object_type": "package"}).json()
     assert trail[0]["action"] == "inspection.package" and trail[0]["actor"] == "auditor"
-    assert list(api.archive.incoming_dir.glob("package-*")) == []
+    assert list(api.archive.incoming_dir.glob("upload-package-*")) == []
 
 
 def test_refusals_leave_nothing_behind(api: Api, pki: Pki) -> None:
@@ -158,4 +158,19 @@ def test_refusals_leave_nothing_behind(api: Api, pki: Pki) -> None:
     assert too_many.status_code == 422
     twice = auditor.get("/api/inspection-package", params={"dossier": [not_granted] * 2})
     assert twice.status_code in (404, 422)
-    assert list(api.archive.incoming_dir.glob("package-*")) == []
+    assert list(api.archive.incoming_dir.glob("upload-package-*")) == []
+
+
+def test_only_those_who_read_the_audit_trail_make_a_package(api: Api, pki: Pki) -> None:
+    dossier_id = dossier_with_signed_decision(api, pki)
+    for who in ("official_tp", "leader_tp", "clerk_tp"):
+        answer = api.client(who).get("/api/inspection-package", params={"dossier": dossier_id})
+        assert answer.status_code == 403, who
+        assert answer.json()["error"]["code"] == "role_not_allowed"
+    assert (
+        api.client("admin")
+        .get("/api/inspection-package", params={"dossier": dossier_id})
+        .status_code
+        == 200
+    )
+    assert list(api.archive.incoming_dir.glob("upload-package-*")) == []
