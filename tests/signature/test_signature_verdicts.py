@@ -23,6 +23,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from support.pdfs import decision_pdf, make_pdf
 from support.pki import PIN, Pki
+from support.signed_checks import pdfsig_validations
 
 from signing.decision_pdf import DecisionText
 from signing.decision_pdf import decision_pdf as decision_pdf_from_text
@@ -335,3 +336,16 @@ def test_every_verdict_agrees_with_the_eu_reference_validator_run_offline(
         assert theirs == ours, (case, entry["signatures"])
         seen += 1
     assert seen == len(cases)
+
+
+def test_poppler_agrees_on_a_flipped_byte_and_on_a_good_file(
+    on_disk: Callable[[str], Path],
+) -> None:
+    """poppler's pdfsig, an independent verifier, says the same of the bytes: a changed
+    byte is a digest mismatch, an untouched file's signature is valid."""
+    assert pdfsig_validations(on_disk("flipped"))[0] == "Digest Mismatch"
+    assert pdfsig_validations(on_disk("B-LTA"))[0] == "Signature is Valid"
+    assert pdfsig_validations(on_disk("certified, issued")) == [
+        "Signature is Valid",
+        "Signature is Valid",
+    ]
