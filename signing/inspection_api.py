@@ -6,7 +6,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 import anyio
 from fastapi import APIRouter, Query
@@ -65,25 +65,29 @@ async def package(
         _remove(spool.name)
         raise
     name = inspection.package_name([str(i) for i in dossier])
+    size = os.path.getsize(spool.name)
+    # Opened, then unlinked at once: the open file is read to its end all the same, and
+    # nothing is left behind however the answer ends (sent, cut short, or the process
+    # killed), with no race between the last byte and a clean-up.
+    source = open(spool.name, "rb")  # noqa: SIM115 - closed by the answer's iterator
+    _remove(spool.name)
     return StreamingResponse(
-        _sent_then_removed(spool.name),
+        _sent(source),
         media_type="application/zip",
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
-            "Content-Length": str(os.path.getsize(spool.name)),
+            "Content-Length": str(size),
             "X-Archive-Manifest-SHA256": made.manifest_sha256,
         },
     )
 
 
-def _sent_then_removed(path: str) -> Iterator[bytes]:
-    """The file in blocks; removed when the answer ends, sent whole or cut short."""
+def _sent(source: BinaryIO) -> Iterator[bytes]:
     try:
-        with open(path, "rb") as source:
-            while block := source.read(1024 * 1024):
-                yield block
+        while block := source.read(1024 * 1024):
+            yield block
     finally:
-        _remove(path)
+        source.close()
 
 
 def _remove(path: str) -> None:

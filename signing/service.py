@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from archive.domain.errors import ArchiveError, Conflict, Invalid
+from archive.domain.errors import ArchiveError, Conflict, Invalid, Unavailable
 from archive.domain.model import Document
 from archive.metadata import accounts, audit
 from archive.metadata import documents as document_rows
@@ -35,10 +35,8 @@ from signing.stamps import Stamp
 from signing.verdicts import FileReport, TrustRoots, Verdict, verify, worst
 
 
-class SigningUnavailable(ArchiveError):
+class SigningUnavailable(Unavailable):
     """The timestamp or revocation service did not answer: nothing was signed or stored."""
-
-    kind = "unavailable"
 
 
 @functools.cache

@@ -52,6 +52,13 @@ class TooManyAttempts(ArchiveError):
     kind = "too_many_attempts"
 
 
+class Unavailable(ArchiveError):
+    """A service the archive relies on did not answer (a timestamp authority, a revocation
+    responder, a remote signing service): nothing was done; trying again later may work."""
+
+    kind = "unavailable"
+
+
 class IntegrityFailure(ArchiveError):
     """Stored bytes no longer match their recorded checksum: evidence may be damaged."""
 

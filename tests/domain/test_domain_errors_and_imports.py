@@ -20,6 +20,7 @@ from archive.domain.errors import (
     TooLarge,
     TooManyAttempts,
     Unauthenticated,
+    Unavailable,
     document_not_found,
     dossier_not_found,
 )
@@ -90,6 +91,7 @@ ALL_KINDS = [
     TooLarge,
     TooManyAttempts,
     IntegrityFailure,
+    Unavailable,
 ]
 
 
