@@ -87,6 +87,18 @@ async def small_file(
     return data
 
 
+async def png_image(upload: UploadFile | None, what: tuple[str, str]) -> bytes:
+    """The signature or seal image sent with a request (empty when none): a PNG, small."""
+    picture = await small_file(upload, MAX_IMAGE_BYTES, "bad_signature_image", what)
+    if picture and not picture.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise Invalid(
+            "bad_signature_image",
+            f"{what[0]} phải là tệp PNG (nền trong suốt).",
+            f"{what[1]} must be a PNG file (transparent background).",
+        )
+    return picture
+
+
 @router.post(
     "/api/signing",
     responses=answers(*SIGNING_REFUSALS, *OUTAGE_CODES, "remote_rejected", changes=True),
@@ -132,15 +144,7 @@ async def sign_documents(
             "(remote_user): one of the two.",
         )
     key_bytes = await small_file(key, MAX_KEY_BYTES, "key_unreadable", ("Tệp khóa", "The key file"))
-    picture = await small_file(
-        image, MAX_IMAGE_BYTES, "bad_signature_image", ("Ảnh chữ ký", "The signature image")
-    )
-    if picture and not picture.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise Invalid(
-            "bad_signature_image",
-            "Ảnh chữ ký phải là tệp PNG (nền trong suốt).",
-            "The signature image must be a PNG file (transparent background).",
-        )
+    picture = await png_image(image, ("Ảnh chữ ký", "The signature image"))
     return await anyio.to_thread.run_sync(
         _sign_all, archive, actor, ids, key_bytes, pin, remote_user, title, reason, picture
     )

@@ -11,10 +11,9 @@ from pydantic import BaseModel, Field
 
 from archive.api.answers import answers
 from archive.api.deps import ActorDep, ArchiveDep
-from archive.domain.errors import Invalid
 from archive.metadata.schema import MAX_ROW_ID
 from signing import decisions, templates
-from signing.api import MAX_IMAGE_BYTES, MAX_KEY_BYTES, opened_key, small_file
+from signing.api import MAX_KEY_BYTES, opened_key, png_image, small_file
 from signing.workflow import Decision
 
 router = APIRouter(tags=["Ký số · Signing"])
@@ -174,15 +173,7 @@ async def issue(
     image: Annotated[UploadFile | None, File(description="The red seal, PNG")] = None,
 ) -> dict[str, Any]:
     key_bytes = await small_file(key, MAX_KEY_BYTES, "key_unreadable", ("Tệp khóa", "The key file"))
-    picture = await small_file(
-        image, MAX_IMAGE_BYTES, "bad_signature_image", ("Ảnh con dấu", "The seal image")
-    )
-    if picture and not picture.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise Invalid(
-            "bad_signature_image",
-            "Ảnh con dấu phải là tệp PNG (nền trong suốt).",
-            "The seal image must be a PNG file (transparent background).",
-        )
+    picture = await png_image(image, ("Ảnh con dấu", "The seal image"))
 
     def run() -> Decision:
         return decisions.issue(
