@@ -21,6 +21,7 @@ def extension() -> Extension:
     from deadlines.notifications_api import router as notifications_router
     from deadlines.public_api import router as public_router
     from deadlines.reports_api import router as reports_router
+    from deadlines.signed_reports_api import router as signed_reports_router
     from deadlines.stats_api import router as statistics_router
     from deadlines.stats_feed import CONSUMER
 
@@ -36,6 +37,7 @@ def extension() -> Extension:
             public_router,
             statistics_router,
             reports_router,
+            signed_reports_router,
         ),
         task_modules=("deadlines.tasks", "deadlines.stats_tasks"),
         consumers=(CONSUMER,),

@@ -8,6 +8,10 @@ written ``15.000.000`` and rates ``85,50%``, total lines in bold; the notes; the
 kept whole on one page. Every text is set in the demo's Unicode serif, embedded as a subset,
 so Vietnamese reads back from the file and no font is left to the reader's machine. Nothing
 is counted here: the pages show what the report holds.
+
+The head of the unit's place in the signer block is an empty signature field
+(``ChuKyLanhDao``, as in a decision), so the report is signed in its place: by the archive
+(``deadlines.signed_reports``) or by any PAdES tool the signer uses.
 """
 
 from __future__ import annotations
@@ -259,19 +263,44 @@ def _data_table(table: ReportTable, st: _Styles) -> Table:
     return result
 
 
-def _signer_block(report: Report, st: _Styles) -> Flowable:
+# The head of the unit's signature field: the name a decision's leader signs in, so the
+# signing stage signs a report in its place and certifies it as it does a decision.
+SIGNATURE_FIELD = "ChuKyLanhDao"
+_SIGNATURE_WIDTH = 230.0  # the signing stage's stamp, 230 × 78 points
+_SIGNATURE_HEIGHT = 78.0
+
+
+class _SignaturePlace(Flowable):  # type: ignore[misc]
+    """Room for the signature and the seal, noting where on which page it was drawn."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.width = _SIGNATURE_WIDTH
+        self.height = _SIGNATURE_HEIGHT
+        self.page = -1
+        self.box = (0.0, 0.0, 0.0, 0.0)
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        x, y = self.canv.absolutePosition(0, 0)
+        self.page = self.canv.getPageNumber() - 1
+        self.box = (x, y, x + self.width, y + self.height)
+
+
+def _signer_block(report: Report, st: _Styles, place: _SignaturePlace) -> Flowable:
     signer = report.signer
-    gap = Spacer(1, 18 * mm)  # room for the signature and the seal
     left: list[Flowable] = [
         _para(signer.preparer_title, st.signer),
         _para("(Ký, ghi rõ họ tên)", st.hint),
-        gap,
+        Spacer(1, _SIGNATURE_HEIGHT),
         _para(signer.preparer_name, st.signer),
     ]
     right: list[Flowable] = [
         _para(signer.title, st.signer),
         _para("(Ký, đóng dấu, ghi rõ họ tên)", st.hint),
-        gap,
+        place,
         _para(signer.name, st.signer),
     ]
     date_line = _para(vietnamese_date_line(_nfc(signer.place), signer.on), st.date_line)
@@ -280,7 +309,7 @@ def _signer_block(report: Report, st: _Styles) -> Flowable:
     return _plain_table([["", date_line], [left, right]], [half, half], st.fonts)
 
 
-def _story(report: Report, st: _Styles) -> list[Flowable]:
+def _story(report: Report, st: _Styles, place: _SignaturePlace) -> list[Flowable]:
     story: list[Flowable] = [
         _top(report, st),
         Spacer(1, 5 * mm),
@@ -300,7 +329,7 @@ def _story(report: Report, st: _Styles) -> list[Flowable]:
     if report.notes:
         closing.append(Spacer(1, 3 * mm))
         closing += [_para(note, st.note) for note in report.notes]
-    closing += [Spacer(1, 4 * mm), _signer_block(report, st)]
+    closing += [Spacer(1, 4 * mm), _signer_block(report, st, place)]
     story.append(KeepTogether(closing))
     return story
 
@@ -334,5 +363,42 @@ def pdf_of(report: Report) -> bytes:
         # Without this the canvas starts in Helvetica, which is referenced but never embedded.
         initialFontName=st.fonts.regular,
     )
-    doc.build(_story(report, st), onLaterPages=_page_number)
+    place = _SignaturePlace()
+    doc.build(_story(report, st, place), onLaterPages=_page_number)
+    return _with_signature_field(out.getvalue(), place)
+
+
+def _with_signature_field(pdf: bytes, place: _SignaturePlace) -> bytes:
+    """The report with the head of the unit's empty signature field where the block left
+    room for it, blank until signed. Written by pikepdf with an identifier drawn from the
+    content, so the same report still gives the same bytes (pyHanko's writer would stamp
+    the time of writing)."""
+    import pikepdf
+
+    x1, y1, x2, y2 = (round(v) for v in place.box)
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        blank = opened.make_stream(
+            b"",
+            Type=pikepdf.Name.XObject,
+            Subtype=pikepdf.Name.Form,
+            BBox=pikepdf.Array([0, 0, x2 - x1, y2 - y1]),
+        )
+        # One dictionary for the field and its widget; no /P back to the page, which
+        # pyHanko's change analysis would count against a later form filling.
+        signature_field = opened.make_indirect(
+            pikepdf.Dictionary(
+                FT=pikepdf.Name.Sig,
+                T=pikepdf.String(SIGNATURE_FIELD),
+                Type=pikepdf.Name.Annot,
+                Subtype=pikepdf.Name.Widget,
+                Rect=pikepdf.Array([x1, y1, x2, y2]),
+                F=4,  # printed
+                AP=pikepdf.Dictionary(N=blank),
+            )
+        )
+        page = opened.pages[place.page]
+        page.obj.Annots = pikepdf.Array([*page.obj.get("/Annots", []), signature_field])
+        opened.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([signature_field]))
+        out = io.BytesIO()
+        opened.save(out, deterministic_id=True)
     return out.getvalue()

@@ -165,6 +165,30 @@ public_lookups = Table(
     Column("found", Integer, nullable=False),  # 1 found and checked, 0 not
 )
 
+# Periodic reports signed by the head of their unit: the signed PDF is kept in the object
+# store (``storage_key``, locked like an original) and never changed; the row says what it
+# reports and who signed it, and the digest every download is checked against.
+signed_reports = Table(
+    "signed_reports",
+    tables,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("form", String(16), nullable=False),
+    Column("period_kind", String(16), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("unit_id", Integer, nullable=False, index=True),
+    Column("storage_key", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("signer", Text, nullable=False),  # the name in the signing certificate
+    Column("signed_by", Integer, nullable=False),  # the archive user who signed
+    Column("signed_at", UTCDateTime(), nullable=False),
+)
+
 # What the statistics count of each dossier (deadlines.case_figures), kept current by the
 # statistics feed from the outbox; aggregated in SQL when embedded.
 case_figures = Table(

@@ -135,6 +135,16 @@ async def sign_documents(
     duplicate = service.duplicate_ids(ids)
     if duplicate is not None:
         raise duplicate
+    key_bytes = await key_or_remote(key, remote_user)
+    picture = await png_image(image, ("Ảnh chữ ký", "The signature image"))
+    return await anyio.to_thread.run_sync(
+        _sign_all, archive, actor, ids, key_bytes, pin, remote_user, title, reason, picture
+    )
+
+
+async def key_or_remote(key: UploadFile | None, remote_user: str) -> bytes:
+    """The key file's bytes (empty when signing remotely); refused unless exactly one of
+    the key and the remote account was sent."""
     if (key is None) == (not remote_user):
         raise Invalid(
             "key_or_remote",
@@ -143,11 +153,20 @@ async def sign_documents(
             "Send either the key file (key) with its PIN, or the remote signing account "
             "(remote_user): one of the two.",
         )
-    key_bytes = await small_file(key, MAX_KEY_BYTES, "key_unreadable", ("Tệp khóa", "The key file"))
-    picture = await png_image(image, ("Ảnh chữ ký", "The signature image"))
-    return await anyio.to_thread.run_sync(
-        _sign_all, archive, actor, ids, key_bytes, pin, remote_user, title, reason, picture
-    )
+    return await small_file(key, MAX_KEY_BYTES, "key_unreadable", ("Tệp khóa", "The key file"))
+
+
+def chosen_signing(archive: Archive, key_bytes: bytes, pin: str, remote_user: str) -> Signing:
+    """Signing with the key sent (opened and in date), or through the remote service for
+    ``remote_user`` (whose certificate is asked for now): refused before anything is made."""
+    if not remote_user:
+        return WithKey(opened_key(key_bytes, pin))
+    signing = Remotely(service.remote_service(archive.settings), remote_user)
+    try:
+        signing.name  # noqa: B018 - asks the service for the signer's certificate now
+    except SigningRefused as refused:
+        raise service.as_archive_error(refused) from None
+    return signing
 
 
 def opened_key(key_bytes: bytes, pin: str) -> SignerKey:
@@ -174,7 +193,6 @@ def _sign_all(
 ) -> dict[str, Any]:
     for document_id in ids:  # the whole batch is refused before anything is signed
         document_service.check_can_sign(archive, actor, document_id)
-    signing: Signing
     if remote_user and len(ids) > MAX_REMOTE_BATCH:
         raise Invalid(
             "bad_document_list",
@@ -183,14 +201,7 @@ def _sign_all(
             f"Remote signing: at most {MAX_REMOTE_BATCH} documents a batch, each approved "
             "on the signer's phone.",
         )
-    if remote_user:
-        signing = Remotely(service.remote_service(archive.settings), remote_user)
-        try:
-            signing.name  # noqa: B018 - asks the service for the signer's certificate now
-        except SigningRefused as refused:
-            raise service.as_archive_error(refused) from None
-    else:
-        signing = WithKey(opened_key(key_bytes, pin))
+    signing = chosen_signing(archive, key_bytes, pin, remote_user)
     setup = service.signing_setup(archive.settings)
     outcomes = service.sign_documents(
         archive,

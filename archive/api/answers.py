@@ -34,6 +34,7 @@ STATUS: dict[str, int] = {
     "case_type_not_found": 404,
     "template_not_found": 404,
     "decision_not_found": 404,
+    "report_not_found": 404,
     "not_found": 404,
     # 409: conflicts with what is stored
     "dossier_code_taken": 409,

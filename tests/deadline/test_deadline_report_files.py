@@ -16,10 +16,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pdfplumber
 import pytest
 from openpyxl import load_workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import enumerate_sig_fields
 from pypdf import PdfReader
 
 from archive.demo.pdfs import FontNotFoundError, find_serif_fonts
@@ -31,7 +34,7 @@ from deadlines.report import (
     ReportTable,
     Signer,
 )
-from deadlines.report_pdf import pdf_of
+from deadlines.report_pdf import SIGNATURE_FIELD, pdf_of
 from deadlines.report_xlsx import xlsx_of
 
 TITLE = "BÁO CÁO THỐNG KÊ KẾT QUẢ XỬ LÝ VI PHẠM HÀNH CHÍNH"
@@ -355,6 +358,27 @@ def test_pdf_shows_the_report_in_vietnamese_with_embedded_fonts(tmp_path: Path) 
     assert str(reader.root_object.get("/Lang")) == "vi"
 
     assert pdf_of(report) == path.read_bytes()  # the same report gives the same file
+
+
+@pytest.mark.parametrize("rows", [5, 120])
+def test_pdf_leaves_the_heads_place_as_an_empty_signature_field(rows: int) -> None:
+    """Between the head's title and name, on the page the block ends on, an empty field any
+    PAdES tool (or the archive) signs in; nothing else is a form field."""
+    data = pdf_of(make_report(long_table(rows)))
+    ((name, value, widget),) = list(enumerate_sig_fields(PdfFileReader(io.BytesIO(data))))
+    assert name == SIGNATURE_FIELD and value is None  # empty: nobody signed yet
+    x1, y1, x2, y2 = (float(v) for v in widget.get_object()["/Rect"])
+    assert (x2 - x1, y2 - y1) == (230, 78)  # the signing stage's stamp fits
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        page = next(p for p in pdf.pages if p.annots)
+        assert page is pdf.pages[-1]
+        words = page.extract_words()
+        height = float(page.height)
+        hint = next(w for w in words if w["text"] == "đóng" and w["x0"] > x1 - 50)
+        name_top = min(w["top"] for w in words if w["text"] in SIGNER.split())
+    top, bottom = height - y2, height - y1  # the field, measured from the top as pdfplumber
+    assert hint["bottom"] <= top + 1 and bottom <= name_top + 1
+    assert x1 < hint["x0"] < x2
 
 
 def test_pdf_long_table_repeats_its_headings_on_every_page(tmp_path: Path) -> None:
