@@ -1,6 +1,12 @@
 """The statistics counted by Elasticsearch aggregations (the scaled install): one document
 per dossier (its ``case_figures``) in an index of its own, and the same indicators as the
-SQL, built from the same list."""
+SQL, built from the same list.
+
+Beside it, the snapshot's index: a copy of the snapshot the writer keeps in the database
+(deadlines.stats_snapshot), one document per cell (a day, a month or "open now", by unit,
+field and case type), each written with the figures' version that last changed it as an
+external version, so a late or repeated copy never overwrites a newer one. The dashboard's
+questions are aggregated over the few cells of their period instead of every dossier."""
 
 from __future__ import annotations
 
@@ -12,7 +18,8 @@ import httpx
 
 from archive.domain.access import PeriodGrant
 from deadlines.case_figures import CaseFigures
-from deadlines.indicators import INDICATORS, Dated, GroupBy, Indicator, Period, When
+from deadlines.indicators import INDICATORS, MONTHLY, Dated, GroupBy, Indicator, Period, When
+from deadlines.stats_snapshot import Cell, parts, whole
 
 Counts = dict[str, dict[str, int]]
 MAPPING: dict[str, Any] = {
@@ -52,6 +59,20 @@ MAPPING: dict[str, Any] = {
             )
         },
         "on_time": {"type": "boolean"},
+    },
+}
+
+
+SNAPSHOT_MAPPING: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "span": {"type": "keyword"},  # day | month | open
+        "on": {"type": "date", "format": "yyyy-MM-dd"},  # none for an open cell
+        "unit_id": {"type": "keyword"},
+        "field": {"type": "keyword"},
+        "case_type": {"type": "keyword"},
+        "open": {"type": "long"},
+        **{i.code: {"type": "long"} for i in MONTHLY},
     },
 }
 
@@ -111,18 +132,29 @@ class FiguresIndex:
         body: dict[str, Any] = answer.json()
         return body
 
-    def prepare(self) -> None:
+    @property
+    def snapshot(self) -> str:
+        return f"{self.name}-snapshot"
+
+    def prepare(self) -> bool:
+        """Make the indices that are missing; True if the snapshot's had to be made (its
+        cells must then be copied whole)."""
+        self._create(self.name, MAPPING)
+        return self._create(self.snapshot, SNAPSHOT_MAPPING)
+
+    def _create(self, name: str, mapping: dict[str, Any]) -> bool:
         try:
-            exists = self.http.request("HEAD", f"/{self.name}")
+            exists = self.http.request("HEAD", f"/{name}")
             if exists.status_code not in (200, 404):
-                raise StatisticsUnavailable(f"{exists.status_code} for the figures' index")
-            if exists.status_code == 404:
-                answer = self.http.put(
-                    f"/{self.name}",
-                    json={"settings": {"number_of_replicas": 0}, "mappings": MAPPING},
-                )
-                if answer.status_code >= 400 and "already_exists" not in answer.text:
-                    raise StatisticsUnavailable(f"{answer.status_code}: {answer.text[:300]}")
+                raise StatisticsUnavailable(f"{exists.status_code} for the index {name}")
+            if exists.status_code == 200:
+                return False
+            answer = self.http.put(
+                f"/{name}", json={"settings": {"number_of_replicas": 0}, "mappings": mapping}
+            )
+            if answer.status_code >= 400 and "already_exists" not in answer.text:
+                raise StatisticsUnavailable(f"{answer.status_code}: {answer.text[:300]}")
+            return answer.status_code < 400
         except httpx.HTTPError as exc:
             raise StatisticsUnavailable(str(exc)) from exc
 
@@ -157,13 +189,136 @@ class FiguresIndex:
                 raise StatisticsUnavailable(f"bulk refused: {failed[:2]}")
 
     def clear(self) -> None:
-        try:
-            answer = self.http.request("DELETE", f"/{self.name}")
-        except httpx.HTTPError as exc:
-            raise StatisticsUnavailable(str(exc)) from exc
-        if answer.status_code >= 400 and answer.status_code != 404:
-            raise StatisticsUnavailable(f"{answer.status_code}: {answer.text[:300]}")
+        for name in (self.name, self.snapshot):
+            try:
+                answer = self.http.request("DELETE", f"/{name}")
+            except httpx.HTTPError as exc:
+                raise StatisticsUnavailable(str(exc)) from exc
+            if answer.status_code >= 400 and answer.status_code != 404:
+                raise StatisticsUnavailable(f"{answer.status_code}: {answer.text[:300]}")
         self.prepare()
+
+    def put_cells(self, cells: Sequence[tuple[Cell, int, dict[str, int]]]) -> None:
+        """Copy snapshot cells, each ``(cell, version, values)``; a copy older than the one
+        already there is refused by Elasticsearch and left so."""
+        if not cells:
+            return
+        lines: list[dict[str, Any]] = []
+        for (span, on, unit_id, field, case_type), version, values in cells:
+            doc: dict[str, Any] = {
+                "span": span,
+                "unit_id": str(unit_id),
+                "field": field,
+                "case_type": case_type,
+                **values,
+            }
+            if span != "open":
+                doc["on"] = on.isoformat()
+            action = {
+                "_index": self.snapshot,
+                "_id": f"{span}|{on.isoformat()}|{unit_id}|{field}|{case_type}",
+                "version": version,
+                "version_type": "external_gte",
+            }
+            lines += [{"index": action}, doc]
+        content = b"".join(httpx.Response(200, json=line).content + b"\n" for line in lines)
+        body = self._ok(
+            "POST",
+            "/_bulk",
+            content=content,
+            headers={"content-type": "application/x-ndjson"},
+            params={"refresh": "wait_for"},
+        )
+        if body.get("errors"):
+            failed = [
+                item
+                for item in body["items"]
+                if next(iter(item.values())).get("status", 200) >= 300
+                and next(iter(item.values())).get("status") != 409  # a newer copy is there
+            ]
+            if failed:
+                raise StatisticsUnavailable(f"bulk refused: {failed[:2]}")
+
+    def snapshot_counts(
+        self,
+        period: Period,
+        group_by: GroupBy,
+        *,
+        unit_ids: Collection[int] | None,
+        case_types: Collection[str] = (),
+        cache: bool = True,
+    ) -> Counts:
+        """Every dashboard indicator per group, aggregated over the snapshot's cells: as
+        deadlines.stats_snapshot.counts sums them in SQL."""
+        cut = parts(period)
+
+        def cells(span: str, start: date, end: date) -> dict[str, Any]:
+            return {
+                "bool": {
+                    "filter": [
+                        {"term": {"span": span}},
+                        {"range": {"on": {"gte": _day(start), "lte": _day(end)}}},
+                    ]
+                }
+            }
+
+        inside = [cells("day", start, end) for start, end in cut.days]
+        if cut.months is not None:
+            inside.append(cells("month", *cut.months))
+        after = [
+            cells("day", *cut.after_days),
+            {
+                "bool": {
+                    "filter": [
+                        {"term": {"span": "month"}},
+                        {"range": {"on": {"gte": _day(cut.months_after)}}},
+                    ]
+                }
+            },
+        ]
+        now = {"term": {"span": "open"}}
+
+        def any_of(clauses: list[dict[str, Any]]) -> dict[str, Any]:
+            return {"bool": {"should": clauses, "minimum_should_match": 1}}
+
+        filters: list[dict[str, Any]] = [any_of([*inside, *after, now])]
+        if unit_ids is not None:
+            filters.append({"terms": {"unit_id": [str(u) for u in unit_ids]}})
+        if case_types:
+            filters.append({"terms": {"case_type": list(case_types)}})
+
+        def sums(codes: Sequence[str]) -> dict[str, Any]:
+            return {code: {"sum": {"field": code}} for code in codes}
+
+        body = {
+            "size": 0,
+            "track_total_hits": False,
+            "query": {"bool": {"filter": filters}},
+            "aggs": {
+                "groups": {
+                    "terms": {"field": group_by.column, "size": 10000},
+                    "aggs": {
+                        "inside": {
+                            "filter": any_of(inside),
+                            "aggs": sums([i.code for i in MONTHLY]),
+                        },
+                        "after": {"filter": any_of(after), "aggs": sums(["opened", "closed"])},
+                        "now": {"filter": now, "aggs": sums(["open"])},
+                    },
+                }
+            },
+        }
+        params = {} if cache else {"request_cache": "false"}
+        answer = self._ok("POST", f"/{self.snapshot}/_search", json=body, params=params)
+        found: dict[str, dict[str, int]] = {}
+        for bucket in answer["aggregations"]["groups"]["buckets"]:
+            values = {i.code: int(bucket["inside"][i.code]["value"]) for i in MONTHLY}
+            after_sums = bucket["after"]
+            values["open_at_end"] = int(bucket["now"]["open"]["value"]) - (
+                int(after_sums["opened"]["value"]) - int(after_sums["closed"]["value"])
+            )
+            found[str(bucket["key"])] = values
+        return whole(found)
 
     def counts(
         self,

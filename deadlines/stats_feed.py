@@ -25,7 +25,7 @@ from archive.metadata.schema import dossiers as dossier_table
 from archive.services.consumers import consume
 from archive.services.context import Archive
 from archive.services.dossiers import today
-from deadlines import stats_snapshot, stats_sql, tables
+from deadlines import snapshot_copy, stats_snapshot, stats_sql, tables
 from deadlines.calendars import calendars_for
 from deadlines.case_deadlines import current_case_type, facts_in
 from deadlines.case_figures import CaseFigures, figures_of
@@ -94,7 +94,10 @@ class Statistics:
     def _ready(self) -> None:
         with self._lock:
             if self.index is not None and not self._prepared:
-                self.index.prepare()
+                if self.index.prepare():  # the snapshot's index is new: copy it whole
+                    with self.archive.db.write() as conn:
+                        snapshot_copy.mark_all(conn, _changed(conn))
+                    snapshot_copy.send(self.archive.db, self.index)
                 self._prepared = True
             rebuild, self._rebuild = self._rebuild, False
         if rebuild:
@@ -140,11 +143,21 @@ class Statistics:
                 conn.execute(delete(f).where(f.c.dossier_id.in_(chunk)))
                 if rows:
                     conn.execute(insert(f), rows)
-                stats_snapshot.apply(conn, old, rows)
-                _changed(conn)
+                cells = stats_snapshot.apply(conn, old, rows)
+                version = _changed(conn)
+                if self.index is not None:
+                    snapshot_copy.mark(conn, cells, version)
             if self.index is not None:
                 self.index.put(figures, gone)
+                snapshot_copy.send(archive.db, self.index)
         return len(dossier_ids)
+
+    def copy_snapshot(self) -> int:
+        """Scaled: copy the snapshot's cells not yet in Elasticsearch; how many."""
+        if self.index is None:
+            return 0
+        self._ready()
+        return snapshot_copy.send(self.archive.db, self.index)
 
     def recount_all(self) -> int:
         with self.archive.db.read() as conn:
@@ -157,6 +170,7 @@ class Statistics:
             conn.execute(delete(tables.figures_months))
             conn.execute(delete(tables.figures_days))
             conn.execute(delete(tables.figures_open))
+            conn.execute(delete(tables.figures_unsent))
             _changed(conn)
         return self.recount(ids)
 
@@ -173,7 +187,12 @@ class Statistics:
         """Every indicator per group. By unit, a unit that had ended by the period's last
         day is counted under the unit that stood for it then (its successor)."""
         self._ready()
-        if self.index is not None:
+        if self.index is not None and not grants and indicators is INDICATORS:
+            # the dashboard's questions: over the snapshot's cells of the period
+            found = self.index.snapshot_counts(
+                period, group_by, unit_ids=unit_ids, case_types=case_types
+            )
+        elif self.index is not None:
             found = self.index.counts(
                 period,
                 group_by,
@@ -236,17 +255,22 @@ class Statistics:
             self.index.close()
 
 
-def _changed(conn: Connection) -> None:
-    """Raise the figures' version: answers kept from before are stale."""
-    conn.execute(
-        update(tables.figures_state)
-        .where(tables.figures_state.c.id == 1)
-        .values(version=tables.figures_state.c.version + 1)
+def _changed(conn: Connection) -> int:
+    """Raise the figures' version (answers kept from before are stale); returns it. The
+    row's lock orders the writers: each change has a version of its own, in commit order."""
+    return int(
+        conn.execute(
+            update(tables.figures_state)
+            .where(tables.figures_state.c.id == 1)
+            .values(version=tables.figures_state.c.version + 1)
+            .returning(tables.figures_state.c.version)
+        ).scalar_one()
     )
 
 
 def feed(statistics: Statistics, owner: str, *, budget: float = 20.0) -> int:
     """Take the outbox's new events into the figures, for up to ``budget`` seconds."""
+    statistics.copy_snapshot()  # what a failed copy left behind, even with nothing new
     handled = 0
     deadline = time.monotonic() + budget
     while time.monotonic() < deadline:

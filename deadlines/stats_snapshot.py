@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -79,10 +80,16 @@ def _add(conn: Connection, table: Table, span: str, change: Change) -> None:
     )
 
 
+# A cell of the snapshot: (span, day or month or OPEN_CELL, unit, field, case type).
+Cell = tuple[str, date, int, str, str]
+OPEN_CELL = date(1970, 1, 1)  # the day an "open now" cell is keyed by: it has none
+
+
 def apply(
     conn: Connection, old: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any]]
-) -> None:
-    """Take ``old`` rows' figures out of the snapshot and put ``new`` rows' in."""
+) -> set[Cell]:
+    """Take ``old`` rows' figures out of the snapshot and put ``new`` rows' in; returns the
+    cells that changed."""
     days: Change = {}
     for rows, sign in ((old, -1), (new, 1)):
         for row in rows:
@@ -98,6 +105,13 @@ def apply(
     opened = [
         {"unit_id": k[0], "field": k[1], "case_type": k[2], "open": n} for k, n in now.items() if n
     ]
+    changed: set[Cell] = {
+        (span, *key)
+        for span, change in (("day", days), ("month", months))
+        for key, values in change.items()
+        if any(values.values())
+    }
+    changed |= {("open", OPEN_CELL, *key) for key, n in now.items() if n}
     if opened:
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         still = dialect.insert(o)
@@ -108,10 +122,40 @@ def apply(
             ),
             opened,
         )
+    return changed
 
 
 def _month_end(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """Which cells of the snapshot a period is summed from."""
+
+    months: tuple[date, date] | None  # the first days of the months it holds whole
+    days: tuple[tuple[date, date], ...]  # the days of the months it holds in part
+    # after its end, for "open at the end": the rest of the end's month by day, then the
+    # months after the end's (their first days from this one on)
+    after_days: tuple[date, date]
+    months_after: date
+
+
+def parts(period: Period) -> Parts:
+    first = period.start if period.start.day == 1 else _month_end(period.start) + ONE_DAY
+    last = _month_end(period.end)
+    if last != period.end:
+        last = period.end.replace(day=1) - ONE_DAY  # the month before the end's
+    after = (period.end + ONE_DAY, _month_end(period.end))
+    months_after = _month_end(period.end) + ONE_DAY
+    if first > last:  # no whole month
+        return Parts(None, ((period.start, period.end),), after, months_after)
+    days = []
+    if first > period.start:
+        days.append((period.start, first - ONE_DAY))
+    if last < period.end:
+        days.append((last + ONE_DAY, period.end))
+    return Parts((first, last.replace(day=1)), tuple(days), after, months_after)
 
 
 def counts(
@@ -123,10 +167,7 @@ def counts(
     case_types: Collection[str] = (),
 ) -> Counts:
     """Every dashboard indicator per group, from the snapshot."""
-    first = period.start if period.start.day == 1 else _month_end(period.start) + ONE_DAY
-    last = _month_end(period.end)
-    if last != period.end:
-        last = period.end.replace(day=1) - ONE_DAY  # the month before the end's
+    cut = parts(period)
     found: dict[str, dict[str, int]] = {}
 
     def add(group: object, code: str, n: int) -> None:
@@ -148,32 +189,32 @@ def counts(
             for i in MONTHLY:
                 add(row[0], i.code, int(row._mapping[i.code] or 0))
 
-    if first > last:
-        sums(d, "day", period.start, period.end)  # no whole month
-    else:
-        sums(m, "month", first, last.replace(day=1))
-        if first > period.start:
-            sums(d, "day", period.start, first - ONE_DAY)
-        if last < period.end:
-            sums(d, "day", last + ONE_DAY, period.end)
-    # open at the end: open now, less the opened and plus the closed after the end — the
-    # rest of the end's month by day, the months after it by month
+    if cut.months is not None:
+        sums(m, "month", *cut.months)
+    for start, end in cut.days:
+        sums(d, "day", start, end)
+    # open at the end: open now, less the opened and plus the closed after the end
     now = select(o.c[group_by.column], func.sum(o.c.open))
     for group, n in conn.execute(narrowed(now, o)):
         add(group, "open_at_end", int(n or 0))
     column = group_by.column
     after_days = select(d.c[column], func.sum(d.c.opened) - func.sum(d.c.closed)).where(
-        d.c.day > period.end, d.c.day <= _month_end(period.end)
+        d.c.day >= cut.after_days[0], d.c.day <= cut.after_days[1]
     )
     after_months = select(m.c[column], func.sum(m.c.opened) - func.sum(m.c.closed)).where(
-        m.c.month > period.end.replace(day=1)
+        m.c.month >= cut.months_after
     )
     for table, query in ((d, after_days), (m, after_months)):
         for group, n in conn.execute(narrowed(query, table)):
             add(group, "open_at_end", -int(n or 0))
+    return whole(found)
+
+
+def whole(found: Mapping[str, Mapping[str, int]]) -> Counts:
+    """Every indicator of each group that counts anything (0 for those not summed)."""
     out: Counts = {}
     for group, values in found.items():
-        whole = {i.code: values.get(i.code, 0) for i in INDICATORS}
-        if any(whole.values()):
-            out[group] = whole
+        every = {i.code: values.get(i.code, 0) for i in INDICATORS}
+        if any(every.values()):
+            out[group] = every
     return out

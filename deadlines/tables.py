@@ -251,6 +251,22 @@ figures_open = Table(
     Column("open", BigInteger, nullable=False),
 )
 
+# Scaled: the snapshot's cells changed since they were last copied to Elasticsearch, each
+# with the figures' version that changed it last (``span`` day, month or open; an open cell
+# has no day and is keyed by OPEN_CELL). Written in the transaction that changes the cell,
+# deleted once copied if no later change came meanwhile: a copy that failed is tried again,
+# whatever the retried batch recounts (deadlines.stats_feed).
+figures_unsent = Table(
+    "figures_unsent",
+    tables,
+    Column("span", String(8), primary_key=True),
+    Column("on", Date, primary_key=True),
+    Column("unit_id", Integer, primary_key=True),
+    Column("field", String(64), primary_key=True),
+    Column("case_type", String(64), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
 # One row: a number the writer raises with every change of the figures, so an answer kept
 # from before is known to be stale (deadlines.stats_feed).
 figures_state = Table(

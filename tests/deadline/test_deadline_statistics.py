@@ -24,12 +24,12 @@ from archive.domain.access import PeriodGrant
 from archive.metadata import accounts
 from archive.metadata.schema import dossiers as dossier_table
 from archive.services import dossiers as dossier_service
-from deadlines import stats_sql
+from deadlines import stats_sql, tables
 from deadlines.case_deadlines import enter_milestone, withdraw_milestone
 from deadlines.demo import CURRENT
 from deadlines.indicators import CODES, THADS, GroupBy, Period
 from deadlines.national_export import export
-from deadlines.stats_feed import CONSUMER, feed, statistics_for
+from deadlines.stats_feed import CONSUMER, Statistics, feed, statistics_for
 
 DATASET = build_dataset()
 YEAR_2024 = (date(2024, 1, 1), date(2024, 12, 31))
@@ -157,6 +157,27 @@ def test_elasticsearch_and_sql_count_the_same(loaded: Backend) -> None:
             with loaded.archive.db.read() as conn:
                 by_sql = stats_sql.counts(conn, period, group_by, unit_ids=None)
             assert statistics.counts(period, group_by, unit_ids=None) == by_sql
+
+
+def test_a_lost_snapshot_index_is_copied_again_from_the_database(loaded: Backend) -> None:
+    """Scaled: the dashboard's cells in Elasticsearch are a copy; dropped, the next writer
+    to open makes the index again and copies every cell from the database's snapshot."""
+    statistics = statistics_for(loaded.archive)
+    if statistics.index is None:
+        pytest.skip("embedded: the snapshot lives in the database only")
+    dropped = statistics.index.http.delete(f"/{statistics.index.snapshot}")
+    assert dropped.status_code == 200, dropped.text
+    fresh = Statistics.open(loaded.archive)
+    try:
+        for period in (Period(*YEAR_2024), Period(date(2022, 3, 15), date(2025, 2, 10))):
+            for group_by in GroupBy:
+                with loaded.archive.db.read() as conn:
+                    by_sql = stats_sql.counts(conn, period, group_by, unit_ids=None)
+                assert fresh.counts(period, group_by, unit_ids=None) == by_sql
+        with loaded.archive.db.read() as conn:
+            assert conn.execute(select(tables.figures_unsent)).first() is None  # all copied
+    finally:
+        fresh.close()
 
 
 def test_the_writer_follows_changes(loaded: Backend) -> None:
@@ -450,13 +471,16 @@ def test_the_monthly_snapshot_answers_as_the_rows_do(loaded: Backend) -> None:
     """The statistics are summed from the snapshot the writer keeps by difference (whole
     months) and the rows of the days of a month held in part; over random periods — whole
     months, any days, within one month, up to today — groupings and unit sets, they equal
-    the sums over every row, after the other tests here have added and recounted dossiers."""
+    the sums over every row, after the other tests here have added and recounted dossiers.
+    Scaled, the snapshot's copy in Elasticsearch aggregates to the same."""
     import random
 
     from deadlines import stats_snapshot
 
     rng = random.Random(7)
     units = list(_units(loaded).values())
+    index = statistics_for(loaded.archive).index
+    assert feed(statistics_for(loaded.archive), "test") == 0  # every change copied
     shapes = ("months", "days", "one month", "to today")
     with loaded.archive.db.read() as conn:
         for n in range(120):
@@ -480,9 +504,15 @@ def test_the_monthly_snapshot_answers_as_the_rows_do(loaded: Backend) -> None:
             group_by = rng.choice(list(GroupBy))
             reach = None if rng.random() < 0.5 else set(rng.sample(units, 3))
             kinds = () if rng.random() < 0.6 else ("xlvphc", "thads")
-            assert stats_snapshot.counts(
-                conn, period, group_by, unit_ids=reach, case_types=kinds
-            ) == stats_sql.counts(conn, period, group_by, unit_ids=reach, case_types=kinds), (
-                shape,
-                period,
-            )
+            by_rows = stats_sql.counts(conn, period, group_by, unit_ids=reach, case_types=kinds)
+            assert (
+                stats_snapshot.counts(conn, period, group_by, unit_ids=reach, case_types=kinds)
+                == by_rows
+            ), (shape, period)
+            if index is not None:  # scaled: the snapshot's copy in Elasticsearch too
+                assert (
+                    index.snapshot_counts(
+                        period, group_by, unit_ids=reach, case_types=kinds, cache=False
+                    )
+                    == by_rows
+                ), (shape, period)
