@@ -24,7 +24,7 @@ from deadlines.tables import figures_months as m
 from deadlines.tables import figures_open as o
 from deadlines.tables import figures_unsent as u
 
-BATCH = 2000
+BATCH = 5000
 _KEY = ("span", "on", "unit_id", "field", "case_type")
 
 
@@ -63,33 +63,29 @@ def mark_all(conn: Connection, version: int) -> None:
 def send(db: Database, index: FiguresIndex) -> int:
     """Copy every unsent cell; returns how many were copied."""
 
-    def same(table: Table) -> list[ColumnElement[bool]]:
-        return [u.c[k] == table.c[k] for k in ("unit_id", "field", "case_type")]
+    # a batch of marks first, then each one's cell looked up by its key
+    marks = select(u).limit(BATCH).subquery()
 
-    by_day = and_(u.c.span == "day", d.c.day == u.c.on, *same(d))
-    by_month = and_(u.c.span == "month", m.c.month == u.c.on, *same(m))
-    by_open = and_(u.c.span == "open", *same(o))
-    query = (
-        select(
-            *(u.c[k] for k in _KEY),
-            u.c.version,
-            *(d.c[i.code].label(f"day_{i.code}") for i in MONTHLY),
-            *(m.c[i.code].label(f"month_{i.code}") for i in MONTHLY),
-            o.c.open,
-        )
-        .select_from(u.outerjoin(d, by_day).outerjoin(m, by_month).outerjoin(o, by_open))
-        .order_by(u.c.version)
-        .limit(BATCH)
-    )
-    unmark = delete(u).where(
-        *(u.c[k] == bindparam(f"k_{k}") for k in _KEY), u.c.version == bindparam("k_version")
-    )
+    def same(table: Table) -> list[ColumnElement[bool]]:
+        return [marks.c[k] == table.c[k] for k in ("unit_id", "field", "case_type")]
+
+    by_day = and_(marks.c.span == "day", d.c.day == marks.c.on, *same(d))
+    by_month = and_(marks.c.span == "month", m.c.month == marks.c.on, *same(m))
+    by_open = and_(marks.c.span == "open", *same(o))
+    query = select(
+        *(marks.c[k] for k in _KEY),
+        marks.c.version,
+        *(d.c[i.code].label(f"day_{i.code}") for i in MONTHLY),
+        *(m.c[i.code].label(f"month_{i.code}") for i in MONTHLY),
+        o.c.open,
+    ).select_from(marks.outerjoin(d, by_day).outerjoin(m, by_month).outerjoin(o, by_open))
+    unmark = delete(u).where(*(u.c[k] == bindparam(f"k_{k}") for k in (*_KEY, "version")))
     sent = 0
     while True:
         with db.read() as conn:
             rows = conn.execute(query).mappings().all()
         if not rows:
-            return sent
+            break
         cells: list[tuple[Cell, int, dict[str, int]]] = []
         for row in rows:
             span = str(row["span"])
@@ -100,11 +96,12 @@ def send(db: Database, index: FiguresIndex) -> int:
                 values = {i.code: int(row[f"{span}_{i.code}"] or 0) for i in MONTHLY}
             cells.append((cell, int(row["version"]), values))
         index.put_cells(cells)
+        # unmarked only if still marked with the version copied: a later change stays
         with db.write() as conn:
-            conn.execute(
-                unmark,
-                [{**{f"k_{k}": row[k] for k in _KEY}, "k_version": row["version"]} for row in rows],
-            )
+            conn.execute(unmark, [{f"k_{k}": row[k] for k in (*_KEY, "version")} for row in rows])
         sent += len(rows)
         if len(rows) < BATCH:
-            return sent
+            break
+    if sent:
+        index.refresh_cells()
+    return sent

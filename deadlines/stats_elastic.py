@@ -10,6 +10,7 @@ questions are aggregated over the few cells of their period instead of every dos
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
@@ -79,6 +80,13 @@ SNAPSHOT_MAPPING: dict[str, Any] = {
 
 class StatisticsUnavailable(Exception):
     """Elasticsearch did not answer or refused."""
+
+
+def _ndjson(lines: Sequence[dict[str, Any]]) -> bytes:
+    """A bulk request's body: one JSON object a line."""
+    return "".join(
+        json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n" for line in lines
+    ).encode()
 
 
 def _day(value: date) -> str:
@@ -170,7 +178,7 @@ class FiguresIndex:
             lines += [{"index": {"_index": self.name, "_id": str(row.dossier_id)}}, doc]
         for dossier_id in gone:
             lines.append({"delete": {"_index": self.name, "_id": str(dossier_id)}})
-        content = b"".join(httpx.Response(200, json=line).content + b"\n" for line in lines)
+        content = _ndjson(lines)
         body = self._ok(
             "POST",
             "/_bulk",
@@ -221,13 +229,10 @@ class FiguresIndex:
                 "version_type": "external_gte",
             }
             lines += [{"index": action}, doc]
-        content = b"".join(httpx.Response(200, json=line).content + b"\n" for line in lines)
+        content = _ndjson(lines)
+        # not refreshed per batch (each would wait for the next refresh): see refresh_cells
         body = self._ok(
-            "POST",
-            "/_bulk",
-            content=content,
-            headers={"content-type": "application/x-ndjson"},
-            params={"refresh": "wait_for"},
+            "POST", "/_bulk", content=content, headers={"content-type": "application/x-ndjson"}
         )
         if body.get("errors"):
             failed = [
@@ -239,6 +244,10 @@ class FiguresIndex:
             if failed:
                 raise StatisticsUnavailable(f"bulk refused: {failed[:2]}")
 
+    def refresh_cells(self) -> None:
+        """Make the cells copied so far visible to the next question."""
+        self._ok("POST", f"/{self.snapshot}/_refresh")
+
     def snapshot_counts(
         self,
         period: Period,
@@ -246,42 +255,39 @@ class FiguresIndex:
         *,
         unit_ids: Collection[int] | None,
         case_types: Collection[str] = (),
+        span: tuple[date, date] | None = None,
         cache: bool = True,
     ) -> Counts:
         """Every dashboard indicator per group, aggregated over the snapshot's cells: as
-        deadlines.stats_snapshot.counts sums them in SQL."""
-        cut = parts(period)
+        deadlines.stats_snapshot.counts sums them in SQL (``span``: the first and last
+        months the snapshot holds, as stats_snapshot.month_span reads them)."""
+        cut = parts(period, span)
 
-        def cells(span: str, start: date, end: date) -> dict[str, Any]:
-            return {
-                "bool": {
-                    "filter": [
-                        {"term": {"span": span}},
-                        {"range": {"on": {"gte": _day(start), "lte": _day(end)}}},
-                    ]
-                }
-            }
+        def cells(span: str, start: date | None, end: date | None, *, before: bool = False) -> Any:
+            bound = {"lt" if before else "lte": _day(end)} if end else {}
+            if start:
+                bound["gte"] = _day(start)
+            return {"bool": {"filter": [{"term": {"span": span}}, {"range": {"on": bound}}]}}
 
         inside = [cells("day", start, end) for start, end in cut.days]
         if cut.months is not None:
             inside.append(cells("month", *cut.months))
-        after = [
-            cells("day", *cut.after_days),
-            {
-                "bool": {
-                    "filter": [
-                        {"term": {"span": "month"}},
-                        {"range": {"on": {"gte": _day(cut.months_after)}}},
-                    ]
-                }
-            },
-        ]
+        # open at the end: the opened less the closed up to it (from the start), or open now
+        # less those after it
+        if cut.open_from_start:
+            side = [
+                cells("month", None, cut.months_before, before=True),
+                cells("day", *cut.days_before),
+            ]
+        else:
+            side = [cells("day", *cut.days_after), cells("month", cut.months_after, None)]
         now = {"term": {"span": "open"}}
 
         def any_of(clauses: list[dict[str, Any]]) -> dict[str, Any]:
             return {"bool": {"should": clauses, "minimum_should_match": 1}}
 
-        filters: list[dict[str, Any]] = [any_of([*inside, *after, now])]
+        wanted = [*inside, *side] if cut.open_from_start else [*inside, *side, now]
+        filters: list[dict[str, Any]] = [any_of(wanted)]
         if unit_ids is not None:
             filters.append({"terms": {"unit_id": [str(u) for u in unit_ids]}})
         if case_types:
@@ -290,6 +296,12 @@ class FiguresIndex:
         def sums(codes: Sequence[str]) -> dict[str, Any]:
             return {code: {"sum": {"field": code}} for code in codes}
 
+        per_group: dict[str, Any] = {
+            "inside": {"filter": any_of(inside), "aggs": sums([i.code for i in MONTHLY])},
+            "side": {"filter": any_of(side), "aggs": sums(["opened", "closed"])},
+        }
+        if not cut.open_from_start:
+            per_group["now"] = {"filter": now, "aggs": sums(["open"])}
         body = {
             "size": 0,
             "track_total_hits": False,
@@ -297,14 +309,7 @@ class FiguresIndex:
             "aggs": {
                 "groups": {
                     "terms": {"field": group_by.column, "size": 10000},
-                    "aggs": {
-                        "inside": {
-                            "filter": any_of(inside),
-                            "aggs": sums([i.code for i in MONTHLY]),
-                        },
-                        "after": {"filter": any_of(after), "aggs": sums(["opened", "closed"])},
-                        "now": {"filter": now, "aggs": sums(["open"])},
-                    },
+                    "aggs": per_group,
                 }
             },
         }
@@ -313,10 +318,11 @@ class FiguresIndex:
         found: dict[str, dict[str, int]] = {}
         for bucket in answer["aggregations"]["groups"]["buckets"]:
             values = {i.code: int(bucket["inside"][i.code]["value"]) for i in MONTHLY}
-            after_sums = bucket["after"]
-            values["open_at_end"] = int(bucket["now"]["open"]["value"]) - (
-                int(after_sums["opened"]["value"]) - int(after_sums["closed"]["value"])
-            )
+            moved = int(bucket["side"]["opened"]["value"]) - int(bucket["side"]["closed"]["value"])
+            if cut.open_from_start:
+                values["open_at_end"] = moved
+            else:
+                values["open_at_end"] = int(bucket["now"]["open"]["value"]) - moved
             found[str(bucket["key"])] = values
         return whole(found)
 

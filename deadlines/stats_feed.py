@@ -96,7 +96,7 @@ class Statistics:
             if self.index is not None and not self._prepared:
                 if self.index.prepare():  # the snapshot's index is new: copy it whole
                     with self.archive.db.write() as conn:
-                        snapshot_copy.mark_all(conn, _changed(conn))
+                        snapshot_copy.mark_all(conn, changed(conn))
                     snapshot_copy.send(self.archive.db, self.index)
                 self._prepared = True
             rebuild, self._rebuild = self._rebuild, False
@@ -144,7 +144,7 @@ class Statistics:
                 if rows:
                     conn.execute(insert(f), rows)
                 cells = stats_snapshot.apply(conn, old, rows)
-                version = _changed(conn)
+                version = changed(conn)
                 if self.index is not None:
                     snapshot_copy.mark(conn, cells, version)
             if self.index is not None:
@@ -171,7 +171,7 @@ class Statistics:
             conn.execute(delete(tables.figures_days))
             conn.execute(delete(tables.figures_open))
             conn.execute(delete(tables.figures_unsent))
-            _changed(conn)
+            changed(conn)
         return self.recount(ids)
 
     def counts(
@@ -189,8 +189,10 @@ class Statistics:
         self._ready()
         if self.index is not None and not grants and indicators is INDICATORS:
             # the dashboard's questions: over the snapshot's cells of the period
+            with self.archive.db.read() as conn:
+                span = stats_snapshot.month_span(conn)
             found = self.index.snapshot_counts(
-                period, group_by, unit_ids=unit_ids, case_types=case_types
+                period, group_by, unit_ids=unit_ids, case_types=case_types, span=span
             )
         elif self.index is not None:
             found = self.index.counts(
@@ -255,7 +257,7 @@ class Statistics:
             self.index.close()
 
 
-def _changed(conn: Connection) -> int:
+def changed(conn: Connection) -> int:
     """Raise the figures' version (answers kept from before are stale); returns it. The
     row's lock orders the writers: each change has a version of its own, in commit order."""
     return int(

@@ -135,27 +135,60 @@ class Parts:
 
     months: tuple[date, date] | None  # the first days of the months it holds whole
     days: tuple[tuple[date, date], ...]  # the days of the months it holds in part
-    # after its end, for "open at the end": the rest of the end's month by day, then the
-    # months after the end's (their first days from this one on)
-    after_days: tuple[date, date]
-    months_after: date
+    # "Open at the end" is the opened less the closed up to the end, summed from whichever
+    # side of the end holds fewer months: from the start (the months before the end's, and
+    # the end's month by day up to the end), or back from today (open now, less the rest of
+    # the end's month by day and the months after it).
+    open_from_start: bool
+    months_before: date  # from the start: the months before this one (the end's)
+    days_before: tuple[date, date]  # …and these days
+    days_after: tuple[date, date]  # back from today: the rest of the end's month…
+    months_after: date  # …and the months from this one on
 
 
-def parts(period: Period) -> Parts:
+def parts(period: Period, span: tuple[date, date] | None = None) -> Parts:
+    """``span``: the first and last months the snapshot holds (which side is shorter)."""
+    end_month = period.end.replace(day=1)
+    next_month = _month_end(period.end) + ONE_DAY
+    from_start = span is not None and _months(span[0], end_month) < _months(end_month, span[1])
     first = period.start if period.start.day == 1 else _month_end(period.start) + ONE_DAY
     last = _month_end(period.end)
     if last != period.end:
-        last = period.end.replace(day=1) - ONE_DAY  # the month before the end's
-    after = (period.end + ONE_DAY, _month_end(period.end))
-    months_after = _month_end(period.end) + ONE_DAY
-    if first > last:  # no whole month
-        return Parts(None, ((period.start, period.end),), after, months_after)
+        last = end_month - ONE_DAY  # the month before the end's
     days = []
-    if first > period.start:
-        days.append((period.start, first - ONE_DAY))
-    if last < period.end:
-        days.append((last + ONE_DAY, period.end))
-    return Parts((first, last.replace(day=1)), tuple(days), after, months_after)
+    months = None
+    if first > last:  # no whole month
+        days.append((period.start, period.end))
+    else:
+        months = (first, last.replace(day=1))
+        if first > period.start:
+            days.append((period.start, first - ONE_DAY))
+        if last < period.end:
+            days.append((last + ONE_DAY, period.end))
+    return Parts(
+        months,
+        tuple(days),
+        from_start,
+        end_month,
+        (end_month, period.end),
+        (period.end + ONE_DAY, _month_end(period.end)),
+        next_month,
+    )
+
+
+def _months(earlier: date, later: date) -> int:
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+def month_span(conn: Connection) -> tuple[date, date] | None:
+    """The first and the last month the snapshot holds (two index look-ups)."""
+    row = conn.execute(
+        select(
+            select(func.min(m.c.month)).scalar_subquery(),
+            select(func.max(m.c.month)).scalar_subquery(),
+        )
+    ).one()
+    return None if row[0] is None else (row[0], row[1])
 
 
 def counts(
@@ -167,7 +200,7 @@ def counts(
     case_types: Collection[str] = (),
 ) -> Counts:
     """Every dashboard indicator per group, from the snapshot."""
-    cut = parts(period)
+    cut = parts(period, month_span(conn))
     found: dict[str, dict[str, int]] = {}
 
     def add(group: object, code: str, n: int) -> None:
@@ -193,13 +226,23 @@ def counts(
         sums(m, "month", *cut.months)
     for start, end in cut.days:
         sums(d, "day", start, end)
-    # open at the end: open now, less the opened and plus the closed after the end
-    now = select(o.c[group_by.column], func.sum(o.c.open))
+    column = group_by.column
+    if cut.open_from_start:
+        before_months = select(m.c[column], func.sum(m.c.opened) - func.sum(m.c.closed)).where(
+            m.c.month < cut.months_before
+        )
+        before_days = select(d.c[column], func.sum(d.c.opened) - func.sum(d.c.closed)).where(
+            d.c.day >= cut.days_before[0], d.c.day <= cut.days_before[1]
+        )
+        for table, query in ((m, before_months), (d, before_days)):
+            for group, n in conn.execute(narrowed(query, table)):
+                add(group, "open_at_end", int(n or 0))
+        return whole(found)
+    now = select(o.c[column], func.sum(o.c.open))
     for group, n in conn.execute(narrowed(now, o)):
         add(group, "open_at_end", int(n or 0))
-    column = group_by.column
     after_days = select(d.c[column], func.sum(d.c.opened) - func.sum(d.c.closed)).where(
-        d.c.day >= cut.after_days[0], d.c.day <= cut.after_days[1]
+        d.c.day >= cut.days_after[0], d.c.day <= cut.days_after[1]
     )
     after_months = select(m.c[column], func.sum(m.c.opened) - func.sum(m.c.closed)).where(
         m.c.month >= cut.months_after

@@ -13,6 +13,7 @@ and moves the alias to it; a document's old entries are found by a query and del
 from __future__ import annotations
 
 import itertools
+import json
 import secrets
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -266,7 +267,9 @@ class ElasticIndex:
 
     def _post_lines(self, api: str, lines: Sequence[dict[str, Any]], **kwargs: Any) -> Any:
         """POST lines of JSON to the bulk or multi-search API of the alias."""
-        content = b"".join(httpx.Response(200, json=line).content + b"\n" for line in lines)
+        content = "".join(
+            json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n" for line in lines
+        ).encode()
         return self._ok(
             "POST",
             f"/{self.alias}/{api}",

@@ -482,7 +482,9 @@ def test_the_monthly_snapshot_answers_as_the_rows_do(loaded: Backend) -> None:
     index = statistics_for(loaded.archive).index
     assert feed(statistics_for(loaded.archive), "test") == 0  # every change copied
     shapes = ("months", "days", "one month", "to today")
+    sides = set()  # "open at the end" summed from the start, or back from today
     with loaded.archive.db.read() as conn:
+        span = stats_snapshot.month_span(conn)
         for n in range(120):
             shape = shapes[n % len(shapes)]
             year, month = rng.randrange(2021, 2027), rng.randrange(1, 13)
@@ -505,14 +507,23 @@ def test_the_monthly_snapshot_answers_as_the_rows_do(loaded: Backend) -> None:
             reach = None if rng.random() < 0.5 else set(rng.sample(units, 3))
             kinds = () if rng.random() < 0.6 else ("xlvphc", "thads")
             by_rows = stats_sql.counts(conn, period, group_by, unit_ids=reach, case_types=kinds)
+            sides.add(stats_snapshot.parts(period, span).open_from_start)
             assert (
                 stats_snapshot.counts(conn, period, group_by, unit_ids=reach, case_types=kinds)
                 == by_rows
             ), (shape, period)
-            if index is not None:  # scaled: the snapshot's copy in Elasticsearch too
-                assert (
-                    index.snapshot_counts(
-                        period, group_by, unit_ids=reach, case_types=kinds, cache=False
-                    )
-                    == by_rows
-                ), (shape, period)
+            if index is not None:  # scaled: the snapshot's copy in Elasticsearch too,
+                # with the side the install would choose, and always back from today
+                for chosen in (span, None):
+                    assert (
+                        index.snapshot_counts(
+                            period,
+                            group_by,
+                            unit_ids=reach,
+                            case_types=kinds,
+                            span=chosen,
+                            cache=False,
+                        )
+                        == by_rows
+                    ), (shape, period, chosen)
+    assert sides == {True, False}  # both ways were checked
