@@ -65,7 +65,9 @@ class Statistics:
         # (not through calendars_for: a stage must not open another while the archive's
         # stage lock is held)
         engine = archive.db.engine
-        snapshot_missing = not inspect(engine).has_table(tables.figures_days.name)
+        snapshot_missing = tables.renew_snapshot(engine) or not inspect(engine).has_table(
+            tables.figures_days.name
+        )
         tables.create(engine)
         with archive.db.write() as conn:
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite

@@ -43,6 +43,23 @@ def create(engine: Engine) -> None:
     tables.create_all(engine, checkfirst=True)
 
 
+def renew_snapshot(engine: Engine) -> bool:
+    """SQLite: a snapshot made before its tables were kept in key order is dropped, and
+    True says it must be made again (by a recount)."""
+    if engine.dialect.name != "sqlite":
+        return False
+    with engine.connect() as conn:
+        made = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+            (figures_days.name,),
+        ).scalar_one_or_none()
+    if made is None or "WITHOUT ROWID" in made.upper():
+        return False
+    figures_days.drop(engine)
+    figures_months.drop(engine, checkfirst=True)
+    return True
+
+
 def renew_figures(engine: Engine) -> bool:
     """``case_figures`` is derived data: a table of an earlier layout is dropped and made
     anew, and True says it must be recounted."""
@@ -233,6 +250,9 @@ def _snapshot(name: str, span: str) -> Table:
         Column("field", String(64), primary_key=True),
         Column("case_type", String(64), primary_key=True),
         *(Column(i.code, BigInteger, nullable=False, server_default="0") for i in MONTHLY),
+        # SQLite keeps the rows in key order: a period's cells are read together, not looked
+        # up one by one from an index
+        sqlite_with_rowid=False,
     )
 
 

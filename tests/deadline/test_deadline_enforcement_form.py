@@ -217,3 +217,41 @@ def test_figures_kept_before_the_snapshot_existed_are_recounted_into_it(
     finally:
         again.close()
     assert after == before
+
+
+def test_a_snapshot_of_the_earlier_sqlite_layout_is_made_again_in_key_order(
+    enforcement: Backend,
+) -> None:
+    """SQLite: a snapshot whose tables were made with row ids (before they were kept in key
+    order) is dropped and made again from a recount on opening; the counts stay the same."""
+    from sqlalchemy import text
+
+    from archive.services.context import Archive
+    from deadlines.indicators import GroupBy, Period
+    from deadlines.tables import figures_days, figures_months
+
+    if enforcement.archive.db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL keeps no row ids to drop")
+    period = Period(D(2024, 1, 1), D(2025, 12, 31))
+    before = statistics_for(enforcement.archive).counts(period, GroupBy.UNIT, unit_ids=None)
+    assert before
+    with enforcement.archive.db.engine.begin() as conn:
+        for table in (figures_days, figures_months):  # as an earlier version made them
+            rows = [dict(r) for r in conn.execute(table.select()).mappings()]
+            conn.execute(text(f"DROP TABLE {table.name}"))
+            columns = ", ".join(f'"{c.name}" {c.type.compile(conn.dialect)}' for c in table.c)
+            keys = ", ".join(f'"{c.name}"' for c in table.primary_key)
+            conn.execute(text(f"CREATE TABLE {table.name} ({columns}, PRIMARY KEY ({keys}))"))
+            if rows:
+                conn.execute(table.insert(), rows)
+    again = Archive.open(enforcement.settings)
+    try:
+        after = statistics_for(again).counts(period, GroupBy.UNIT, unit_ids=None)
+        with again.db.engine.connect() as conn:
+            made = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'figures_days'"
+            ).scalar_one()
+    finally:
+        again.close()
+    assert "WITHOUT ROWID" in made.upper()
+    assert after == before
