@@ -234,7 +234,8 @@ def _remove(settings: Settings) -> None:
             if found.status_code == 200:
                 for name in found.json():
                     es.delete(f"/{name}")
-            es.delete(f"/{settings.elasticsearch_index}-figures")  # the statistics' index
+            for statistics in ("figures", "figures-snapshot"):  # the statistics' indexes
+                es.delete(f"/{settings.elasticsearch_index}-{statistics}")
     url = make_url(settings.database_url)
     if url.get_backend_name() == "postgresql":
         engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")

@@ -302,21 +302,8 @@ class FiguresIndex:
         }
         if not cut.open_from_start:
             per_group["now"] = {"filter": now, "aggs": sums(["open"])}
-        body = {
-            "size": 0,
-            "track_total_hits": False,
-            "query": {"bool": {"filter": filters}},
-            "aggs": {
-                "groups": {
-                    "terms": {"field": group_by.column, "size": 10000},
-                    "aggs": per_group,
-                }
-            },
-        }
-        params = {} if cache else {"request_cache": "false"}
-        answer = self._ok("POST", f"/{self.snapshot}/_search", json=body, params=params)
         found: dict[str, dict[str, int]] = {}
-        for bucket in answer["aggregations"]["groups"]["buckets"]:
+        for bucket in self._groups(self.snapshot, filters, group_by, per_group, cache):
             values = {i.code: int(bucket["inside"][i.code]["value"]) for i in MONTHLY}
             moved = int(bucket["side"]["opened"]["value"]) - int(bucket["side"]["closed"]["value"])
             if cut.open_from_start:
@@ -381,21 +368,8 @@ class FiguresIndex:
             per[indicator.code] = {"filter": _in(indicator, period)}
             if indicator.amount:
                 per[indicator.code]["aggs"] = {"v": {"sum": {"field": indicator.amount}}}
-        body = {
-            "size": 0,
-            "track_total_hits": False,
-            "query": {"bool": {"filter": filters}},
-            "aggs": {
-                "groups": {
-                    "terms": {"field": group_by.column, "size": 10000},
-                    "aggs": per,
-                }
-            },
-        }
-        params = {} if cache else {"request_cache": "false"}
-        answer = self._ok("POST", f"/{self.name}/_search", json=body, params=params)
         out: Counts = {}
-        for bucket in answer["aggregations"]["groups"]["buckets"]:
+        for bucket in self._groups(self.name, filters, group_by, per, cache):
             values: dict[str, int] = {}
             for indicator in indicators:
                 agg = bucket[indicator.code]
@@ -405,6 +379,34 @@ class FiguresIndex:
             if any(values.values()):
                 out[str(bucket["key"])] = values
         return out
+
+    def _groups(
+        self,
+        index: str,
+        filters: list[dict[str, Any]],
+        group_by: GroupBy,
+        aggregations: dict[str, Any],
+        cache: bool,
+    ) -> list[dict[str, Any]]:
+        """The buckets of one group each, with ``aggregations`` over the documents of
+        ``index`` that pass every filter; ``cache=False`` computes afresh (Elasticsearch
+        otherwise answers a repeated question from its request cache until the index
+        changes)."""
+        body = {
+            "size": 0,
+            "track_total_hits": False,
+            "query": {"bool": {"filter": filters}},
+            "aggs": {
+                "groups": {
+                    "terms": {"field": group_by.column, "size": 10000},
+                    "aggs": aggregations,
+                }
+            },
+        }
+        params = {} if cache else {"request_cache": "false"}
+        answer = self._ok("POST", f"/{index}/_search", json=body, params=params)
+        buckets: list[dict[str, Any]] = answer["aggregations"]["groups"]["buckets"]
+        return buckets
 
     def close(self) -> None:
         self.http.close()

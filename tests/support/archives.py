@@ -114,7 +114,8 @@ def drop_search_index(settings: Settings) -> None:
         if found.status_code == 200:
             for name in found.json():
                 es.delete(f"/{name}")
-        es.delete(f"/{settings.elasticsearch_index}-figures")  # the statistics' index
+        for statistics in ("figures", "figures-snapshot"):  # the statistics' indexes
+            es.delete(f"/{settings.elasticsearch_index}-{statistics}")
 
 
 @contextmanager
