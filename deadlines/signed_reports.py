@@ -71,19 +71,9 @@ def storage_key(sha256: str) -> str:
     return f"{KEY_PREFIX}/{sha256[:2]}/{sha256}"
 
 
-def sign(
-    archive: Archive,
-    actor: Actor,
-    form: Form,
-    period: ReportPeriod,
-    signing: Signing,
-    *,
-    unit_code: str | None,
-    title: str = "",
-    image: bytes | None = None,
-) -> SignedReport:
-    """Make the report of ``unit_code`` (the leader's own unit by default) as of today,
-    sign it with ``signing`` and keep it; raises the refusal otherwise, nothing kept."""
+def signing_unit(archive: Archive, actor: Actor, unit_code: str | None) -> Unit:
+    """The unit whose report ``actor`` may sign (their own by default): refused unless a
+    leader of it or of a unit above it. Checked before any key or signing service is used."""
     if actor.user.role is not Role.LEADER:
         raise Forbidden(
             "role_not_allowed",
@@ -102,6 +92,23 @@ def sign(
             "Chỉ ký báo cáo của đơn vị mình hoặc đơn vị trực thuộc.",
             "A leader signs the reports of their own unit or of the units below it only.",
         )
+    return unit
+
+
+def sign(
+    archive: Archive,
+    actor: Actor,
+    form: Form,
+    period: ReportPeriod,
+    signing: Signing,
+    *,
+    unit: Unit,
+    title: str = "",
+    image: bytes | None = None,
+) -> SignedReport:
+    """Make the report of ``unit`` (as :func:`signing_unit` allowed it) as of today, with
+    the signer's name as their certificate gives it, sign it with ``signing`` and keep it;
+    raises the refusal otherwise, nothing kept."""
     as_of = today()
     made = report_for(
         archive,
@@ -110,7 +117,7 @@ def sign(
         reader=actor,
         unit_code=unit.code,
         as_of=as_of,
-        signer_name=actor.user.full_name,
+        signer_name=signing.name,  # the name under the signature is the certificate's
         signer_title=title,
     )
     pdf = file_of(made, Format.PDF)
@@ -172,12 +179,20 @@ def sign(
     return get(archive, actor, report_id)
 
 
-def _readable(actor: Actor, unit_id: int) -> bool:
+def _readable(actor: Actor, row: RowMapping) -> bool:
+    """Those who read the unit; an auditor, a report whose whole period lies within a grant
+    of its unit (the report counts all the unit's cases, not only those of the grant)."""
     scope = actor.scope
+    unit_id = int(row["unit_id"])
     if scope.everything:
         return True
     if scope.role is Role.AUDITOR:
-        return any(unit_id in grant.unit_ids for grant in scope.grants)
+        return any(
+            unit_id in grant.unit_ids
+            and grant.period_from <= row["period_start"]
+            and row["period_end"] <= grant.period_to
+            for grant in scope.grants
+        )
     return unit_id in scope.unit_ids
 
 
@@ -195,7 +210,7 @@ def listed(
         rows = conn.execute(query).mappings().all()
         units = {u.id: u for u in accounts.list_units(conn)}
         people = _names(conn, {int(r["signed_by"]) for r in rows})
-    return [_record(row, units, people) for row in rows if _readable(actor, int(row["unit_id"]))]
+    return [_record(row, units, people) for row in rows if _readable(actor, row)]
 
 
 def not_found(report_id: int) -> NotFound:
@@ -217,7 +232,7 @@ def get(archive: Archive, actor: Actor, report_id: int, form: Form | None = None
         )
         if (
             row is None
-            or not _readable(actor, int(row["unit_id"]))
+            or not _readable(actor, row)
             or (form is not None and row["form"] != form.value)
         ):
             raise not_found(report_id)

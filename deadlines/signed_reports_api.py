@@ -87,6 +87,8 @@ async def sign_report(
     def work() -> signed_reports.SignedReport:
         chosen = ReportPeriod(period, year, number)
         chosen.check()
+        # who may sign what first: no key is opened, no signing service asked, before
+        reporting = signed_reports.signing_unit(archive, actor, unit or None)
         signing = chosen_signing(archive, key_bytes, pin, remote_user)
         return signed_reports.sign(
             archive,
@@ -94,7 +96,7 @@ async def sign_report(
             form,
             chosen,
             signing,
-            unit_code=unit or None,
+            unit=reporting,
             title=title,
             image=picture or None,
         )

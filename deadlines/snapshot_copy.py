@@ -43,7 +43,8 @@ def mark(conn: Connection, cells: Collection[Cell], version: int) -> None:
         statement.on_conflict_do_update(
             index_elements=[u.c[k] for k in _KEY], set_={"version": statement.excluded.version}
         ),
-        [dict(zip(_KEY, cell, strict=True), version=version) for cell in cells],
+        # in key order, as the copier unmarks: two transactions never wait on each other
+        [dict(zip(_KEY, cell, strict=True), version=version) for cell in sorted(cells)],
     )
 
 
@@ -98,7 +99,13 @@ def send(db: Database, index: FiguresIndex) -> int:
         index.put_cells(cells)
         # unmarked only if still marked with the version copied: a later change stays
         with db.write() as conn:
-            conn.execute(unmark, [{f"k_{k}": row[k] for k in (*_KEY, "version")} for row in rows])
+            conn.execute(
+                unmark,
+                sorted(
+                    ({f"k_{k}": row[k] for k in (*_KEY, "version")} for row in rows),
+                    key=lambda r: tuple(r[f"k_{k}"] for k in _KEY),
+                ),
+            )
         sent += len(rows)
         if len(rows) < BATCH:
             break

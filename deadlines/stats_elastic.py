@@ -66,6 +66,9 @@ MAPPING: dict[str, Any] = {
 
 SNAPSHOT_MAPPING: dict[str, Any] = {
     "dynamic": "strict",
+    # set once every cell of the database's snapshot has been copied (mark_complete): an
+    # index made but not yet filled, by a process that died, is filled whole by the next
+    "_meta": {"complete": False},
     "properties": {
         "span": {"type": "keyword"},  # day | month | open
         "on": {"type": "date", "format": "yyyy-MM-dd"},  # none for an open cell
@@ -145,24 +148,30 @@ class FiguresIndex:
         return f"{self.name}-snapshot"
 
     def prepare(self) -> bool:
-        """Make the indices that are missing; True if the snapshot's had to be made (its
-        cells must then be copied whole)."""
+        """Make the indices that are missing; True if the snapshot's copy is not known
+        complete (its cells must then be copied whole, then :meth:`mark_complete`)."""
         self._create(self.name, MAPPING)
-        return self._create(self.snapshot, SNAPSHOT_MAPPING)
+        self._create(self.snapshot, SNAPSHOT_MAPPING)
+        found = self._ok("GET", f"/{self.snapshot}/_mapping")
+        index: dict[str, Any] = next(iter(found.values()), {})
+        return index.get("mappings", {}).get("_meta", {}).get("complete") is not True
 
-    def _create(self, name: str, mapping: dict[str, Any]) -> bool:
+    def mark_complete(self) -> None:
+        """Every cell of the database's snapshot is in the copy."""
+        self._ok("PUT", f"/{self.snapshot}/_mapping", json={"_meta": {"complete": True}})
+
+    def _create(self, name: str, mapping: dict[str, Any]) -> None:
         try:
             exists = self.http.request("HEAD", f"/{name}")
             if exists.status_code not in (200, 404):
                 raise StatisticsUnavailable(f"{exists.status_code} for the index {name}")
             if exists.status_code == 200:
-                return False
+                return
             answer = self.http.put(
                 f"/{name}", json={"settings": {"number_of_replicas": 0}, "mappings": mapping}
             )
             if answer.status_code >= 400 and "already_exists" not in answer.text:
                 raise StatisticsUnavailable(f"{answer.status_code}: {answer.text[:300]}")
-            return answer.status_code < 400
         except httpx.HTTPError as exc:
             raise StatisticsUnavailable(str(exc)) from exc
 

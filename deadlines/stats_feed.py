@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, inspect, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from archive.domain.access import PeriodGrant, Scope
@@ -65,18 +65,19 @@ class Statistics:
         # (not through calendars_for: a stage must not open another while the archive's
         # stage lock is held)
         engine = archive.db.engine
-        snapshot_missing = tables.renew_snapshot(engine) or not inspect(engine).has_table(
-            tables.figures_days.name
-        )
+        tables.renew_snapshot(engine)
         tables.create(engine)
         with archive.db.write() as conn:
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
             first = dialect.insert(tables.figures_state).values(id=1, version=0)
             conn.execute(first.on_conflict_do_nothing(index_elements=["id"]))
             counted = conn.execute(select(tables.case_figures.c.dossier_id).limit(1)).first()
-        # an install whose figures predate the snapshot, or the figures' present layout,
-        # recounts them whole once
-        rebuild = tables.renew_figures(engine) or (snapshot_missing and counted is not None)
+            # every dossier's figures add to a month (its opening): figures without any
+            # month are figures whose snapshot was never made, or dropped to be made anew
+            summed = conn.execute(select(tables.figures_months.c.month).limit(1)).first()
+        # an install whose figures predate the snapshot (or its present layout), or the
+        # figures' present layout, recounts them whole once
+        rebuild = tables.renew_figures(engine) or (counted is not None and summed is None)
         settings = archive.settings
         index = (
             FiguresIndex(
@@ -96,10 +97,11 @@ class Statistics:
     def _ready(self) -> None:
         with self._lock:
             if self.index is not None and not self._prepared:
-                if self.index.prepare():  # the snapshot's index is new: copy it whole
+                if self.index.prepare():  # the snapshot's copy is new or unfinished
                     with self.archive.db.write() as conn:
                         snapshot_copy.mark_all(conn, changed(conn))
                     snapshot_copy.send(self.archive.db, self.index)
+                    self.index.mark_complete()
                 self._prepared = True
             rebuild, self._rebuild = self._rebuild, False
         if rebuild:
@@ -174,7 +176,10 @@ class Statistics:
             conn.execute(delete(tables.figures_open))
             conn.execute(delete(tables.figures_unsent))
             changed(conn)
-        return self.recount(ids)
+        recounted = self.recount(ids)
+        if self.index is not None:
+            self.index.mark_complete()  # cleared above, every cell copied since
+        return recounted
 
     def counts(
         self,

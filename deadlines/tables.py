@@ -44,8 +44,9 @@ def create(engine: Engine) -> None:
 
 
 def renew_snapshot(engine: Engine) -> bool:
-    """SQLite: a snapshot made before its tables were kept in key order is dropped, and
-    True says it must be made again (by a recount)."""
+    """SQLite: a snapshot made before its tables were kept in key order is dropped, to be
+    made again by a recount (the figures without a snapshot say so, whoever opens next);
+    True if it was."""
     if engine.dialect.name != "sqlite":
         return False
     with engine.connect() as conn:
@@ -57,6 +58,7 @@ def renew_snapshot(engine: Engine) -> bool:
         return False
     figures_days.drop(engine)
     figures_months.drop(engine, checkfirst=True)
+    figures_open.drop(engine, checkfirst=True)
     return True
 
 

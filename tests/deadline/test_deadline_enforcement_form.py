@@ -255,3 +255,28 @@ def test_a_snapshot_of_the_earlier_sqlite_layout_is_made_again_in_key_order(
         again.close()
     assert "WITHOUT ROWID" in made.upper()
     assert after == before
+
+
+def test_figures_whose_snapshot_was_lost_are_recounted_by_whoever_opens_next(
+    enforcement: Backend,
+) -> None:
+    """The snapshot emptied (a process that dropped it to make it anew died before the
+    recount): figures without any month are recounted whole by the next to open."""
+    from sqlalchemy import delete
+
+    from archive.services.context import Archive
+    from deadlines.indicators import GroupBy, Period
+    from deadlines.tables import figures_days, figures_months, figures_open
+
+    period = Period(D(2024, 1, 1), D(2025, 12, 31))
+    before = statistics_for(enforcement.archive).counts(period, GroupBy.UNIT, unit_ids=None)
+    assert before
+    with enforcement.archive.db.write() as conn:
+        for table in (figures_days, figures_months, figures_open):
+            conn.execute(delete(table))
+    again = Archive.open(enforcement.settings)
+    try:
+        after = statistics_for(again).counts(period, GroupBy.UNIT, unit_ids=None)
+    finally:
+        again.close()
+    assert after == before

@@ -159,14 +159,24 @@ def test_elasticsearch_and_sql_count_the_same(loaded: Backend) -> None:
             assert statistics.counts(period, group_by, unit_ids=None) == by_sql
 
 
-def test_a_lost_snapshot_index_is_copied_again_from_the_database(loaded: Backend) -> None:
-    """Scaled: the dashboard's cells in Elasticsearch are a copy; dropped, the next writer
-    to open makes the index again and copies every cell from the database's snapshot."""
+@pytest.mark.parametrize("lost", ["dropped", "made but never filled"])
+def test_a_lost_snapshot_index_is_copied_again_from_the_database(
+    loaded: Backend, lost: str
+) -> None:
+    """Scaled: the dashboard's cells in Elasticsearch are a copy. Dropped, or made by a
+    process that died before filling it, the next writer to open copies every cell from the
+    database's snapshot again."""
+    from deadlines.stats_elastic import SNAPSHOT_MAPPING
+
     statistics = statistics_for(loaded.archive)
-    if statistics.index is None:
+    index = statistics.index
+    if index is None:
         pytest.skip("embedded: the snapshot lives in the database only")
-    dropped = statistics.index.http.delete(f"/{statistics.index.snapshot}")
+    dropped = index.http.delete(f"/{index.snapshot}")
     assert dropped.status_code == 200, dropped.text
+    if lost == "made but never filled":
+        made = index.http.put(f"/{index.snapshot}", json={"mappings": SNAPSHOT_MAPPING})
+        assert made.status_code == 200, made.text
     fresh = Statistics.open(loaded.archive)
     try:
         for period in (Period(*YEAR_2024), Period(date(2022, 3, 15), date(2025, 2, 10))):
@@ -176,6 +186,7 @@ def test_a_lost_snapshot_index_is_copied_again_from_the_database(loaded: Backend
                 assert fresh.counts(period, group_by, unit_ids=None) == by_sql
         with loaded.archive.db.read() as conn:
             assert conn.execute(select(tables.figures_unsent)).first() is None  # all copied
+        assert not index.prepare()  # known complete now: the next opener copies nothing
     finally:
         fresh.close()
 
@@ -480,7 +491,10 @@ def test_the_monthly_snapshot_answers_as_the_rows_do(loaded: Backend) -> None:
     rng = random.Random(7)
     units = list(_units(loaded).values())
     index = statistics_for(loaded.archive).index
-    assert feed(statistics_for(loaded.archive), "test") == 0  # every change copied
+    # nothing left in the outbox, and (scaled) every marked cell copied
+    assert feed(statistics_for(loaded.archive), "test") == 0
+    with loaded.archive.db.read() as conn:
+        assert conn.execute(select(tables.figures_unsent)).first() is None
     shapes = ("months", "days", "one month", "to today")
     sides = set()  # "open at the end" summed from the start, or back from today
     with loaded.archive.db.read() as conn:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -20,7 +19,6 @@ from support.pki import PIN, Pki
 from support.signed_checks import openssl_verifies, pdfsig_validations, unembedded_fonts
 from support.signing_live import key_file
 
-from archive.services import sweep
 from deadlines.report_pdf import SIGNATURE_FIELD
 from deadlines.signed_reports import KEY_PREFIX
 
@@ -72,7 +70,7 @@ def test_the_head_of_the_unit_signs_the_report_as_everyone_downloads_it(
             **REPORT,
             "unit": "tu_phap",
             "format": "pdf",
-            "signer_name": "Lê Quang Đạt",
+            "signer_name": "Nguyễn Văn An",  # the certificate's holder signs in the block
             "signer_title": "Trưởng phòng",
         },
     )
@@ -107,35 +105,50 @@ def test_signed_reports_are_read_by_those_who_read_the_unit(api: Api, pki: Pki) 
     made = sign_report(api.client("leader_tp"), pki).json()
     assert made["id"] in listed(api, "leader_tp")
     assert made["id"] in listed(api, "leader_city")  # the unit above
-    assert made["id"] in listed(api, "auditor")  # granted Phòng Tư pháp
+    # The auditor is granted Phòng Tư pháp for 2024: a report of 2026 counts cases outside
+    # the grant, one of 2024 does not.
+    assert made["id"] not in listed(api, "auditor")
+    of_2024 = sign_report(api.client("leader_tp"), pki, year="2024").json()
+    assert of_2024["id"] in listed(api, "auditor")
+    assert api.client("auditor").get(of_2024["download"]).status_code == 200
+    assert api.client("auditor").get(made["download"]).status_code == 404
     assert made["id"] not in listed(api, "official_qldt")  # another unit
     other = api.client("official_qldt").get(made["download"])
     assert other.status_code == 404 and other.json()["error"]["code"] == "report_not_found"
     wrong_form = api.client("leader_tp").get(f"/api/reports/thads/signed/{made['id']}")
     assert wrong_form.status_code == 404
-    # Not an orphan to the store's sweep: it is a record, never removed.
-    sweep.run(api.archive, grace=timedelta(0))
-    assert api.client("leader_tp").get(made["download"]).status_code == 200
 
 
 def test_refused_signings_keep_nothing(api: Api, pki: Pki) -> None:
     before_rows = listed(api, "admin")
     before_objects = stored_reports(api)
-    refusals = {
-        "role_not_allowed": sign_report(api.client("official_tp"), pki),
-        "not_owner_unit": sign_report(api.client("leader_tp"), pki, unit="qldt"),
-        "key_unreadable": sign_report(api.client("leader_tp"), pki, pin="sai-ma-pin"),
-        "certificate_out_of_date": sign_report(api.client("leader_tp"), pki, label="expired"),
-        "bad_period": api.client("leader_tp").post(
-            "/api/reports/xlvphc/signed",
-            data={**REPORT, "period": "quarter", "number": "5", "pin": PIN},
-            files={"key": key_file(pki, "leader")},
+    refusals = [
+        ("role_not_allowed", sign_report(api.client("official_tp"), pki)),
+        ("not_owner_unit", sign_report(api.client("leader_tp"), pki, unit="qldt")),
+        ("key_unreadable", sign_report(api.client("leader_tp"), pki, pin="sai-ma-pin")),
+        ("certificate_out_of_date", sign_report(api.client("leader_tp"), pki, label="expired")),
+        (
+            "bad_period",
+            api.client("leader_tp").post(
+                "/api/reports/xlvphc/signed",
+                data={**REPORT, "period": "quarter", "number": "5", "pin": PIN},
+                files={"key": key_file(pki, "leader")},
+            ),
         ),
-        "key_or_remote": api.client("leader_tp").post(
-            "/api/reports/xlvphc/signed", data={**REPORT, "pin": PIN}
+        # who may sign is settled before a signing service is asked anything (this one has
+        # none configured: asked, it would answer remote_not_configured)
+        (
+            "role_not_allowed",
+            api.client("auditor").post(
+                "/api/reports/xlvphc/signed", data={**REPORT, "remote_user": "ai-do"}
+            ),
         ),
-    }
-    for code, answer in refusals.items():
+        (
+            "key_or_remote",
+            api.client("leader_tp").post("/api/reports/xlvphc/signed", data={**REPORT, "pin": PIN}),
+        ),
+    ]
+    for code, answer in refusals:
         assert answer.status_code in (403, 422), (code, answer.text)
         assert answer.json()["error"]["code"] == code, answer.text
         assert "sai-ma-pin" not in answer.text
