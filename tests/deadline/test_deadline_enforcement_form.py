@@ -4,11 +4,12 @@ counted the same on both backends, by the statistics year and its quarter."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Connection
 from support.archives import Backend, open_backend
 from support.people import PASSWORD
 
@@ -18,7 +19,7 @@ from archive.services import dossiers as dossier_service
 from deadlines.case_deadlines import enter_milestone
 from deadlines.reporting import report_for
 from deadlines.reports import Form, PeriodKind, ReportPeriod
-from deadlines.stats_feed import feed, statistics_for
+from deadlines.stats_feed import Counts, feed, statistics_for
 
 D = date
 CASES: dict[str, tuple[int, list[tuple[str, date]], str | None]] = {
@@ -202,20 +203,11 @@ def test_figures_kept_before_the_snapshot_existed_are_recounted_into_it(
     snapshot from a whole recount, and the dashboard's counts come out the same."""
     from sqlalchemy import text
 
-    from archive.services.context import Archive
-    from deadlines.indicators import GroupBy, Period
-
-    period = Period(D(2024, 1, 1), D(2025, 12, 31))
-    before = statistics_for(enforcement.archive).counts(period, GroupBy.UNIT, unit_ids=None)
-    assert before
-    with enforcement.archive.db.engine.begin() as conn:
+    def drop(conn: Connection) -> None:
         for table in ("figures_days", "figures_months", "figures_open"):
             conn.execute(text(f"DROP TABLE {table}"))
-    again = Archive.open(enforcement.settings)
-    try:
-        after = statistics_for(again).counts(period, GroupBy.UNIT, unit_ids=None)
-    finally:
-        again.close()
+
+    before, after = _counts_after_reopening(enforcement, drop)
     assert after == before
 
 
@@ -226,17 +218,13 @@ def test_a_snapshot_of_the_earlier_sqlite_layout_is_made_again_in_key_order(
     order) is dropped and made again from a recount on opening; the counts stay the same."""
     from sqlalchemy import text
 
-    from archive.services.context import Archive
-    from deadlines.indicators import GroupBy, Period
     from deadlines.tables import figures_days, figures_months
 
     if enforcement.archive.db.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL keeps no row ids to drop")
-    period = Period(D(2024, 1, 1), D(2025, 12, 31))
-    before = statistics_for(enforcement.archive).counts(period, GroupBy.UNIT, unit_ids=None)
-    assert before
-    with enforcement.archive.db.engine.begin() as conn:
-        for table in (figures_days, figures_months):  # as an earlier version made them
+
+    def made_the_earlier_way(conn: Connection) -> None:
+        for table in (figures_days, figures_months):
             rows = [dict(r) for r in conn.execute(table.select()).mappings()]
             conn.execute(text(f"DROP TABLE {table.name}"))
             columns = ", ".join(f'"{c.name}" {c.type.compile(conn.dialect)}' for c in table.c)
@@ -244,15 +232,12 @@ def test_a_snapshot_of_the_earlier_sqlite_layout_is_made_again_in_key_order(
             conn.execute(text(f"CREATE TABLE {table.name} ({columns}, PRIMARY KEY ({keys}))"))
             if rows:
                 conn.execute(table.insert(), rows)
-    again = Archive.open(enforcement.settings)
-    try:
-        after = statistics_for(again).counts(period, GroupBy.UNIT, unit_ids=None)
-        with again.db.engine.connect() as conn:
-            made = conn.exec_driver_sql(
-                "SELECT sql FROM sqlite_master WHERE name = 'figures_days'"
-            ).scalar_one()
-    finally:
-        again.close()
+
+    before, after = _counts_after_reopening(enforcement, made_the_earlier_way)
+    with enforcement.archive.db.engine.connect() as conn:
+        made = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'figures_days'"
+        ).scalar_one()
     assert "WITHOUT ROWID" in made.upper()
     assert after == before
 
@@ -264,19 +249,32 @@ def test_figures_whose_snapshot_was_lost_are_recounted_by_whoever_opens_next(
     recount): figures without any month are recounted whole by the next to open."""
     from sqlalchemy import delete
 
+    from deadlines.tables import figures_days, figures_months, figures_open
+
+    def empty(conn: Connection) -> None:
+        for table in (figures_days, figures_months, figures_open):
+            conn.execute(delete(table))
+
+    before, after = _counts_after_reopening(enforcement, empty)
+    assert after == before
+
+
+def _counts_after_reopening(
+    enforcement: Backend, damage: Callable[[Connection], object]
+) -> tuple[Counts, Counts]:
+    """The dashboard's counts of 2024–2025, before ``damage`` is done to the database in
+    one transaction, and from a freshly opened archive after it."""
     from archive.services.context import Archive
     from deadlines.indicators import GroupBy, Period
-    from deadlines.tables import figures_days, figures_months, figures_open
 
     period = Period(D(2024, 1, 1), D(2025, 12, 31))
     before = statistics_for(enforcement.archive).counts(period, GroupBy.UNIT, unit_ids=None)
     assert before
-    with enforcement.archive.db.write() as conn:
-        for table in (figures_days, figures_months, figures_open):
-            conn.execute(delete(table))
+    with enforcement.archive.db.engine.begin() as conn:
+        damage(conn)
     again = Archive.open(enforcement.settings)
     try:
         after = statistics_for(again).counts(period, GroupBy.UNIT, unit_ids=None)
     finally:
         again.close()
-    assert after == before
+    return before, after
